@@ -1,0 +1,197 @@
+/*
+ * kiln.h - helpers every Kiln command-line tool shares.
+ *
+ * This is tool-side code (the "libarchive_fe" / "curlx" of Kiln): messages,
+ * strict number parsing, atomic output, a progress line, JSON output, hashing.
+ * The libraries (libshard, libswf, libbpe, ...) never include it: they return
+ * status codes and leave printing, exiting and signals to the tools.
+ *
+ * Conventions every tool follows (see README.md, "Exit status"):
+ *   0 success, 1 failure, 2 usage error, 3 feature not built in.
+ *   Messages go to stderr as "kiln-x: FILE: message"; stdout carries data only.
+ */
+#ifndef KILN_H
+#define KILN_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define KILN_VERSION "0.1.0"
+
+enum { KILN_EXIT_OK = 0, KILN_EXIT_FAIL = 1, KILN_EXIT_USAGE = 2, KILN_EXIT_NOTBUILT = 3 };
+
+#if defined(__GNUC__)
+#define KILN_PRINTF(f, a) __attribute__((format(printf, f, a)))
+#define KILN_NORETURN __attribute__((noreturn))
+#else
+#define KILN_PRINTF(f, a)
+#define KILN_NORETURN
+#endif
+
+/* ---- messages (kiln_msg.c) -------------------------------------------- */
+
+/* Set once from main(): the tool's name ("kiln-swf") used as message prefix. */
+void kiln_set_progname(const char *name);
+const char *kiln_progname(void);
+
+/* "kiln-x: message\n" on stderr. */
+void kiln_error(const char *fmt, ...) KILN_PRINTF(1, 2);
+void kiln_warn(const char *fmt, ...) KILN_PRINTF(1, 2);
+/* "kiln-x: FILE: message\n" on stderr; file may be NULL. */
+void kiln_file_error(const char *file, const char *fmt, ...) KILN_PRINTF(2, 3);
+/* Print the message, run the atomic-output cleanup, exit(status). */
+KILN_NORETURN void kiln_die(int status, const char *fmt, ...) KILN_PRINTF(2, 3);
+/* Usage error: "kiln-x: message" + "kiln-x: try 'kiln-x --help'", exit 2. */
+KILN_NORETURN void kiln_usage_error(const char *fmt, ...) KILN_PRINTF(1, 2);
+
+/* Die-on-OOM allocation, for tools only (never in a library). */
+void *kiln_xmalloc(size_t n);
+void *kiln_xcalloc(size_t n, size_t size);
+void *kiln_xrealloc(void *p, size_t n);
+char *kiln_xstrdup(const char *s);
+
+/* --version output shared by every tool: name, version and the features built
+ * in ("openmp: yes", "cuda: no", ...). extra may be NULL or lines to append. */
+void kiln_print_version(FILE *out, const char *extra);
+
+/* ---- strict parsing (kiln_parse.c) ------------------------------------- */
+/* Each returns 0 on success, -1 on a malformed or out-of-range value.
+ * Decimal only (leading "+" or whitespace rejected); no atoi anywhere. */
+int kiln_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+int kiln_parse_i64(const char *s, int64_t min, int64_t max, int64_t *out);
+/* Sizes: "512", "64K", "256M", "2G", "1T" (binary multiples, case-insensitive,
+ * optional trailing "B" or "iB": "64KiB"). */
+int kiln_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+/* Finite floating-point value in [min, max]. */
+int kiln_parse_double(const char *s, double min, double max, double *out);
+/* Rational "12", "30000/1001", "29.97" -> num/den in lowest terms, > 0. */
+int kiln_parse_rational(const char *s, int64_t *num, int64_t *den);
+/* "320x180" -> w, h each in [1, max]. */
+int kiln_parse_dims(const char *s, uint32_t max, uint32_t *w, uint32_t *h);
+
+/* Option helpers for getopt loops: parse or die with a usage error naming
+ * the option, e.g. kiln_opt_u64("--vocab-size", optarg, 257, 1u<<24). */
+uint64_t kiln_opt_u64(const char *opt, const char *arg, uint64_t min, uint64_t max);
+uint64_t kiln_opt_size(const char *opt, const char *arg, uint64_t min, uint64_t max);
+double kiln_opt_double(const char *opt, const char *arg, double min, double max);
+
+/* ---- atomic output (kiln_atomic.c) -------------------------------------
+ * Outputs are written under a temporary name in the destination folder and
+ * renamed into place only when complete, so an interrupted or failed run
+ * leaves nothing half-written. Every temporary is registered; kiln_die(),
+ * SIGINT, SIGTERM and SIGHUP remove all registered temporaries.
+ */
+typedef struct kiln_outfile {
+	FILE *fp;       /* write here */
+	char *path;     /* final name */
+	char *tmp;      /* temporary name (same folder) */
+} kiln_outfile;
+
+/* Open "<dir>/.<base>.tmp-<pid>-<n>" for writing. "-" means stdout (no
+ * rename, fp = stdout). Returns 0, or -1 with errno set. */
+int kiln_outfile_open(kiln_outfile *o, const char *path);
+/* fflush + fsync + fclose + rename over path. Returns 0 or -1 (errno). The
+ * temporary is removed on failure. */
+int kiln_outfile_commit(kiln_outfile *o);
+/* Close and remove the temporary. Safe to call twice. */
+void kiln_outfile_abort(kiln_outfile *o);
+
+/* Same for a whole output folder (a dataset): kiln_outdir_begin creates an
+ * empty temporary folder beside `path` and returns its name (owned by the
+ * helper, valid until commit/abort). commit renames it to `path`; if `path`
+ * already exists it is replaced only when `force` is set (the old folder is
+ * moved aside and removed after the rename), otherwise commit fails with
+ * EEXIST. Returns NULL / -1 with errno set. */
+const char *kiln_outdir_begin(const char *path, int force);
+int kiln_outdir_commit(const char *tmpdir, const char *path, int force);
+void kiln_outdir_abort(const char *tmpdir);
+
+/* Register/unregister an arbitrary path for removal on fatal exit/signal
+ * (files are unlinked, folders removed recursively). */
+void kiln_cleanup_add(const char *path);
+void kiln_cleanup_remove(const char *path);
+/* Remove everything registered now (called by kiln_die and signal handler). */
+void kiln_cleanup_run(void);
+/* Remove a folder tree (no symlink following). Returns 0 or -1. */
+int kiln_rmtree(const char *path);
+/* mkdir -p. Returns 0 or -1 (errno). */
+int kiln_mkdirs(const char *path);
+
+/* ---- progress (kiln_progress.c) ----------------------------------------
+ * One self-overwriting line on stderr: "label  done/total unit  rate/s  ETA".
+ * Shown only when stderr is a terminal and not silenced (kiln_set_quiet). */
+typedef struct kiln_progress kiln_progress;
+void kiln_set_quiet(int quiet);
+int kiln_quiet(void);
+kiln_progress *kiln_progress_start(const char *label, uint64_t total, const char *unit);
+/* Cheap to call often: redraws at most ~10 times a second. Thread-safe only
+ * if called from one thread (call it from the master thread). */
+void kiln_progress_update(kiln_progress *p, uint64_t done);
+void kiln_progress_end(kiln_progress *p);   /* clears the line; NULL ok */
+
+/* ---- JSON output (kiln_json.c) -----------------------------------------
+ * A tiny streaming writer. Keys and strings are escaped (RFC 8259), invalid
+ * UTF-8 bytes are written as \u00XX of the Latin-1 value so output is always
+ * valid JSON. Commas are inserted automatically. */
+typedef struct kiln_json {
+	FILE *fp;
+	int depth;
+	unsigned char first[64];   /* per depth: next item is the first */
+	int pretty;
+} kiln_json;
+
+void kiln_json_init(kiln_json *j, FILE *fp, int pretty);
+void kiln_json_obj_begin(kiln_json *j, const char *key);   /* key NULL inside arrays / at top */
+void kiln_json_obj_end(kiln_json *j);
+void kiln_json_arr_begin(kiln_json *j, const char *key);
+void kiln_json_arr_end(kiln_json *j);
+void kiln_json_str(kiln_json *j, const char *key, const char *s);      /* s NULL -> null */
+void kiln_json_strn(kiln_json *j, const char *key, const char *s, size_t n);
+void kiln_json_u64(kiln_json *j, const char *key, uint64_t v);
+void kiln_json_i64(kiln_json *j, const char *key, int64_t v);
+void kiln_json_double(kiln_json *j, const char *key, double v);       /* NaN/inf -> null */
+void kiln_json_bool(kiln_json *j, const char *key, int v);
+void kiln_json_null(kiln_json *j, const char *key);
+void kiln_json_raw(kiln_json *j, const char *key, const char *json);  /* pre-formatted value */
+/* Ends a top-level value with "\n" (JSON lines). */
+void kiln_json_end_line(kiln_json *j);
+/* Escape s (n bytes) as a JSON string with quotes into fp. */
+void kiln_json_write_string(FILE *fp, const char *s, size_t n);
+
+/* ---- hashing (kiln_hash.c) ---------------------------------------------
+ * SHA-256 for content identity and fingerprints (libavutil's implementation),
+ * and a fast seeded 64-bit mix for deterministic sampling and splits. */
+void kiln_sha256(const void *data, size_t n, uint8_t out[32]);
+typedef struct kiln_sha256_ctx kiln_sha256_ctx;
+kiln_sha256_ctx *kiln_sha256_new(void);            /* dies on OOM */
+void kiln_sha256_update(kiln_sha256_ctx *c, const void *data, size_t n);
+void kiln_sha256_final(kiln_sha256_ctx *c, uint8_t out[32]);  /* frees c */
+void kiln_hex(const uint8_t *bytes, size_t n, char *out);     /* out: 2n+1 chars */
+/* splitmix64 of (seed, x): a well-mixed deterministic 64-bit value. */
+uint64_t kiln_mix64(uint64_t seed, uint64_t x);
+/* Deterministic uniform [0,1) from (seed, x). */
+double kiln_unit(uint64_t seed, uint64_t x);
+
+/* ---- files (kiln_file.c) ------------------------------------------------ */
+/* Read a whole file into memory (caller frees). Refuses files over max bytes
+ * (errno = EFBIG). Returns NULL with errno set on failure. */
+uint8_t *kiln_read_file(const char *path, uint64_t max, size_t *len);
+/* Walk inputs: files are reported as given, folders recursively in sorted
+ * (byte-wise) order so results never depend on readdir order. Symlinks to
+ * files are followed; symlinked folders are not entered. cb returns non-zero
+ * to stop the walk (that value is returned). Unreadable folders are reported
+ * through cb with is_error=1 and errno_val set. */
+typedef int (*kiln_walk_cb)(const char *path, int is_error, int errno_val, void *ud);
+int kiln_walk(const char *const *inputs, size_t n, kiln_walk_cb cb, void *ud);
+int kiln_is_dir(const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

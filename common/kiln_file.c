@@ -1,0 +1,105 @@
+/*
+ * kiln_file.c - whole-file reads with a size cap, and a deterministic walk of
+ * files and folders (sorted by name, so outputs never depend on readdir
+ * order).
+ */
+#include "kiln.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+uint8_t *kiln_read_file(const char *path, uint64_t max, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f) return NULL;
+	struct stat st;
+	if (fstat(fileno(f), &st)) { int e = errno; fclose(f); errno = e; return NULL; }
+	if (S_ISDIR(st.st_mode)) { fclose(f); errno = EISDIR; return NULL; }
+	if ((uint64_t)st.st_size > max) { fclose(f); errno = EFBIG; return NULL; }
+	/* Read to EOF rather than trusting st_size (pipes, growing files). */
+	size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 65536, n = 0;
+	uint8_t *buf = malloc(cap);
+	if (!buf) { fclose(f); errno = ENOMEM; return NULL; }
+	for (;;) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+		n += got;
+		if (n > max) { free(buf); fclose(f); errno = EFBIG; return NULL; }
+		if (got == 0) break;
+		if (n == cap) {
+			uint8_t *nb = realloc(buf, cap * 2);
+			if (!nb) { free(buf); fclose(f); errno = ENOMEM; return NULL; }
+			buf = nb;
+			cap *= 2;
+		}
+	}
+	if (ferror(f)) { int e = errno ? errno : EIO; free(buf); fclose(f); errno = e; return NULL; }
+	fclose(f);
+	*len = n;
+	return buf;
+}
+
+int kiln_is_dir(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int walk_dir(const char *dir, kiln_walk_cb cb, void *ud)
+{
+	DIR *d = opendir(dir);
+	if (!d) return cb(dir, 1, errno, ud);
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+		if (n == cap) names = kiln_xrealloc(names, (cap = cap ? cap * 2 : 64) * sizeof *names);
+		names[n++] = kiln_xstrdup(e->d_name);
+	}
+	closedir(d);
+	qsort(names, n, sizeof *names, cmp_names);
+	int rc = 0;
+	char path[PATH_MAX];
+	for (size_t i = 0; i < n; i++) {
+		if (!rc) {
+			size_t dl = strlen(dir);
+			int slash = dl > 0 && dir[dl - 1] == '/';
+			if ((size_t)snprintf(path, sizeof path, "%s%s%s", dir, slash ? "" : "/", names[i]) >= sizeof path) {
+				rc = cb(names[i], 1, ENAMETOOLONG, ud);
+			} else {
+				struct stat lst, st;
+				if (lstat(path, &lst)) rc = cb(path, 1, errno, ud);
+				else if (S_ISDIR(lst.st_mode)) rc = walk_dir(path, cb, ud);
+				else if (S_ISLNK(lst.st_mode)) {
+					/* Follow links to files; never enter linked folders (loops). */
+					if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) rc = cb(path, 0, 0, ud);
+				} else if (S_ISREG(lst.st_mode)) rc = cb(path, 0, 0, ud);
+			}
+		}
+		free(names[i]);
+	}
+	free(names);
+	return rc;
+}
+
+int kiln_walk(const char *const *inputs, size_t n, kiln_walk_cb cb, void *ud)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct stat st;
+		int rc;
+		if (stat(inputs[i], &st)) rc = cb(inputs[i], 1, errno, ud);
+		else if (S_ISDIR(st.st_mode)) rc = walk_dir(inputs[i], cb, ud);
+		else rc = cb(inputs[i], 0, 0, ud);
+		if (rc) return rc;
+	}
+	return 0;
+}

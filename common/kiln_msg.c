@@ -1,0 +1,121 @@
+/*
+ * kiln_msg.c - messages on stderr, fatal exits, die-on-OOM allocation and the
+ * shared --version text. Tool-side only: libraries return codes instead.
+ */
+#include "kiln.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *progname = "kiln";
+
+void kiln_set_progname(const char *name)
+{
+	const char *slash = name ? strrchr(name, '/') : NULL;
+	progname = slash ? slash + 1 : (name ? name : "kiln");
+}
+
+const char *kiln_progname(void) { return progname; }
+
+static void vmsg(const char *file, const char *kind, const char *fmt, va_list ap)
+{
+	/* One fprintf per part keeps the line whole in practice; stderr is unbuffered. */
+	fprintf(stderr, "%s: ", progname);
+	if (file) fprintf(stderr, "%s: ", file);
+	if (kind) fprintf(stderr, "%s", kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void kiln_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void kiln_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(NULL, "warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void kiln_file_error(const char *file, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(file, NULL, fmt, ap);
+	va_end(ap);
+}
+
+void kiln_die(int status, const char *fmt, ...)
+{
+	if (fmt) {
+		va_list ap;
+		va_start(ap, fmt);
+		vmsg(NULL, NULL, fmt, ap);
+		va_end(ap);
+	}
+	kiln_cleanup_run();
+	exit(status);
+}
+
+void kiln_usage_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(NULL, NULL, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "%s: try '%s --help'\n", progname, progname);
+	kiln_cleanup_run();
+	exit(KILN_EXIT_USAGE);
+}
+
+static void oom(size_t n)
+{
+	kiln_die(KILN_EXIT_FAIL, "out of memory (allocating %zu bytes)", n);
+}
+
+void *kiln_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p) oom(n);
+	return p;
+}
+
+void *kiln_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+	if (!p) oom(n * size);
+	return p;
+}
+
+void *kiln_xrealloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	if (!q) oom(n);
+	return q;
+}
+
+char *kiln_xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	char *p = kiln_xmalloc(n);
+	memcpy(p, s, n);
+	return p;
+}
+
+void kiln_print_version(FILE *out, const char *extra)
+{
+	/* Features are compile-time facts of this build (curl -V, zstd -vV), so a
+	 * user can tell a typo from a feature that was not built. */
+	fprintf(out, "%s %s\n", progname, KILN_VERSION);
+	fprintf(out, "shard format: %d.%d\n", 1, 0);
+	fprintf(out, "openmp: %s\n", KILN_HAVE_OPENMP ? "yes" : "no");
+	fprintf(out, "cuda: %s\n", KILN_HAVE_CUDA ? "yes" : "no");
+	fprintf(out, "ffmpeg: %s\n", KILN_HAVE_FFMPEG ? "yes" : "no");
+	if (extra && *extra) fprintf(out, "%s%s", extra, extra[strlen(extra) - 1] == '\n' ? "" : "\n");
+}

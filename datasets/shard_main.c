@@ -1,0 +1,600 @@
+/*
+ * shard_main.c - kiln-shard: pack files into a byte-level dataset, and
+ * inspect, verify, dump, split and summarise any Kiln shard or dataset.
+ * A thin front end over libshard (datasets/shard.h); see man/kiln-shard.1.
+ */
+#include "kiln.h"
+#include "shard.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_INPUT_FILE (64ull << 30)
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: kiln-shard COMMAND [OPTIONS] ...\n"
+	        "Write, read, verify and split Kiln shard datasets (see kiln-shard(5)).\n"
+	        "\n"
+	        "Commands:\n"
+	        "  pack --bytes FILE|DIR... -o OUT   one token document per file (vocab 256, u8)\n"
+	        "  info [--json] PATH                header fields, counts and sizes\n"
+	        "  verify PATH...                    check every CRC and invariant\n"
+	        "  cat PATH [-r N] [--segment S]     write stored elements to stdout\n"
+	        "  split PATH --ratio R --seed S -o DIR [--by record|group]\n"
+	        "                                    deterministic train/validation split\n"
+	        "  stats [--json] PATH               lengths and token histogram summary\n"
+	        "\n"
+	        "Options:\n"
+	        "  -o, --output PATH       output dataset folder (written atomically)\n"
+	        "      --bytes             pack: content = the file's bytes (the only mode)\n"
+	        "      --max-shard-size N  roll over to a new shard at N bytes (default 256M)\n"
+	        "      --force             replace an existing output\n"
+	        "  -r, --record N          cat: only record N (0-based)\n"
+	        "      --segment S         cat: all (default), prompt, content or actions\n"
+	        "      --ratio R           split: share of records for train (0..1)\n"
+	        "      --seed S            split: seed of the deterministic assignment\n"
+	        "      --by K              split: record (default) or group (source/episode)\n"
+	        "      --json              machine-readable output\n"
+	        "  -q, --quiet             no progress line\n"
+	        "  -h, --help              this help\n"
+	        "  -V, --version           version and features built in\n"
+	        "\n"
+	        "Exit status: 0 success, 1 failure (bad or corrupt data), 2 usage error.\n");
+}
+
+enum { OPT_BYTES = 256, OPT_MAXSHARD, OPT_FORCE, OPT_SEGMENT, OPT_RATIO, OPT_SEED, OPT_BY, OPT_JSON };
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "bytes", no_argument, NULL, OPT_BYTES },
+	{ "max-shard-size", required_argument, NULL, OPT_MAXSHARD },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "record", required_argument, NULL, 'r' },
+	{ "segment", required_argument, NULL, OPT_SEGMENT },
+	{ "ratio", required_argument, NULL, OPT_RATIO },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "by", required_argument, NULL, OPT_BY },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	const char *output;
+	int bytes, force, json, has_record, by_group, has_ratio, has_seed;
+	uint64_t max_shard, record, seed;
+	double ratio;
+	const char *segment;
+};
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	int c;
+	memset(o, 0, sizeof *o);
+	o->segment = "all";
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:r:qhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->output = optarg; break;
+		case OPT_BYTES: o->bytes = 1; break;
+		case OPT_MAXSHARD: o->max_shard = kiln_opt_size("--max-shard-size", optarg, 4096, UINT64_MAX >> 1); break;
+		case OPT_FORCE: o->force = 1; break;
+		case 'r': o->record = kiln_opt_u64("--record", optarg, 0, UINT64_MAX - 1); o->has_record = 1; break;
+		case OPT_SEGMENT:
+			if (strcmp(optarg, "all") && strcmp(optarg, "prompt") && strcmp(optarg, "content") && strcmp(optarg, "actions"))
+				kiln_usage_error("--segment: expected all, prompt, content or actions, got '%s'", optarg);
+			o->segment = optarg;
+			break;
+		case OPT_RATIO: o->ratio = kiln_opt_double("--ratio", optarg, 0.0, 1.0); o->has_ratio = 1; break;
+		case OPT_SEED: o->seed = kiln_opt_u64("--seed", optarg, 0, UINT64_MAX); o->has_seed = 1; break;
+		case OPT_BY:
+			if (!strcmp(optarg, "group")) o->by_group = 1;
+			else if (strcmp(optarg, "record")) kiln_usage_error("--by: expected record or group, got '%s'", optarg);
+			break;
+		case OPT_JSON: o->json = 1; break;
+		case 'q': kiln_set_quiet(1); break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': kiln_print_version(stdout, NULL); exit(0);
+		default: fprintf(stderr, "%s: try '%s --help'\n", kiln_progname(), kiln_progname()); exit(KILN_EXIT_USAGE);
+		}
+	}
+}
+
+/* Open a dataset or die with the library's message (it names the file). */
+static shard_dataset *open_or_die(const char *path)
+{
+	shard_dataset *d;
+	shard_error e;
+	if (shard_dataset_open(path, &d, &e)) {
+		if (e.offset != UINT64_MAX) kiln_die(KILN_EXIT_FAIL, "%s (byte offset %" PRIu64 ")", e.msg, e.offset);
+		kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+	}
+	return d;
+}
+
+/* ---- pack -------------------------------------------------------------- */
+
+struct pack_ctx {
+	shard_writer *w;
+	FILE *sources;
+	uint64_t files, bytes;
+	kiln_progress *prog;
+	int failed;
+};
+
+static int pack_one(const char *path, int is_error, int errno_val, void *ud)
+{
+	struct pack_ctx *c = ud;
+	if (is_error) {
+		kiln_file_error(path, "%s", strerror(errno_val));
+		c->failed = 1;
+		return 1;
+	}
+	size_t len;
+	uint8_t *data = kiln_read_file(path, MAX_INPUT_FILE, &len);
+	if (!data) {
+		kiln_file_error(path, "%s", errno == EFBIG ? "file too large (over 64 GiB)" : strerror(errno));
+		c->failed = 1;
+		return 1;
+	}
+	uint8_t h[32];
+	char hex[65];
+	kiln_sha256(data, len, h);
+	kiln_hex(h, 32, hex);
+	uint64_t group = 0;
+	for (int i = 7; i >= 0; i--) group = group << 8 | h[i];
+	shard_error e;
+	if (shard_writer_add(c->w, NULL, 0, data, len, group, &e)) {
+		kiln_file_error(path, "%s", e.msg);
+		free(data);
+		c->failed = 1;
+		return 1;
+	}
+	kiln_json j;
+	kiln_json_init(&j, c->sources, 0);
+	kiln_json_obj_begin(&j, NULL);
+	kiln_json_u64(&j, "record", c->files);
+	kiln_json_str(&j, "file", path);
+	kiln_json_u64(&j, "bytes", len);
+	kiln_json_str(&j, "sha256", hex);
+	kiln_json_obj_end(&j);
+	kiln_json_end_line(&j);
+	free(data);
+	c->files++;
+	c->bytes += len;
+	kiln_progress_update(c->prog, c->files);
+	return 0;
+}
+
+static int cmd_pack(int argc, char **argv)
+{
+	struct opts o;
+	parse_opts(argc, argv, &o);
+	if (!o.bytes) kiln_usage_error("pack: --bytes is required (content = each file's bytes)");
+	if (!o.output) kiln_usage_error("pack: -o OUT is required");
+	if (optind >= argc) kiln_usage_error("pack: no input files");
+
+	const char *tmp = kiln_outdir_begin(o.output, o.force);
+	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o.output, strerror(errno), errno == EEXIST ? " (use --force to replace)" : "");
+	shard_spec spec;
+	shard_spec_init(&spec, SHARD_TOKENS);
+	spec.vocab_size = 256;
+	spec.elem_size = 1;
+	shard_writer_opts wo = { o.max_shard, "{\"tool\": \"kiln-shard pack\", \"content\": \"bytes\", \"prompt\": \"none\"}" };
+	struct pack_ctx c = { 0 };
+	shard_error e;
+	if (shard_writer_create(tmp, &spec, &wo, &c.w, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+	char *spath = kiln_xmalloc(strlen(tmp) + 32);
+	sprintf(spath, "%s/sources.jsonl", tmp);
+	c.sources = fopen(spath, "w");
+	if (!c.sources) kiln_die(KILN_EXIT_FAIL, "%s: %s", spath, strerror(errno));
+	c.prog = kiln_progress_start("packing", 0, "files");
+	kiln_walk((const char *const *)argv + optind, (size_t)(argc - optind), pack_one, &c);
+	kiln_progress_end(c.prog);
+	if (fclose(c.sources)) c.failed = 1;
+	free(spath);
+	if (c.failed) {
+		shard_writer_abort(c.w);
+		kiln_outdir_abort(tmp);
+		return KILN_EXIT_FAIL;
+	}
+	if (shard_writer_close(c.w, &e)) { kiln_outdir_abort(tmp); kiln_die(KILN_EXIT_FAIL, "%s", e.msg); }
+	if (kiln_outdir_commit(tmp, o.output, o.force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o.output, strerror(errno));
+	if (!kiln_quiet())
+		fprintf(stderr, "%s: packed %" PRIu64 " files (%" PRIu64 " bytes) into %s\n", kiln_progname(), c.files, c.bytes, o.output);
+	return 0;
+}
+
+/* ---- info -------------------------------------------------------------- */
+
+static void json_special(kiln_json *j, const char *key, uint32_t v)
+{
+	if (v == SHARD_NO_TOKEN) kiln_json_null(j, key);
+	else kiln_json_u64(j, key, v);
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	struct opts o;
+	parse_opts(argc, argv, &o);
+	if (optind >= argc) kiln_usage_error("info: no PATH given");
+	int rc = 0;
+	for (int a = optind; a < argc; a++) {
+		shard_dataset *d = open_or_die(argv[a]);
+		const shard_spec *s = shard_dataset_spec(d);
+		char fp[65];
+		kiln_hex(s->fingerprint, 32, fp);
+		uint64_t bytes = 0;
+		for (size_t k = 0; k < shard_dataset_nfiles(d); k++) bytes += shard_file_size(shard_dataset_file(d, k));
+		size_t mlen;
+		const char *meta = shard_dataset_meta(d, &mlen);
+		if (o.json) {
+			kiln_json j;
+			kiln_json_init(&j, stdout, 0);
+			kiln_json_obj_begin(&j, NULL);
+			kiln_json_str(&j, "path", argv[a]);
+			kiln_json_str(&j, "format", "kiln-shard");
+			kiln_json_u64(&j, "version_major", SHARD_VERSION_MAJOR);
+			kiln_json_u64(&j, "version_minor", shard_file_version_minor(shard_dataset_file(d, 0)));
+			kiln_json_str(&j, "kind", shard_kind_name(s->kind));
+			kiln_json_u64(&j, "elem_size", s->elem_size);
+			kiln_json_u64(&j, "vocab_size", s->vocab_size);
+			kiln_json_u64(&j, "flags", s->flags);
+			json_special(&j, "bos_id", s->bos_id);
+			json_special(&j, "eos_id", s->eos_id);
+			json_special(&j, "pad_id", s->pad_id);
+			json_special(&j, "mask_id", s->mask_id);
+			kiln_json_u64(&j, "width", s->width);
+			kiln_json_u64(&j, "height", s->height);
+			kiln_json_u64(&j, "channels", s->channels);
+			kiln_json_str(&j, "fingerprint", fp);
+			kiln_json_u64(&j, "shards", shard_dataset_nfiles(d));
+			kiln_json_u64(&j, "records", shard_dataset_records(d));
+			kiln_json_u64(&j, "elements", shard_dataset_elements(d));
+			kiln_json_u64(&j, "bytes", bytes);
+			/* The meta block is JSON written by a Kiln tool; pass it through
+			 * only when it looks like an object, else as a string. */
+			if (mlen && meta[0] == '{' && meta[mlen - 1] == '}') {
+				char *m = kiln_xmalloc(mlen + 1);
+				memcpy(m, meta, mlen);
+				m[mlen] = 0;
+				kiln_json_raw(&j, "meta", m);
+				free(m);
+			} else if (mlen) {
+				kiln_json_strn(&j, "meta", meta, mlen);
+			} else {
+				kiln_json_null(&j, "meta");
+			}
+			kiln_json_obj_end(&j);
+			kiln_json_end_line(&j);
+		} else {
+			printf("path:        %s\n", argv[a]);
+			printf("format:      kiln-shard %d.%u\n", SHARD_VERSION_MAJOR, shard_file_version_minor(shard_dataset_file(d, 0)));
+			printf("kind:        %s\n", shard_kind_name(s->kind));
+			if (s->kind == SHARD_FRAMES) {
+				printf("frame:       %ux%u x%u %s\n", s->width, s->height, s->channels, s->flags & SHARD_FLAG_CHW ? "CHW" : "HWC");
+				printf("actions:     %u ids\n", s->vocab_size);
+			} else {
+				printf("elements:    u%u, vocab_size %u\n", s->elem_size * 8, s->vocab_size);
+				if (s->kind == SHARD_SPRITES) printf("grid:        %ux%u, %u conditioning tokens\n", s->width, s->height, s->channels);
+			}
+			printf("special ids: bos %d eos %d pad %d mask %d (-1 = none)\n", (int)s->bos_id, (int)s->eos_id, (int)s->pad_id, (int)s->mask_id);
+			printf("fingerprint: %s\n", fp);
+			printf("shards:      %zu\n", shard_dataset_nfiles(d));
+			printf("records:     %" PRIu64 "\n", shard_dataset_records(d));
+			printf("%-12s %" PRIu64 "\n", s->kind == SHARD_FRAMES ? "frames:" : "tokens:", shard_dataset_elements(d));
+			printf("bytes:       %" PRIu64 "\n", bytes);
+			printf("meta:        %.*s\n", (int)(mlen > 2000 ? 2000 : mlen), mlen ? meta : "(none)");
+		}
+		shard_dataset_close(d);
+	}
+	return rc;
+}
+
+/* ---- verify ------------------------------------------------------------ */
+
+/* manifest.json totals must match the shards (a cheap field scan; the
+ * manifest is written by shard_writer in a fixed layout). */
+static int check_manifest(const char *dir, const shard_dataset *d)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/manifest.json", dir);
+	size_t len;
+	uint8_t *m = kiln_read_file(path, 64u << 20, &len);
+	if (!m) { kiln_file_error(path, "%s", strerror(errno)); return -1; }
+	char *txt = kiln_xrealloc(m, len + 1);
+	txt[len] = 0;
+	const char *r = strstr(txt, "\"records\": ");
+	uint64_t want = shard_dataset_records(d);
+	int rc = 0;
+	if (!r || strtoull(r + 11, NULL, 10) != want) {
+		kiln_file_error(path, "records total does not match the shards (%" PRIu64 ")", want);
+		rc = -1;
+	}
+	free(txt);
+	return rc;
+}
+
+static int cmd_verify(int argc, char **argv)
+{
+	struct opts o;
+	parse_opts(argc, argv, &o);
+	if (optind >= argc) kiln_usage_error("verify: no PATH given");
+	int bad = 0;
+	for (int a = optind; a < argc; a++) {
+		shard_dataset *d;
+		shard_error e;
+		if (shard_dataset_open(argv[a], &d, &e)) {
+			if (e.offset != UINT64_MAX) kiln_error("%s (byte offset %" PRIu64 ")", e.msg, e.offset);
+			else kiln_error("%s", e.msg);
+			bad = 1;
+			continue;
+		}
+		int ok = 1;
+		uint64_t total = shard_dataset_records(d), done = 0;
+		kiln_progress *p = kiln_progress_start("verifying", total, "records");
+		for (size_t k = 0; k < shard_dataset_nfiles(d) && ok; k++) {
+			const shard_file *f = shard_dataset_file(d, k);
+			for (uint64_t i = 0; i < shard_file_records(f); i++) {
+				if (shard_file_verify_record(f, i, &e)) {
+					if (e.offset != UINT64_MAX) kiln_error("%s (byte offset %" PRIu64 ")", e.msg, e.offset);
+					else kiln_error("%s", e.msg);
+					ok = 0;
+					break;
+				}
+				kiln_progress_update(p, ++done);
+			}
+		}
+		kiln_progress_end(p);
+		if (ok && kiln_is_dir(argv[a]) && check_manifest(argv[a], d)) ok = 0;
+		if (ok) printf("%s: ok (%zu shards, %" PRIu64 " records)\n", argv[a], shard_dataset_nfiles(d), total);
+		else bad = 1;
+		shard_dataset_close(d);
+	}
+	return bad ? KILN_EXIT_FAIL : 0;
+}
+
+/* ---- cat --------------------------------------------------------------- */
+
+static int write_all(const void *p, uint64_t n)
+{
+	const uint8_t *b = p;
+	while (n) {
+		size_t k = n > (1u << 30) ? (1u << 30) : (size_t)n;
+		if (fwrite(b, 1, k, stdout) != k) return -1;
+		b += k;
+		n -= k;
+	}
+	return 0;
+}
+
+static int cat_record(const shard_dataset *d, uint64_t i, const char *seg)
+{
+	const shard_spec *s = shard_dataset_spec(d);
+	shard_record r;
+	shard_error e;
+	if (shard_dataset_record(d, i, &r, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+	int all = !strcmp(seg, "all");
+	if (s->kind == SHARD_FRAMES) {
+		uint64_t px = r.n_content * (uint64_t)s->width * s->height * s->channels;
+		if (all || !strcmp(seg, "content")) return write_all(r.content, px);
+		if (!strcmp(seg, "actions")) return write_all(r.actions, 4 * r.n_content);
+		return 0;
+	}
+	if (!strcmp(seg, "actions")) kiln_usage_error("--segment actions: only frames datasets have actions");
+	if ((all || !strcmp(seg, "prompt")) && write_all(r.prompt, r.n_prompt * s->elem_size)) return -1;
+	if ((all || !strcmp(seg, "content")) && write_all(r.content, r.n_content * s->elem_size)) return -1;
+	return 0;
+}
+
+static int cmd_cat(int argc, char **argv)
+{
+	struct opts o;
+	parse_opts(argc, argv, &o);
+	if (optind != argc - 1) kiln_usage_error("cat: expected one PATH");
+	shard_dataset *d = open_or_die(argv[optind]);
+	uint64_t n = shard_dataset_records(d);
+	if (o.has_record && o.record >= n)
+		kiln_die(KILN_EXIT_FAIL, "%s: record %" PRIu64 " out of range (%" PRIu64 " records)", argv[optind], o.record, n);
+	uint64_t lo = o.has_record ? o.record : 0, hi = o.has_record ? o.record + 1 : n;
+	for (uint64_t i = lo; i < hi; i++) {
+		/* cat promises the data as stored: check what it hands out. */
+		shard_error e;
+		if (shard_dataset_verify_record(d, i, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+		if (cat_record(d, i, o.segment)) kiln_die(KILN_EXIT_FAIL, "write error: %s", strerror(errno));
+	}
+	if (fflush(stdout)) kiln_die(KILN_EXIT_FAIL, "write error: %s", strerror(errno));
+	shard_dataset_close(d);
+	return 0;
+}
+
+/* ---- split ------------------------------------------------------------- */
+
+static int cmd_split(int argc, char **argv)
+{
+	struct opts o;
+	parse_opts(argc, argv, &o);
+	if (optind != argc - 1) kiln_usage_error("split: expected one PATH");
+	if (!o.output) kiln_usage_error("split: -o DIR is required");
+	if (!o.has_ratio) kiln_usage_error("split: --ratio is required");
+	if (!o.has_seed) kiln_usage_error("split: --seed is required (the split must be reproducible)");
+	shard_dataset *d = open_or_die(argv[optind]);
+	const char *tmp = kiln_outdir_begin(o.output, o.force);
+	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o.output, strerror(errno), errno == EEXIST ? " (use --force to replace)" : "");
+	size_t mlen;
+	const char *meta = shard_dataset_meta(d, &mlen);
+	char *metas = kiln_xmalloc(mlen + 1);
+	memcpy(metas, meta, mlen);
+	metas[mlen] = 0;
+	shard_writer *w[2];
+	const char *names[2] = { "train", "val" };
+	uint64_t counts[2] = { 0, 0 };
+	shard_error e;
+	for (int k = 0; k < 2; k++) {
+		char sub[4096];
+		snprintf(sub, sizeof sub, "%s/%s", tmp, names[k]);
+		if (kiln_mkdirs(sub)) kiln_die(KILN_EXIT_FAIL, "%s: %s", sub, strerror(errno));
+		shard_writer_opts wo = { o.max_shard, mlen ? metas : NULL };
+		if (shard_writer_create(sub, shard_dataset_spec(d), &wo, &w[k], &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+	}
+	uint64_t n = shard_dataset_records(d);
+	kiln_progress *p = kiln_progress_start("splitting", n, "records");
+	for (uint64_t i = 0; i < n; i++) {
+		shard_record r;
+		if (shard_dataset_record(d, i, &r, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+		/* Same key -> same side, for any run: records of one group never straddle. */
+		int side = kiln_unit(o.seed, o.by_group ? r.group : i) < o.ratio ? 0 : 1;
+		if (shard_writer_add_record(w[side], &r, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+		counts[side]++;
+		kiln_progress_update(p, i + 1);
+	}
+	kiln_progress_end(p);
+	for (int k = 0; k < 2; k++)
+		if (shard_writer_close(w[k], &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+	if (kiln_outdir_commit(tmp, o.output, o.force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o.output, strerror(errno));
+	if (o.json) {
+		kiln_json j;
+		kiln_json_init(&j, stdout, 0);
+		kiln_json_obj_begin(&j, NULL);
+		kiln_json_u64(&j, "train", counts[0]);
+		kiln_json_u64(&j, "val", counts[1]);
+		kiln_json_str(&j, "by", o.by_group ? "group" : "record");
+		kiln_json_obj_end(&j);
+		kiln_json_end_line(&j);
+	} else {
+		printf("%s/train: %" PRIu64 " records\n%s/val: %" PRIu64 " records\n", o.output, counts[0], o.output, counts[1]);
+	}
+	free(metas);
+	shard_dataset_close(d);
+	return 0;
+}
+
+/* ---- stats ------------------------------------------------------------- */
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int cmd_stats(int argc, char **argv)
+{
+	struct opts o;
+	parse_opts(argc, argv, &o);
+	if (optind != argc - 1) kiln_usage_error("stats: expected one PATH");
+	shard_dataset *d = open_or_die(argv[optind]);
+	const shard_spec *s = shard_dataset_spec(d);
+	uint64_t n = shard_dataset_records(d);
+	uint64_t *plen = kiln_xcalloc(n ? n : 1, sizeof *plen), *clen = kiln_xcalloc(n ? n : 1, sizeof *clen);
+	/* Histogram of token ids (or action ids for frames); capped at 2^24 ids so
+	 * a 4-byte vocabulary does not allocate gigabytes. */
+	uint64_t hsize = s->kind == SHARD_FRAMES ? (s->vocab_size ? s->vocab_size : 1) : s->vocab_size;
+	int hist_ok = hsize <= (1u << 24);
+	uint64_t *hist = hist_ok ? kiln_xcalloc(hsize, sizeof *hist) : NULL;
+	uint64_t total = 0;
+	shard_error e;
+	for (uint64_t i = 0; i < n; i++) {
+		shard_record r;
+		if (shard_dataset_record(d, i, &r, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+		plen[i] = r.n_prompt;
+		clen[i] = r.n_content;
+		if (!hist_ok) continue;
+		if (s->kind == SHARD_FRAMES) {
+			for (uint64_t k = 0; k < r.n_content; k++) { uint32_t v = r.actions[k]; if (v < hsize) hist[v]++; total++; }
+		} else {
+			for (uint64_t k = 0; k < r.n_prompt + r.n_content; k++) {
+				uint32_t v = shard_elem(r.prompt, s->elem_size, k);
+				if (v < hsize) hist[v]++;   /* out-of-range ids are verify's job */
+				total++;
+			}
+		}
+	}
+	uint64_t csum = 0, psum = 0;
+	for (uint64_t i = 0; i < n; i++) { csum += clen[i]; psum += plen[i]; }
+	qsort(clen, n, sizeof *clen, cmp_u64);
+	uint64_t distinct = 0, top[10] = { 0 };
+	double entropy = 0;
+	if (hist_ok) {
+		for (uint64_t v = 0; v < hsize; v++) {
+			if (!hist[v]) continue;
+			distinct++;
+			double p = (double)hist[v] / total;
+			entropy -= p * log2(p);
+			/* Keep the ten most frequent ids (ties to the smaller id, which
+			 * comes first in this loop): insertion into a sorted list. */
+			int t = distinct - 1 < 10 ? (int)distinct - 1 : 10;
+			while (t > 0 && hist[v] > hist[top[t - 1]]) { if (t < 10) top[t] = top[t - 1]; t--; }
+			if (t < 10) top[t] = v;
+		}
+	}
+	const char *unit = s->kind == SHARD_FRAMES ? "frames" : "tokens";
+	uint64_t pct[5] = { 0 };
+	const double q[5] = { 0, 0.5, 0.9, 0.99, 1 };
+	for (int k = 0; k < 5 && n; k++) pct[k] = clen[(uint64_t)(q[k] * (n - 1) + 0.5)];
+	kiln_json j;
+	kiln_json_init(&j, stdout, !o.json);
+	{
+		kiln_json_obj_begin(&j, NULL);
+		kiln_json_str(&j, "path", argv[optind]);
+		kiln_json_str(&j, "kind", shard_kind_name(s->kind));
+		kiln_json_u64(&j, "records", n);
+		kiln_json_u64(&j, "prompt_elements", psum);
+		kiln_json_u64(&j, "content_elements", csum);
+		kiln_json_str(&j, "content_unit", unit);
+		kiln_json_obj_begin(&j, "content_length");
+		kiln_json_u64(&j, "min", pct[0]);
+		kiln_json_double(&j, "mean", n ? (double)csum / n : 0);
+		kiln_json_u64(&j, "p50", pct[1]);
+		kiln_json_u64(&j, "p90", pct[2]);
+		kiln_json_u64(&j, "p99", pct[3]);
+		kiln_json_u64(&j, "max", pct[4]);
+		kiln_json_obj_end(&j);
+		if (hist_ok) {
+			kiln_json_obj_begin(&j, s->kind == SHARD_FRAMES ? "actions" : "tokens");
+			kiln_json_u64(&j, "id_space", hsize);
+			kiln_json_u64(&j, "distinct", distinct);
+			kiln_json_double(&j, "entropy_bits", entropy);
+			kiln_json_arr_begin(&j, "top");
+			for (int t = 0; t < 10 && t < (int)distinct; t++) {
+				kiln_json_obj_begin(&j, NULL);
+				kiln_json_u64(&j, "id", top[t]);
+				kiln_json_u64(&j, "count", hist[top[t]]);
+				kiln_json_obj_end(&j);
+			}
+			kiln_json_arr_end(&j);
+			kiln_json_obj_end(&j);
+		}
+		kiln_json_obj_end(&j);
+		kiln_json_end_line(&j);
+	}
+	free(plen);
+	free(clen);
+	free(hist);
+	shard_dataset_close(d);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	kiln_set_progname("kiln-shard");
+	if (argc < 2) kiln_usage_error("no command given");
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) { usage(stdout); return 0; }
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) { kiln_print_version(stdout, NULL); return 0; }
+	/* Subcommands parse argv[1..]: getopt sees the command as argv[0]. */
+	struct { const char *name; int (*fn)(int, char **); } cmds[] = {
+		{ "pack", cmd_pack }, { "info", cmd_info }, { "verify", cmd_verify },
+		{ "cat", cmd_cat }, { "split", cmd_split }, { "stats", cmd_stats },
+	};
+	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
+		if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
+	kiln_usage_error("unknown command '%s'", cmd);
+}
