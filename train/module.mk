@@ -1,0 +1,19 @@
+# train/: the trainer library (libtrain.a: model, data loader, optimizers,
+# checkpoints, sampler; CPU reference with OpenMP) and kiln-train.
+# -fopenmp is scoped to the trainer's objects; the CUDA backend (train/*.cu)
+# joins only when nvcc was found ($(CUDA) = yes).
+TRAIN_SRCS := $(wildcard train/trn_*.c)
+TRAIN_TOOL_SRCS := $(filter-out train/trn_%,$(wildcard train/train_*.c))
+LIBTRAIN := $(LIB)/libtrain.a
+$(LIBTRAIN): $(TRAIN_SRCS:%.c=$(OBJ)/%.o)
+$(OBJ)/train/%.o: EXTRA_CFLAGS += $(OMP_CFLAGS)
+$(OBJ)/tests/unit/train_test.o: EXTRA_CFLAGS += $(OMP_CFLAGS)
+TRAIN_LDLIBS := $(SHARD_LDLIBS) $(OMP_LIBS)
+
+TOOLS += $(BIN)/kiln-train
+$(BIN)/kiln-train: $(TRAIN_TOOL_SRCS:%.c=$(OBJ)/%.o) $(LIBTRAIN) $(LIBSHARD) $(LIBCOMMON)
+	$(call link_tool,$(TRAIN_LDLIBS) $(COMMON_LDLIBS))
+
+UNIT_TESTS += $(TBIN)/train_test
+$(TBIN)/train_test: $(OBJ)/tests/unit/train_test.o $(OBJ)/tests/unit/test_main.o $(LIBTRAIN) $(LIBSHARD) $(LIBCOMMON)
+	$(call link_tool,$(TRAIN_LDLIBS) $(COMMON_LDLIBS))

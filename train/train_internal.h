@@ -1,0 +1,61 @@
+/*
+ * train_internal.h - declarations shared by the trainer's files but not part
+ * of its API: the per-layer kernels (exposed so the unit tests can check each
+ * one against finite differences) and small helpers.
+ */
+#ifndef KILN_TRAIN_INTERNAL_H
+#define KILN_TRAIN_INTERNAL_H
+
+#include "train.h"
+
+/* Fill err (may be NULL) and return code. */
+int trn_seterr(trn_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* ---- layers (trn_layers.c). N = B*T rows; every "backward" ADDS into
+ * weight gradients; the input gradient is overwritten (matmul, gelu,
+ * attention, rope) or added to (layernorm, encoder) as each says. */
+
+/* out (N, C) = wte[tok] (+ sin2d(pos) when grid_width > 0) */
+void trn_encoder_forward(float *out, const uint32_t *tok, const int32_t *pos, const float *wte,
+                         int N, int C, int grid_width, int grid_prefix);
+/* dwte[tok] += dout */
+void trn_encoder_backward(float *dwte, const float *dout, const uint32_t *tok, int N, int C);
+/* The 2-D sinusoidal vector of one position (C values). */
+void trn_sin2d(float *out, int pos, int C, int grid_width, int grid_prefix);
+/* out = (inp - mean) * rstd * w + b per row; mean, rstd (N) kept. */
+void trn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
+                           const float *w, const float *b, int N, int C);
+/* dinp += ..., dw += ..., db += ... */
+void trn_layernorm_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
+                            const float *w, const float *mean, const float *rstd, int N, int C);
+/* out (N, OC) = inp (N, C) . W^T, W (OC, C) as in torch.nn.Linear. */
+void trn_matmul_forward(float *out, const float *inp, const float *W, int N, int C, int OC);
+/* dinp = dout . W (overwritten; skipped when NULL), dW += dout^T . inp */
+void trn_matmul_backward(float *dinp, float *dW, const float *dout, const float *inp, const float *W,
+                         int N, int C, int OC);
+/* Rotary embedding of q and k inside qkv (B, T, 3C) in place, half-split
+ * pairs (i, i + hd/2), angle pos * theta^(-2i/hd). inverse = 1 rotates back
+ * (that is the backward, rotations being orthogonal). */
+void trn_rope(float *qkv, const int32_t *pos, int N, int C, int NH, float theta, int inverse);
+/* out (B, T, C) = causal softmax(q k^T / sqrt(hd)) v per head over [seg[t], t];
+ * lse (B, NH, T) keeps each row's log-sum-exp for the backward. */
+void trn_attention_forward(float *out, float *lse, const float *qkv, const int32_t *seg,
+                           int B, int T, int C, int NH);
+/* dqkv (B, T, 3C) overwritten from dout, recomputing the probabilities. */
+void trn_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *out,
+                            const float *lse, const int32_t *seg, int B, int T, int C, int NH);
+/* GELU, tanh approximation (torch approximate="tanh"). */
+void trn_gelu_forward(float *out, const float *inp, size_t n);
+void trn_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n);
+/* probs (N, V) = softmax(logits) in place; returns sum(w * -log p[tgt]) in
+ * *loss_sum and sum(w) in *wsum. */
+void trn_softmax_ce_forward(float *probs, const uint32_t *tgt, const float *w, int N, int V,
+                            double *loss_sum, double *wsum);
+/* probs -> dlogits in place: (p - onehot(tgt)) * w * scale. */
+void trn_softmax_ce_backward(float *probs, const uint32_t *tgt, const float *w, int N, int V, float scale);
+
+/* splitmix64 step; a Gaussian from two uniforms (Box-Muller). */
+uint64_t trn_mix64(uint64_t x);
+float trn_rand_normal(uint64_t *state);
+
+#endif
