@@ -144,17 +144,20 @@ all: $(CONFIG) $(TOOLS)
 deps:
 	@scripts/deps.sh
 
+# Parallel sub-builds unless the caller chose -j.
+JOBS := $(if $(findstring j,$(firstword -$(MAKEFLAGS))),,-j$(shell nproc 2>/dev/null || echo 2))
+
 demo: deps
-	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory $(JOBS) all
 	@scripts/demo.sh $(BIN)
 
 test: deps
-	@$(MAKE) --no-print-directory all tests-build
+	@$(MAKE) --no-print-directory $(JOBS) all tests-build
 	@tests/run.sh --bin $(BIN) --tbin $(TBIN) $(if $(T),--filter '$(T)')
 
 # The same suite under ASan/UBSan, in a separate build folder.
 check: deps
-	@$(MAKE) --no-print-directory BUILD=build/check SANITIZE=address,undefined all tests-build
+	@$(MAKE) --no-print-directory $(JOBS) BUILD=build/check SANITIZE=address,undefined all tests-build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run.sh --bin build/check/bin --tbin build/check/tests --sanitized $(if $(T),--filter '$(T)')
 

@@ -1,0 +1,95 @@
+# kiln-shard command line: exit codes, pack/cat round trips, verify on
+# corrupt data, deterministic split, atomic output on interruption.
+source "$(dirname "$0")/lib.sh"
+
+t help            expect_exit 0 kiln-shard --help
+t help-to-stdout  out_has 'Usage: kiln-shard'
+t version         expect_exit 0 kiln-shard --version
+t version-features out_has '^openmp: (yes|no)$'
+t no-args         expect_exit 2 kiln-shard
+t no-args-hint    err_has "try 'kiln-shard --help'"
+t unknown-cmd     expect_exit 2 kiln-shard frobnicate
+t bad-option      expect_exit 2 kiln-shard info --nope x
+t bad-size        expect_exit 2 kiln-shard pack --bytes --max-shard-size 12Q -o x y
+t pack-needs-out  expect_exit 2 kiln-shard pack --bytes somefile
+t pack-missing-input expect_exit 1 kiln-shard pack --bytes does-not-exist -o never
+t pack-missing-names-file err_has 'does-not-exist'
+t pack-missing-no-output sh_ok '! test -e never && ! ls -a | grep -q tmp'
+
+# Arbitrary files: random, empty, one byte, all 256 byte values, a larger one.
+mkdir in
+head -c 70001 /dev/urandom > in/random.bin
+: > in/empty.bin
+printf 'x' > in/one.bin
+for i in $(seq 0 255); do printf "\\$(printf %03o "$i")"; done > in/all-bytes.bin
+head -c 3000000 /dev/urandom > in/large.bin
+t pack expect_exit 0 kiln-shard pack --bytes in -o ds --max-shard-size 1M
+roundtrip() {
+  local i=0 f
+  for f in $(cd in && ls | sort); do
+    kiln-shard cat ds -r $i | cmp - "in/$f" || { echo "record $i != $f"; return 1; }
+    i=$((i + 1))
+  done
+}
+t pack-cat-roundtrip roundtrip
+t cat-all-concatenates sh_ok 'kiln-shard cat ds | cmp - <(cat $(ls -d in/* | sort))'
+t rolled-over sh_ok '[ $(ls ds/shard-*.kshard | wc -l) -ge 3 ]'
+t verify-ok expect_exit 0 kiln-shard verify ds
+t info-json expect_exit 0 kiln-shard info --json ds
+t info-json-fields sh_ok "python3 -c 'import json,sys; d=json.loads(open(\"$W/last.out\").read()); sys.exit(0 if d[\"records\"]==5 and d[\"kind\"]==\"tokens\" and d[\"vocab_size\"]==256 else 1)' 2>/dev/null || grep -q '\"records\":5' '$W/last.out'"
+t stats expect_exit 0 kiln-shard stats --json ds
+t stats-distinct out_has '"distinct":256'
+t cat-out-of-range expect_exit 1 kiln-shard cat ds -r 5
+
+# Existing output is never clobbered without --force.
+t exists-refused expect_exit 1 kiln-shard pack --bytes in/one.bin -o ds
+t exists-untouched roundtrip
+t force-replaces expect_exit 0 kiln-shard pack --bytes in/one.bin -o ds --force
+t force-result sh_ok '[ "$(kiln-shard cat ds)" = x ]'
+
+# Corruption: a flipped payload byte, a truncated shard, a flipped index byte.
+kiln-shard pack --bytes in -o good --quiet
+cp -r good bad1
+f=bad1/shard-00000.kshard
+printf '\x55' | dd of=$f bs=1 seek=400 conv=notrunc 2>/dev/null
+t verify-payload-flip expect_exit 1 kiln-shard verify bad1
+t verify-names-file err_has 'bad1/shard-00000.kshard'
+t verify-names-record err_has 'record [0-9]+'
+t verify-names-offset err_has 'byte offset [0-9]+'
+t cat-refuses-corrupt expect_exit 1 kiln-shard cat bad1
+cp -r good bad2
+truncate -s -1 bad2/shard-00000.kshard
+t verify-truncated expect_exit 1 kiln-shard verify bad2
+cp -r good bad3
+size=$(stat -c %s bad3/shard-00000.kshard)
+printf '\x01' | dd of=bad3/shard-00000.kshard bs=1 seek=$((size - 20)) conv=notrunc 2>/dev/null
+t verify-index-flip expect_exit 1 kiln-shard verify bad3
+t verify-several expect_exit 1 kiln-shard verify good bad1
+t verify-several-good-reported out_has '^good: ok'
+t verify-not-a-shard expect_exit 1 kiln-shard verify in/random.bin
+
+# Split: deterministic, complete, grouped.
+t split expect_exit 0 kiln-shard split good --ratio 0.6 --seed 7 -o s1
+kiln-shard split good --ratio 0.6 --seed 7 -o s2 >/dev/null
+t split-deterministic sh_ok 'cmp s1/train/shard-00000.kshard s2/train/shard-00000.kshard && cmp s1/val/shard-00000.kshard s2/val/shard-00000.kshard'
+t split-complete sh_ok '[ $(( $(kiln-shard info --json s1/train | grep -o "\"records\":[0-9]*" | cut -d: -f2) + $(kiln-shard info --json s1/val | grep -o "\"records\":[0-9]*" | cut -d: -f2) )) -eq 5 ]'
+mkdir dup; for i in 1 2 3 4 5 6; do cp in/random.bin dup/r$i; cp in/one.bin dup/o$i; done
+kiln-shard pack --bytes dup -o dupds --quiet
+kiln-shard split dupds --by group --ratio 0.5 --seed 3 -o gs >/dev/null
+# Identical files share a group key, so each side holds all six copies or none.
+t split-by-group sh_ok 'n=$(kiln-shard info --json gs/train | grep -o "\"records\":[0-9]*" | cut -d: -f2); [ $n -eq 0 ] || [ $n -eq 6 ] || [ $n -eq 12 ]'
+t split-needs-seed expect_exit 2 kiln-shard split good --ratio 0.5 -o s3
+t split-bad-ratio expect_exit 2 kiln-shard split good --ratio 1.5 --seed 1 -o s3
+
+# Interrupted: SIGTERM while reading input leaves no output and no temporaries.
+mkfifo slow
+( head -c 100000 /dev/urandom; sleep 30 ) > slow &
+feeder=$!
+kiln-shard pack --bytes slow -o interrupted --quiet &
+pid=$!
+for i in 1 2 3 4 5 6 7 8 9 10; do ls -a | grep -q '\.interrupted\.tmp' && break; sleep 0.2; done
+t interrupted-temp-existed sh_ok 'ls -a | grep -q "\.interrupted\.tmp"'
+kill -TERM $pid; wait $pid 2>/dev/null
+kill $feeder 2>/dev/null; wait $feeder 2>/dev/null
+t interrupted-no-output sh_ok '! test -e interrupted'
+t interrupted-no-temp sh_ok '! ls -a | grep -q "\.interrupted\.tmp"'

@@ -1,0 +1,241 @@
+/*
+ * common_test.c - the shared tool helpers: strict parsing, JSON escaping,
+ * atomic output, deterministic walking, SHA-256 against a known vector.
+ */
+#include "test.h"
+#include "kiln.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+TEST(parse_u64_strict)
+{
+	uint64_t v;
+	CHECK(kiln_parse_u64("0", 0, 10, &v) == 0 && v == 0);
+	CHECK(kiln_parse_u64("18446744073709551615", 0, UINT64_MAX, &v) == 0 && v == UINT64_MAX);
+	CHECK(kiln_parse_u64("18446744073709551616", 0, UINT64_MAX, &v) == -1);
+	CHECK(kiln_parse_u64("-1", 0, UINT64_MAX, &v) == -1);   /* strtoull would wrap */
+	CHECK(kiln_parse_u64(" 1", 0, 10, &v) == -1);
+	CHECK(kiln_parse_u64("+1", 0, 10, &v) == -1);
+	CHECK(kiln_parse_u64("1x", 0, 10, &v) == -1);
+	CHECK(kiln_parse_u64("", 0, 10, &v) == -1);
+	CHECK(kiln_parse_u64(NULL, 0, 10, &v) == -1);
+	CHECK(kiln_parse_u64("11", 0, 10, &v) == -1);
+	CHECK(kiln_parse_u64("4", 5, 10, &v) == -1);
+	int64_t i;
+	CHECK(kiln_parse_i64("-5", -10, 10, &i) == 0 && i == -5);
+	CHECK(kiln_parse_i64("-11", -10, 10, &i) == -1);
+	CHECK(kiln_parse_i64("--1", -10, 10, &i) == -1);
+}
+
+TEST(parse_size_suffixes)
+{
+	uint64_t v;
+	CHECK(kiln_parse_size("512", 0, UINT64_MAX, &v) == 0 && v == 512);
+	CHECK(kiln_parse_size("64K", 0, UINT64_MAX, &v) == 0 && v == 65536);
+	CHECK(kiln_parse_size("64k", 0, UINT64_MAX, &v) == 0 && v == 65536);
+	CHECK(kiln_parse_size("256M", 0, UINT64_MAX, &v) == 0 && v == 256ull << 20);
+	CHECK(kiln_parse_size("2G", 0, UINT64_MAX, &v) == 0 && v == 2ull << 30);
+	CHECK(kiln_parse_size("1GiB", 0, UINT64_MAX, &v) == 0 && v == 1ull << 30);
+	CHECK(kiln_parse_size("1KB", 0, UINT64_MAX, &v) == 0 && v == 1024);
+	CHECK(kiln_parse_size("10B", 0, UINT64_MAX, &v) == 0 && v == 10);
+	CHECK(kiln_parse_size("1X", 0, UINT64_MAX, &v) == -1);
+	CHECK(kiln_parse_size("1KK", 0, UINT64_MAX, &v) == -1);
+	CHECK(kiln_parse_size("K", 0, UINT64_MAX, &v) == -1);
+	CHECK(kiln_parse_size("99999999999T", 0, UINT64_MAX, &v) == -1);   /* overflow */
+	CHECK(kiln_parse_size("2K", 0, 1024, &v) == -1);
+}
+
+TEST(parse_double_rational_dims)
+{
+	double d;
+	CHECK(kiln_parse_double("0.95", 0, 1, &d) == 0 && d == 0.95);
+	CHECK(kiln_parse_double("1.5", 0, 1, &d) == -1);
+	CHECK(kiln_parse_double("nan", -1e9, 1e9, &d) == -1);
+	CHECK(kiln_parse_double("inf", -1e9, 1e300, &d) == -1);
+	CHECK(kiln_parse_double("1e3x", 0, 1e9, &d) == -1);
+	int64_t n, q;
+	CHECK(kiln_parse_rational("12", &n, &q) == 0 && n == 12 && q == 1);
+	CHECK(kiln_parse_rational("30000/1001", &n, &q) == 0 && n == 30000 && q == 1001);
+	CHECK(kiln_parse_rational("29.97", &n, &q) == 0 && n == 2997 && q == 100);
+	CHECK(kiln_parse_rational("24/2", &n, &q) == 0 && n == 12 && q == 1);
+	CHECK(kiln_parse_rational("0", &n, &q) == -1);
+	CHECK(kiln_parse_rational("1/0", &n, &q) == -1);
+	CHECK(kiln_parse_rational("/3", &n, &q) == -1);
+	CHECK(kiln_parse_rational("-12", &n, &q) == -1);
+	uint32_t w, h;
+	CHECK(kiln_parse_dims("320x180", 16384, &w, &h) == 0 && w == 320 && h == 180);
+	CHECK(kiln_parse_dims("320X240", 16384, &w, &h) == 0 && h == 240);
+	CHECK(kiln_parse_dims("0x180", 16384, &w, &h) == -1);
+	CHECK(kiln_parse_dims("320x", 16384, &w, &h) == -1);
+	CHECK(kiln_parse_dims("99999x1", 16384, &w, &h) == -1);
+}
+
+static char *json_of(void (*fn)(kiln_json *))
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	kiln_json j;
+	kiln_json_init(&j, f, 0);
+	fn(&j);
+	fclose(f);
+	return buf;
+}
+
+static void doc1(kiln_json *j)
+{
+	kiln_json_obj_begin(j, NULL);
+	kiln_json_str(j, "a", "q\"b\\\n\x01");
+	kiln_json_strn(j, "bin", "\xff\xc3\xa9z", 4);   /* invalid byte, then valid é */
+	kiln_json_u64(j, "n", 18446744073709551615ull);
+	kiln_json_double(j, "x", 0.1);
+	kiln_json_double(j, "nan", 0.0 / 0.0);
+	kiln_json_arr_begin(j, "l");
+	kiln_json_i64(j, NULL, -3);
+	kiln_json_bool(j, NULL, 1);
+	kiln_json_null(j, NULL);
+	kiln_json_arr_end(j);
+	kiln_json_obj_begin(j, "empty");
+	kiln_json_obj_end(j);
+	kiln_json_obj_end(j);
+	kiln_json_end_line(j);
+}
+
+TEST(json_escaping)
+{
+	char *s = json_of(doc1);
+	CHECK_STR(s, "{\"a\":\"q\\\"b\\\\\\n\\u0001\",\"bin\":\"\\u00ff\xc3\xa9z\",\"n\":18446744073709551615,"
+	             "\"x\":0.1,\"nan\":null,\"l\":[-3,true,null],\"empty\":{}}\n");
+	free(s);
+	/* Cross-check with a real JSON parser when python3 is here. */
+	if (test_sh("command -v python3 >/dev/null") == 0) {
+		s = json_of(doc1);
+		test_write_file("doc.json", s, strlen(s));
+		free(s);
+		CHECK(test_sh("python3 -c 'import json,sys; d=json.load(open(\"doc.json\")); sys.exit(0 if d[\"bin\"]==\"\\u00ff\\u00e9z\" and d[\"l\"]==[-3,True,None] else 1)'") == 0);
+	}
+}
+
+TEST(outfile_commit_and_abort)
+{
+	kiln_outfile o;
+	CHECK(kiln_outfile_open(&o, "out.bin") == 0);
+	fputs("hello", o.fp);
+	struct stat st;
+	CHECK(stat("out.bin", &st) != 0);          /* nothing under the final name yet */
+	CHECK(kiln_outfile_commit(&o) == 0);
+	size_t n;
+	unsigned char *b = test_read_file("out.bin", &n);
+	CHECK(n == 5 && !memcmp(b, "hello", 5));
+	free(b);
+	CHECK(kiln_outfile_open(&o, "out.bin") == 0);
+	fputs("partial", o.fp);
+	kiln_outfile_abort(&o);
+	b = test_read_file("out.bin", &n);
+	CHECK(n == 5);                              /* the old file survived */
+	free(b);
+	/* No temporaries left behind. */
+	DIR *d = opendir(".");
+	struct dirent *e;
+	int others = 0;
+	while ((e = readdir(d))) if (e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) others++;
+	closedir(d);
+	CHECK_EQ_U64(others, 0);
+	CHECK(kiln_outfile_open(&o, "no/such/dir/x") == -1);
+}
+
+TEST(outdir_commit_force)
+{
+	const char *t = kiln_outdir_begin("ds", 0);
+	CHECK(t != NULL);
+	char p[4096];
+	snprintf(p, sizeof p, "%s/a", t);
+	test_write_file(p, "1", 1);
+	CHECK(kiln_outdir_commit(t, "ds", 0) == 0);
+	CHECK(kiln_outdir_begin("ds", 0) == NULL && errno == EEXIST);
+	t = kiln_outdir_begin("ds", 1);
+	CHECK(t != NULL);
+	snprintf(p, sizeof p, "%s/b", t);
+	test_write_file(p, "2", 1);
+	CHECK(kiln_outdir_commit(t, "ds", 1) == 0);
+	struct stat st;
+	CHECK(stat("ds/b", &st) == 0 && stat("ds/a", &st) != 0);
+	t = kiln_outdir_begin("sub/deeper/ds", 0);   /* parents are made */
+	CHECK(t != NULL);
+	kiln_outdir_abort(t);
+	CHECK(stat("sub/deeper/ds", &st) != 0);
+}
+
+struct walk_acc { char seen[2048]; int errors; };
+
+static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
+{
+	struct walk_acc *a = ud;
+	if (is_error) { a->errors++; return 0; }
+	strncat(a->seen, path, sizeof a->seen - strlen(a->seen) - 2);
+	strcat(a->seen, ";");
+	return 0;
+}
+
+TEST(walk_sorted_and_errors)
+{
+	CHECK(kiln_mkdirs("w/b/c") == 0);
+	test_write_file("w/z", "", 0);
+	test_write_file("w/a", "", 0);
+	test_write_file("w/b/c/x", "", 0);
+	test_write_file("w/b/y", "", 0);
+	CHECK(symlink("../w", "w/b/loop") == 0);    /* linked folders are not entered */
+	const char *in[] = { "w", "missing" };
+	struct walk_acc a = { "", 0 };
+	kiln_walk(in, 2, walk_cb, &a);
+	CHECK_STR(a.seen, "w/a;w/b/c/x;w/b/y;w/z;");
+	CHECK_EQ_U64(a.errors, 1);
+}
+
+TEST(sha256_known_vectors)
+{
+	uint8_t h[32];
+	char hex[65];
+	kiln_sha256("abc", 3, h);
+	kiln_hex(h, 32, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	kiln_sha256("", 0, h);
+	kiln_hex(h, 32, hex);
+	CHECK_STR(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	kiln_sha256_ctx *c = kiln_sha256_new();
+	kiln_sha256_update(c, "a", 1);
+	kiln_sha256_update(c, "bc", 2);
+	kiln_sha256_final(c, h);
+	kiln_hex(h, 32, hex);
+	CHECK_STR(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+TEST(mix_deterministic_and_uniform)
+{
+	CHECK(kiln_mix64(1, 2) == kiln_mix64(1, 2));
+	CHECK(kiln_mix64(1, 2) != kiln_mix64(2, 1));
+	int below = 0;
+	for (uint64_t i = 0; i < 100000; i++) {
+		double u = kiln_unit(7, i);
+		CHECK(u >= 0 && u < 1);
+		below += u < 0.25;
+	}
+	/* 25% +- 1% (about 7 standard deviations). */
+	CHECKF(below > 24000 && below < 26000, "%d of 100000 below 0.25", below);
+}
+
+TEST(read_file_cap)
+{
+	test_write_file("f", "0123456789", 10);
+	size_t n;
+	uint8_t *b = kiln_read_file("f", 10, &n);
+	CHECK(b && n == 10);
+	free(b);
+	CHECK(kiln_read_file("f", 9, &n) == NULL && errno == EFBIG);
+	CHECK(kiln_read_file("nope", 9, &n) == NULL && errno == ENOENT);
+	CHECK(kiln_read_file(".", 9, &n) == NULL);
+}
