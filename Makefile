@@ -136,7 +136,9 @@ $(CONFIG): FORCE
 	@if [ "$(HAVE_CUDA)" = yes ] && [ "$(CUDA)" != yes ]; then echo "kiln: HAVE_CUDA=yes but $(NVCC) was not found" >&2; exit 1; fi
 	@if [ ! -f $@ ] || [ "$$(cat $@)" != "$(CONFIG_LINE)" ]; then echo "$(CONFIG_LINE)" > $@; fi
 
-.PHONY: all FORCE deps demo test check test-run fuzz install uninstall clean man-lint
+.PHONY: all FORCE deps demo test check test-run fuzz install install-files uninstall clean man-lint
+# Keep objects that only feed a link (the fuzz and replay objects).
+.SECONDARY:
 FORCE:
 
 all: $(CONFIG) $(TOOLS)
@@ -161,7 +163,11 @@ check: deps
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  tests/run.sh --bin build/check/bin --tbin build/check/tests --sanitized $(if $(T),--filter '$(T)')
 
+# install-files copies what is built (tests call it on an existing build).
 install: all
+	@$(MAKE) --no-print-directory install-files
+
+install-files:
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
 	$(if $(wildcard man/*.1),install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/)

@@ -22,7 +22,7 @@ static jmp_buf test_jmp;
 static char fail_msg[2048];
 static int outcome;                  /* 0 pass, 1 fail, 2 skip */
 static char runner[64] = "unit";
-static char srcdir[PATH_MAX], bindir[PATH_MAX], corpus_buf[PATH_MAX];
+static char srcdir[PATH_MAX], bindir[PATH_MAX + 64], corpus_buf[PATH_MAX + 256];
 
 void test__register(const char *name, test_fn fn)
 {
