@@ -423,3 +423,23 @@ TEST(not_a_shard)
 	mkdir("emptydir", 0777);
 	CHECK(shard_dataset_open("emptydir", &d, &e) == SHARD_EFORMAT);
 }
+
+TEST(largest_vocabulary)
+{
+	/* u32 elements up to the largest representable vocabulary. */
+	shard_spec s;
+	shard_spec_init(&s, SHARD_TOKENS);
+	s.vocab_size = 0xFFFFFFFFu;
+	s.elem_size = 4;
+	shard_writer *w = make_writer("ds", &s, 0, NULL);
+	uint32_t t[3] = { 0, 0xFFFFFFFEu, 123456789 };
+	shard_error e;
+	CHECK(shard_writer_add_u32(w, t, 1, t + 1, 2, 0, &e) == 0);
+	close_writer(w);
+	shard_dataset *d = open_ds("ds");
+	shard_record r;
+	CHECK(shard_dataset_record(d, 0, &r, &e) == 0);
+	CHECK_EQ_U64(((const uint32_t *)r.content)[0], 0xFFFFFFFEu);
+	verify_all(d);
+	shard_dataset_close(d);
+}
