@@ -1,0 +1,752 @@
+/*
+ * video_main.c - kiln-video: inspect gameplay videos, extract frames at a
+ * fixed rate into a Kiln frames dataset (episodes, per-frame actions, a
+ * window index), and draw a contact sheet. A front end over libvideo
+ * (video/video.h) and libshard; see man/kiln-video.1.
+ */
+#define _GNU_SOURCE
+#include "kiln.h"
+#include "shard.h"
+#include "video.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_LABEL_FILE (256ull << 20)
+#define MAX_INPUTS 1000000
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+	        "Usage: kiln-video COMMAND [OPTIONS] ...\n"
+	        "Gameplay video to Kiln frame shards, frames identical to the ffmpeg CLI's.\n"
+	        "\n"
+	        "Commands:\n"
+	        "  info [--json] FILE...              streams, duration, frame count, fps\n"
+	        "  extract IN... -o DATASET           select, scale and store frames (IN: files or folders)\n"
+	        "  contact DATASET -o SHEET.png       a contact sheet of sampled frames\n"
+	        "\n"
+	        "Extract options:\n"
+	        "  -o, --output PATH         dataset folder (written atomically)\n"
+	        "      --fps R               output frame rate, any rational (default 12)\n"
+	        "      --size WxH            output size (default 320x180)\n"
+	        "      --scale NAME          area (default), bilinear, bicubic, lanczos, neighbor\n"
+	        "      --fit MODE            stretch (default), crop, letterbox\n"
+	        "      --layout L            hwc (default) or chw\n"
+	        "      --episode-frames N    cut videos into episodes of N frames (default: whole videos)\n"
+	        "      --actions FILE        per-frame action labels (\"t_seconds id [name]\" lines);\n"
+	        "                            give one per input video, in input order\n"
+	        "      --window T            index every T-frame window inside an episode (windows.bin)\n"
+	        "      --window-stride S     first frames S apart (default 1)\n"
+	        "      --rawvideo FILE       also write the frames as raw RGB24 (\"-\" = stdout)\n"
+	        "      --threads N           decoding threads (default: one per CPU; 1 = sequential)\n"
+	        "      --max-shard-size N    roll over to a new shard at N bytes (default 256M)\n"
+	        "      --force               replace an existing output\n"
+	        "\n"
+	        "Contact options:\n"
+	        "      --frames N            frames on the sheet (default 16)\n"
+	        "      --columns N           frames per row (default 4)\n"
+	        "\n"
+	        "Common options:\n"
+	        "      --json                machine-readable output on stdout\n"
+	        "  -q, --quiet               no progress line, no warnings\n"
+	        "  -h, --help                this help\n"
+	        "  -V, --version             version, features and libav* versions\n"
+	        "\n"
+	        "Exit status: 0 success, 1 failure, 2 usage error, 3 not built.\n");
+}
+
+enum { OPT_FPS = 256, OPT_SIZE, OPT_SCALE, OPT_FIT, OPT_LAYOUT, OPT_EPISODE, OPT_ACTIONS, OPT_WINDOW,
+       OPT_WSTRIDE, OPT_RAW, OPT_THREADS, OPT_MAXSHARD, OPT_FORCE, OPT_FRAMES, OPT_COLUMNS, OPT_JSON };
+
+static const struct option long_opts[] = {
+	{ "output", required_argument, NULL, 'o' },
+	{ "fps", required_argument, NULL, OPT_FPS },
+	{ "size", required_argument, NULL, OPT_SIZE },
+	{ "scale", required_argument, NULL, OPT_SCALE },
+	{ "fit", required_argument, NULL, OPT_FIT },
+	{ "layout", required_argument, NULL, OPT_LAYOUT },
+	{ "episode-frames", required_argument, NULL, OPT_EPISODE },
+	{ "actions", required_argument, NULL, OPT_ACTIONS },
+	{ "window", required_argument, NULL, OPT_WINDOW },
+	{ "window-stride", required_argument, NULL, OPT_WSTRIDE },
+	{ "rawvideo", required_argument, NULL, OPT_RAW },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "max-shard-size", required_argument, NULL, OPT_MAXSHARD },
+	{ "force", no_argument, NULL, OPT_FORCE },
+	{ "frames", required_argument, NULL, OPT_FRAMES },
+	{ "columns", required_argument, NULL, OPT_COLUMNS },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	const char *output, *raw, *fps_str;
+	int64_t fps_num, fps_den;
+	uint32_t width, height;
+	int scaler, fit, chw, force, json, threads;
+	uint64_t episode, window, wstride, max_shard, frames, columns;
+	const char **actions;
+	size_t nactions;
+};
+
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+	int c;
+	memset(o, 0, sizeof *o);
+	o->fps_num = 12;
+	o->fps_den = 1;
+	o->fps_str = "12";
+	o->width = 320;
+	o->height = 180;
+	o->wstride = 1;
+	o->frames = 16;
+	o->columns = 4;
+	o->actions = kiln_xcalloc((size_t)argc + 1, sizeof *o->actions);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "o:qhV", long_opts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o->output = optarg; break;
+		case OPT_FPS:
+			if (kiln_parse_rational(optarg, &o->fps_num, &o->fps_den) || o->fps_num > 1000 * o->fps_den ||
+			    o->fps_num > INT32_MAX || o->fps_den > INT32_MAX)
+				kiln_usage_error("--fps: expected a rate like 12, 30000/1001 or 29.97 (at most 1000), got '%s'", optarg);
+			o->fps_str = optarg;
+			break;
+		case OPT_SIZE:
+			if (kiln_parse_dims(optarg, VID_MAX_OUT_DIM, &o->width, &o->height))
+				kiln_usage_error("--size: expected WxH, each 1..%u, got '%s'", VID_MAX_OUT_DIM, optarg);
+			break;
+		case OPT_SCALE:
+			if ((o->scaler = vid_scaler_parse(optarg)) < 0)
+				kiln_usage_error("--scale: expected area, bilinear, bicubic, lanczos or neighbor, got '%s'", optarg);
+			break;
+		case OPT_FIT:
+			if ((o->fit = vid_fit_parse(optarg)) < 0)
+				kiln_usage_error("--fit: expected stretch, crop or letterbox, got '%s'", optarg);
+			break;
+		case OPT_LAYOUT:
+			if (!strcmp(optarg, "chw")) o->chw = 1;
+			else if (strcmp(optarg, "hwc")) kiln_usage_error("--layout: expected hwc or chw, got '%s'", optarg);
+			break;
+		case OPT_EPISODE: o->episode = kiln_opt_u64("--episode-frames", optarg, 1, UINT32_MAX); break;
+		case OPT_ACTIONS: o->actions[o->nactions++] = optarg; break;
+		case OPT_WINDOW: o->window = kiln_opt_u64("--window", optarg, 1, UINT32_MAX); break;
+		case OPT_WSTRIDE: o->wstride = kiln_opt_u64("--window-stride", optarg, 1, UINT32_MAX); break;
+		case OPT_RAW: o->raw = optarg; break;
+		case OPT_THREADS: o->threads = (int)kiln_opt_u64("--threads", optarg, 1, 64); break;
+		case OPT_MAXSHARD: o->max_shard = kiln_opt_size("--max-shard-size", optarg, 4096, UINT64_MAX >> 1); break;
+		case OPT_FORCE: o->force = 1; break;
+		case OPT_FRAMES: o->frames = kiln_opt_u64("--frames", optarg, 1, 1024); break;
+		case OPT_COLUMNS: o->columns = kiln_opt_u64("--columns", optarg, 1, 64); break;
+		case OPT_JSON: o->json = 1; break;
+		case 'q': kiln_set_quiet(1); break;
+		case 'h': usage(stdout); exit(0);
+		case 'V': {
+			char extra[256];
+			snprintf(extra, sizeof extra, "%s\n", vid_lib_versions());
+			kiln_print_version(stdout, extra);
+			exit(0);
+		}
+		default: fprintf(stderr, "%s: try '%s --help'\n", kiln_progname(), kiln_progname()); exit(KILN_EXIT_USAGE);
+		}
+	}
+}
+
+/* ---- inputs ------------------------------------------------------------- */
+
+struct inputs { char **v; size_t n, cap; int failed; };
+
+static int has_video_ext(const char *p)
+{
+	static const char *const ext[] = { "mp4", "mkv", "webm", "mov", "avi", "m4v", "flv", "ts", "mpg",
+	                                   "mpeg", "ogv", "wmv", "y4m", "nut", NULL };
+	const char *dot = strrchr(p, '.');
+	if (!dot || strchr(dot, '/'))
+		return 0;
+	for (int i = 0; ext[i]; i++)
+		if (!strcasecmp(dot + 1, ext[i]))
+			return 1;
+	return 0;
+}
+
+struct walk_ctx { struct inputs *in; const char *top; int top_is_dir; };
+
+static int collect(const char *path, int is_error, int errno_val, void *ud)
+{
+	struct walk_ctx *w = ud;
+	if (is_error) {
+		kiln_file_error(path, "%s", strerror(errno_val));
+		w->in->failed = 1;
+		return 1;
+	}
+	/* Inside folders only video files count (label files live beside them);
+	 * a file named on the command line is always taken. */
+	if (w->top_is_dir && !has_video_ext(path))
+		return 0;
+	if (w->in->n == w->in->cap) {
+		w->in->cap = w->in->cap ? w->in->cap * 2 : 16;
+		w->in->v = kiln_xrealloc(w->in->v, w->in->cap * sizeof *w->in->v);
+	}
+	if (w->in->n >= MAX_INPUTS)
+		kiln_die(KILN_EXIT_FAIL, "more than %d input videos", MAX_INPUTS);
+	w->in->v[w->in->n++] = kiln_xstrdup(path);
+	return 0;
+}
+
+static void gather(char **args, int n, struct inputs *in)
+{
+	memset(in, 0, sizeof *in);
+	for (int i = 0; i < n; i++) {
+		struct walk_ctx w = { in, args[i], kiln_is_dir(args[i]) };
+		const char *one[1] = { args[i] };
+		if (kiln_walk(one, 1, collect, &w) || in->failed)
+			exit(KILN_EXIT_FAIL);
+	}
+}
+
+static vid_reader *open_or_die(const char *path)
+{
+	vid_reader *r;
+	char err[600];
+	int rc = vid_open(path, &r, err, sizeof err);
+	if (rc)
+		kiln_die(KILN_EXIT_FAIL, "%s", err);   /* err names the file */
+	return r;
+}
+
+/* ---- info --------------------------------------------------------------- */
+
+static int cmd_info(int argc, char **argv, struct opts *o)
+{
+	if (argc < 1)
+		kiln_usage_error("info: no input file");
+	kiln_json j;
+	if (o->json)
+		kiln_json_init(&j, stdout, 0);
+	for (int i = 0; i < argc; i++) {
+		vid_reader *r = open_or_die(argv[i]);
+		const vid_info *in = vid_reader_info(r);
+		uint64_t packets;
+		double last;
+		if (vid_count_packets(r, &packets, &last))
+			kiln_die(KILN_EXIT_FAIL, "%s", vid_errmsg(r));
+		double fps = in->fps_den ? (double)in->fps_num / in->fps_den : 0;
+		if (o->json) {
+			kiln_json_obj_begin(&j, NULL);
+			kiln_json_str(&j, "file", argv[i]);
+			kiln_json_str(&j, "format", in->format);
+			kiln_json_i64(&j, "streams", in->nb_streams);
+			kiln_json_i64(&j, "video_stream", in->stream_index);
+			kiln_json_str(&j, "codec", in->codec);
+			kiln_json_str(&j, "pix_fmt", in->pix_fmt);
+			kiln_json_u64(&j, "width", in->width);
+			kiln_json_u64(&j, "height", in->height);
+			char rate[64];
+			snprintf(rate, sizeof rate, "%" PRId64 "/%" PRId64, in->fps_num, in->fps_den);
+			kiln_json_str(&j, "fps_rational", rate);
+			kiln_json_double(&j, "fps", fps);
+			kiln_json_double(&j, "duration", in->duration >= 0 ? in->duration : NAN);
+			kiln_json_double(&j, "start_time", in->start_time);
+			kiln_json_u64(&j, "frames", packets);
+			kiln_json_i64(&j, "container_frames", in->nb_frames);
+			kiln_json_i64(&j, "bit_rate", in->bit_rate);
+			kiln_json_obj_end(&j);
+			kiln_json_end_line(&j);
+		} else {
+			printf("%s\n", argv[i]);
+			printf("  format:    %s (%d stream%s, video stream %d)\n", in->format, in->nb_streams,
+			       in->nb_streams == 1 ? "" : "s", in->stream_index);
+			printf("  codec:     %s, %s, %ux%u\n", in->codec, in->pix_fmt, in->width, in->height);
+			printf("  fps:       %.6g (%" PRId64 "/%" PRId64 ")\n", fps, in->fps_num, in->fps_den);
+			if (in->duration >= 0)
+				printf("  duration:  %.3f s\n", in->duration);
+			else
+				printf("  duration:  unknown\n");
+			printf("  frames:    %" PRIu64 " (video packets)\n", packets);
+			if (in->start_time != 0)
+				printf("  start:     %.6f s\n", in->start_time);
+		}
+		vid_close(r);
+	}
+	return 0;
+}
+
+/* ---- extract ------------------------------------------------------------ */
+
+struct episode { uint64_t frames; };
+
+struct ex {
+	struct opts *o;
+	shard_writer *w;
+	kiln_outfile raw;
+	int have_raw;
+	vid_labels *labels;          /* of the current video, or NULL */
+	uint8_t *chw;                /* CHW staging buffer */
+	size_t fb;
+	uint64_t group, ep_start, ep_frames, frames_total;
+	uint64_t *ep_len;            /* frames per episode (record) */
+	size_t n_ep, cap_ep;
+	kiln_progress *prog;
+	const char *path;
+	int err;
+	shard_error se;
+};
+
+static void end_episode(struct ex *x)
+{
+	if (x->ep_frames == 0)
+		return;
+	if (shard_writer_end_episode(x->w, x->group, x->ep_start, &x->se))
+		kiln_die(KILN_EXIT_FAIL, "%s", x->se.msg);
+	if (x->n_ep == x->cap_ep) {
+		x->cap_ep = x->cap_ep ? x->cap_ep * 2 : 64;
+		x->ep_len = kiln_xrealloc(x->ep_len, x->cap_ep * sizeof *x->ep_len);
+	}
+	x->ep_len[x->n_ep++] = x->ep_frames;
+	x->ep_start += x->ep_frames;
+	x->ep_frames = 0;
+}
+
+static int on_frame(void *ud, const uint8_t *rgb, uint64_t index, double t)
+{
+	struct ex *x = ud;
+	uint32_t action = x->labels ? vid_labels_at(x->labels, t) : 0;
+	const uint8_t *px = rgb;
+	if (x->o->chw) {
+		/* HWC -> CHW: plane c holds channel c of every pixel */
+		size_t n = (size_t)x->o->width * x->o->height;
+		for (size_t i = 0; i < n; i++) {
+			x->chw[i] = rgb[3 * i];
+			x->chw[n + i] = rgb[3 * i + 1];
+			x->chw[2 * n + i] = rgb[3 * i + 2];
+		}
+		px = x->chw;
+	}
+	if (shard_writer_frame(x->w, px, action, &x->se)) {
+		x->err = 1;
+		return 1;
+	}
+	if (x->have_raw && fwrite(rgb, 1, x->fb, x->raw.fp) != x->fb) {
+		kiln_file_error(x->o->raw, "write failed: %s", strerror(errno));
+		kiln_cleanup_run();
+		exit(KILN_EXIT_FAIL);
+	}
+	x->ep_frames++;
+	x->frames_total++;
+	if (x->o->episode && x->ep_frames == x->o->episode)
+		end_episode(x);
+	kiln_progress_update(x->prog, x->frames_total);
+	(void)index;
+	return 0;
+}
+
+/* A JSON string for meta_json, built with kiln_json into memory. */
+static char *build_meta(struct opts *o, struct inputs *in, const vid_info *infos, const uint8_t (*hash)[32],
+                        vid_labels **labels, uint32_t vocab)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *fp = open_memstream(&buf, &len);
+	if (!fp)
+		kiln_die(KILN_EXIT_FAIL, "out of memory");
+	kiln_json j;
+	kiln_json_init(&j, fp, 0);
+	kiln_json_obj_begin(&j, NULL);
+	kiln_json_str(&j, "tool", "kiln-video " KILN_VERSION);
+	kiln_json_str(&j, "libraries", vid_lib_versions());
+	char rate[64];
+	snprintf(rate, sizeof rate, "%" PRId64 "/%" PRId64, o->fps_num, o->fps_den);
+	kiln_json_str(&j, "fps", rate);
+	kiln_json_str(&j, "selection", "ffmpeg fps filter: round=near, start at the first frame's timestamp, "
+	                               "eof_action=round; timestamps shifted so the container starts at 0 (as the ffmpeg CLI)");
+	kiln_json_str(&j, "scaler", vid_scaler_name(o->scaler));
+	kiln_json_str(&j, "fit", vid_fit_name(o->fit));
+	char eq[256];
+	snprintf(eq, sizeof eq, "ffmpeg -i IN -an -vf fps=%s,scale=%u:%u:flags=%s -pix_fmt rgb24 -f rawvideo -",
+	         rate, o->width, o->height, o->scaler == VID_SCALE_NEIGHBOR ? "neighbor" : vid_scaler_name(o->scaler));
+	kiln_json_str(&j, "equivalent", o->fit == VID_FIT_STRETCH ? eq : NULL);
+	kiln_json_u64(&j, "width", o->width);
+	kiln_json_u64(&j, "height", o->height);
+	kiln_json_u64(&j, "channels", 3);
+	kiln_json_str(&j, "pixel_format", "rgb24");
+	kiln_json_str(&j, "layout", o->chw ? "chw" : "hwc");
+	kiln_json_str(&j, "dtype", "uint8");
+	kiln_json_str(&j, "normalisation", "stored as uint8 0..255; a VAE expects x/127.5 - 1 in [-1, 1]");
+	kiln_json_u64(&j, "episode_frames", o->episode);
+	kiln_json_obj_begin(&j, "windows");
+	kiln_json_u64(&j, "T", o->window);
+	kiln_json_u64(&j, "stride", o->wstride);
+	kiln_json_str(&j, "file", o->window ? "windows.bin" : NULL);
+	kiln_json_str(&j, "entry", "u32 record, u32 first frame within the record (little-endian, 8 bytes)");
+	kiln_json_obj_end(&j);
+	kiln_json_obj_begin(&j, "actions");
+	kiln_json_u64(&j, "vocab_size", vocab);
+	kiln_json_str(&j, "rule", "the last label at or before the source frame's time; 0 before the first label");
+	kiln_json_obj_begin(&j, "names");
+	for (uint32_t id = 0; id < vocab; id++) {
+		const char *name = NULL;
+		for (size_t k = 0; k < in->n && !name; k++)
+			if (labels[k])
+				name = vid_labels_name(labels[k], id);
+		if (name) {
+			char key[16];
+			snprintf(key, sizeof key, "%u", id);
+			kiln_json_str(&j, key, name);
+		}
+	}
+	kiln_json_obj_end(&j);
+	kiln_json_obj_end(&j);
+	kiln_json_arr_begin(&j, "sources");
+	for (size_t k = 0; k < in->n; k++) {
+		const vid_info *vi = &infos[k];
+		char hex[65];
+		kiln_hex(hash[k], 32, hex);
+		kiln_json_obj_begin(&j, NULL);
+		kiln_json_str(&j, "path", in->v[k]);
+		kiln_json_str(&j, "sha256", hex);
+		char g[32];
+		uint64_t group = 0;
+		for (int b = 0; b < 8; b++)
+			group |= (uint64_t)hash[k][b] << (8 * b);
+		snprintf(g, sizeof g, "%" PRIu64, group);
+		kiln_json_str(&j, "group", g);
+		kiln_json_str(&j, "format", vi->format);
+		kiln_json_str(&j, "codec", vi->codec);
+		kiln_json_str(&j, "pix_fmt", vi->pix_fmt);
+		kiln_json_u64(&j, "width", vi->width);
+		kiln_json_u64(&j, "height", vi->height);
+		snprintf(rate, sizeof rate, "%" PRId64 "/%" PRId64, vi->fps_num, vi->fps_den);
+		kiln_json_str(&j, "fps", rate);
+		kiln_json_double(&j, "duration", vi->duration >= 0 ? vi->duration : NAN);
+		kiln_json_str(&j, "actions", o->nactions ? o->actions[k] : NULL);
+		kiln_json_obj_end(&j);
+	}
+	kiln_json_arr_end(&j);
+	kiln_json_obj_end(&j);
+	fclose(fp);
+	return buf;
+}
+
+static void hash_file(const char *path, uint8_t out[32])
+{
+	FILE *fp = fopen(path, "rb");
+	if (!fp)
+		kiln_die(KILN_EXIT_FAIL, "%s: %s", path, strerror(errno));
+	kiln_sha256_ctx *c = kiln_sha256_new();
+	static uint8_t buf[1 << 16];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, fp)) > 0)
+		kiln_sha256_update(c, buf, n);
+	int bad = ferror(fp);
+	fclose(fp);
+	if (bad)
+		kiln_die(KILN_EXIT_FAIL, "%s: read error", path);
+	kiln_sha256_final(c, out);
+}
+
+static int cmd_extract(int argc, char **argv, struct opts *o)
+{
+	if (argc < 1)
+		kiln_usage_error("extract: no input video");
+	if (!o->output)
+		kiln_usage_error("extract: -o DATASET is required");
+	struct inputs in;
+	gather(argv, argc, &in);
+	if (in.n == 0)
+		kiln_die(KILN_EXIT_FAIL, "no video files found in the inputs");
+	if (o->nactions && o->nactions != in.n)
+		kiln_usage_error("extract: %zu --actions files for %zu input videos (give one per video, in order)",
+		                 o->nactions, in.n);
+
+	/* Everything that can fail cheaply fails before any output exists:
+	 * label files, then every input's container. */
+	vid_labels **labels = kiln_xcalloc(in.n, sizeof *labels);
+	uint32_t vocab = 0;
+	for (size_t k = 0; k < o->nactions; k++) {
+		size_t len;
+		uint8_t *data = kiln_read_file(o->actions[k], MAX_LABEL_FILE, &len);
+		if (!data)
+			kiln_die(KILN_EXIT_FAIL, "%s: %s", o->actions[k],
+			         errno == EFBIG ? "label file too large (over 256 MiB)" : strerror(errno));
+		char err[600];
+		if (vid_labels_parse((const char *)data, len, o->actions[k], &labels[k], err, sizeof err))
+			kiln_die(KILN_EXIT_FAIL, "%s", err);
+		free(data);
+		if (vid_labels_vocab(labels[k]) > vocab)
+			vocab = vid_labels_vocab(labels[k]);
+	}
+	vid_info *infos = kiln_xcalloc(in.n, sizeof *infos);
+	uint8_t (*hash)[32] = kiln_xcalloc(in.n, 32);
+	for (size_t k = 0; k < in.n; k++) {
+		vid_reader *r = open_or_die(in.v[k]);
+		infos[k] = *vid_reader_info(r);
+		vid_close(r);
+		hash_file(in.v[k], hash[k]);
+	}
+	char *meta = build_meta(o, &in, infos, (const uint8_t (*)[32])hash, labels, vocab);
+
+	shard_spec spec;
+	shard_spec_init(&spec, SHARD_FRAMES);
+	spec.elem_size = 1;
+	spec.vocab_size = vocab;
+	spec.flags = o->chw ? SHARD_FLAG_CHW : 0;
+	spec.width = o->width;
+	spec.height = o->height;
+	spec.channels = 3;
+	/* Fingerprint: the sources and every setting that changes the frames. */
+	kiln_sha256_ctx *fc = kiln_sha256_new();
+	for (size_t k = 0; k < in.n; k++)
+		kiln_sha256_update(fc, hash[k], 32);
+	kiln_sha256_update(fc, meta, strlen(meta));
+	kiln_sha256_final(fc, spec.fingerprint);
+
+	const char *tmp = kiln_outdir_begin(o->output, o->force);
+	if (!tmp)
+		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
+	struct ex x = { .o = o };
+	x.fb = (size_t)o->width * o->height * 3;
+	if (o->chw)
+		x.chw = kiln_xmalloc(x.fb);
+	shard_writer_opts wo = { .max_shard_bytes = o->max_shard, .meta_json = meta };
+	if (shard_writer_create(tmp, &spec, &wo, &x.w, &x.se))
+		kiln_die(KILN_EXIT_FAIL, "%s", x.se.msg);
+	if (o->raw) {
+		if (kiln_outfile_open(&x.raw, o->raw))
+			kiln_die(KILN_EXIT_FAIL, "%s: %s", o->raw, strerror(errno));
+		x.have_raw = 1;
+	}
+
+	uint64_t est = 0;
+	for (size_t k = 0; k < in.n; k++)
+		if (infos[k].duration > 0)
+			est += (uint64_t)(infos[k].duration * o->fps_num / o->fps_den);
+	x.prog = kiln_progress_start("extract", est, "frames");
+	vid_opts vo = { .fps_num = o->fps_num, .fps_den = o->fps_den, .width = o->width, .height = o->height,
+	                .scaler = o->scaler, .fit = o->fit, .threads = o->threads };
+	vid_stats total = { 0 };
+	for (size_t k = 0; k < in.n; k++) {
+		vid_reader *r = open_or_die(in.v[k]);
+		x.labels = labels[k];
+		x.path = in.v[k];
+		x.group = 0;
+		for (int b = 0; b < 8; b++)
+			x.group |= (uint64_t)hash[k][b] << (8 * b);
+		x.ep_start = 0;
+		x.ep_frames = 0;
+		vid_stats st;
+		int rc = vid_extract(r, &vo, on_frame, &x, &st);
+		if (rc) {
+			kiln_progress_end(x.prog);
+			if (x.err)
+				kiln_die(KILN_EXIT_FAIL, "%s", x.se.msg);
+			kiln_die(KILN_EXIT_FAIL, "%s", vid_errmsg(r));
+		}
+		if (st.decode_errors && !kiln_quiet())
+			kiln_warn("%s: %" PRIu64 " packets could not be decoded (skipped, as the ffmpeg CLI does)",
+			          in.v[k], st.decode_errors);
+		end_episode(&x);
+		total.packets += st.packets;
+		total.decoded += st.decoded;
+		total.skipped += st.skipped;
+		total.selected += st.selected;
+		total.output += st.output;
+		total.chunks += st.chunks;
+		total.parallel |= st.parallel;
+		vid_close(r);
+	}
+	kiln_progress_end(x.prog);
+	uint64_t records = shard_writer_records(x.w);
+	if (shard_writer_close(x.w, &x.se))
+		kiln_die(KILN_EXIT_FAIL, "%s", x.se.msg);
+
+	/* Window index: every T-frame window inside one record, O(1) to sample. */
+	uint64_t nwin = 0;
+	if (o->window) {
+		char *wp;
+		if (asprintf(&wp, "%s/windows.bin", tmp) < 0)
+			kiln_die(KILN_EXIT_FAIL, "out of memory");
+		FILE *fp = fopen(wp, "wb");
+		if (!fp)
+			kiln_die(KILN_EXIT_FAIL, "%s: %s", wp, strerror(errno));
+		for (size_t e = 0; e < x.n_ep; e++) {
+			uint64_t cnt = vid_windows_in(x.ep_len[e], o->window, o->wstride);
+			for (uint64_t i = 0; i < cnt; i++) {
+				uint32_t f = (uint32_t)(i * o->wstride);
+				uint8_t b[8];
+				for (int k = 0; k < 4; k++) {
+					b[k] = (uint8_t)(e >> (8 * k));
+					b[4 + k] = (uint8_t)(f >> (8 * k));
+				}
+				fwrite(b, 1, 8, fp);
+			}
+			nwin += cnt;
+		}
+		if (fflush(fp) || ferror(fp) || fclose(fp))
+			kiln_die(KILN_EXIT_FAIL, "%s: write failed", wp);
+		free(wp);
+	}
+	if (kiln_outdir_commit(tmp, o->output, o->force))
+		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
+	if (x.have_raw && kiln_outfile_commit(&x.raw))
+		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->raw, strerror(errno));
+
+	if (o->json) {
+		kiln_json j;
+		kiln_json_init(&j, stdout, 0);
+		kiln_json_obj_begin(&j, NULL);
+		kiln_json_str(&j, "output", o->output);
+		kiln_json_u64(&j, "videos", in.n);
+		kiln_json_u64(&j, "episodes", records);
+		kiln_json_u64(&j, "frames", x.frames_total);
+		kiln_json_u64(&j, "windows", nwin);
+		kiln_json_u64(&j, "packets", total.packets);
+		kiln_json_u64(&j, "decoded", total.decoded);
+		kiln_json_u64(&j, "skipped", total.skipped);
+		kiln_json_u64(&j, "selected", total.selected);
+		kiln_json_bool(&j, "parallel", total.parallel);
+		kiln_json_u64(&j, "pieces", (uint64_t)total.chunks);
+		kiln_json_u64(&j, "action_vocab", vocab);
+		kiln_json_obj_end(&j);
+		kiln_json_end_line(&j);
+	} else if (!kiln_quiet() && !(o->raw && !strcmp(o->raw, "-"))) {
+		printf("%s: %zu video%s, %" PRIu64 " episode%s, %" PRIu64 " frames %ux%u at %s fps",
+		       o->output, in.n, in.n == 1 ? "" : "s", records, records == 1 ? "" : "s",
+		       x.frames_total, o->width, o->height, o->fps_str);
+		if (o->window)
+			printf(", %" PRIu64 " windows of %" PRIu64, nwin, o->window);
+		printf("\n");
+	}
+	for (size_t k = 0; k < in.n; k++) {
+		vid_labels_free(labels[k]);
+		free(in.v[k]);
+	}
+	free(labels);
+	free(in.v);
+	free(infos);
+	free(hash);
+	free(meta);
+	free(x.chw);
+	free(x.ep_len);
+	return 0;
+}
+
+/* ---- contact ------------------------------------------------------------ */
+
+static int cmd_contact(int argc, char **argv, struct opts *o)
+{
+	if (argc != 1)
+		kiln_usage_error("contact: expected one DATASET");
+	if (!o->output)
+		kiln_usage_error("contact: -o SHEET.png is required");
+	shard_dataset *d;
+	shard_error e;
+	if (shard_dataset_open(argv[0], &d, &e))
+		kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+	const shard_spec *sp = shard_dataset_spec(d);
+	if (sp->kind != SHARD_FRAMES || sp->channels != 3)
+		kiln_die(KILN_EXIT_FAIL, "%s: not an RGB frames dataset (kind %s)", argv[0], shard_kind_name(sp->kind));
+	uint64_t nrec = shard_dataset_records(d), total = 0;
+	uint64_t *cum = kiln_xcalloc(nrec + 1, sizeof *cum);
+	for (uint64_t i = 0; i < nrec; i++) {
+		shard_record rec;
+		if (shard_dataset_record(d, i, &rec, &e))
+			kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+		total += rec.n_content;
+		cum[i + 1] = total;
+	}
+	if (total == 0)
+		kiln_die(KILN_EXIT_FAIL, "%s: no frames", argv[0]);
+	uint64_t n = o->frames < total ? o->frames : total;
+	uint64_t cols = o->columns < n ? o->columns : n, rows = (n + cols - 1) / cols;
+	const uint32_t gap = 2, W = sp->width, H = sp->height;
+	uint64_t sw = cols * W + (cols + 1) * gap, sh = rows * H + (rows + 1) * gap;
+	if (sw > VID_MAX_DIM || sh > VID_MAX_DIM)
+		kiln_die(KILN_EXIT_FAIL, "%s: sheet of %" PRIu64 "x%" PRIu64 " is too large; use fewer --frames or --columns",
+		         argv[0], sw, sh);
+	uint8_t *sheet = kiln_xmalloc(sw * sh * 3);
+	memset(sheet, 32, sw * sh * 3);   /* dark grey between frames */
+	for (uint64_t k = 0; k < n; k++) {
+		uint64_t g = n == 1 ? 0 : k * (total - 1) / (n - 1);   /* evenly spaced, first and last included */
+		uint64_t lo = 0, hi = nrec;
+		while (hi - lo > 1) {
+			uint64_t mid = (lo + hi) / 2;
+			if (cum[mid] <= g) lo = mid; else hi = mid;
+		}
+		shard_record rec;
+		if (shard_dataset_record(d, lo, &rec, &e))
+			kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+		const uint8_t *f = (const uint8_t *)rec.content + (g - cum[lo]) * (uint64_t)W * H * 3;
+		uint64_t x0 = gap + (k % cols) * (W + gap), y0 = gap + (k / cols) * (H + gap);
+		for (uint32_t y = 0; y < H; y++)
+			for (uint32_t x = 0; x < W; x++)
+				for (int c = 0; c < 3; c++) {
+					size_t src = sp->flags & SHARD_FLAG_CHW ? (size_t)c * W * H + (size_t)y * W + x
+					                                         : ((size_t)y * W + x) * 3 + c;
+					sheet[((y0 + y) * sw + x0 + x) * 3 + c] = f[src];
+				}
+	}
+	uint8_t *png;
+	size_t len;
+	int rc = vid_png_encode(sheet, (uint32_t)sw, (uint32_t)sh, sw * 3, &png, &len);
+	if (rc)
+		kiln_die(KILN_EXIT_FAIL, "%s: PNG encoding failed: %s", o->output, vid_strerror(rc));
+	kiln_outfile of;
+	if (kiln_outfile_open(&of, o->output))
+		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
+	if (fwrite(png, 1, len, of.fp) != len) {
+		kiln_outfile_abort(&of);
+		kiln_die(KILN_EXIT_FAIL, "%s: write failed", o->output);
+	}
+	if (kiln_outfile_commit(&of))
+		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
+	if (o->json) {
+		kiln_json j;
+		kiln_json_init(&j, stdout, 0);
+		kiln_json_obj_begin(&j, NULL);
+		kiln_json_str(&j, "output", o->output);
+		kiln_json_u64(&j, "frames", n);
+		kiln_json_u64(&j, "width", sw);
+		kiln_json_u64(&j, "height", sh);
+		kiln_json_obj_end(&j);
+		kiln_json_end_line(&j);
+	} else if (!kiln_quiet() && strcmp(o->output, "-")) {
+		printf("%s: %" PRIu64 " of %" PRIu64 " frames, %" PRIu64 "x%" PRIu64 "\n", o->output, n, total, sw, sh);
+	}
+	vid_free(png);
+	free(sheet);
+	free(cum);
+	shard_dataset_close(d);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	kiln_set_progname("kiln-video");
+	struct opts o;
+	parse_opts(argc, argv, &o);
+	if (optind >= argc)
+		kiln_usage_error("no command (info, extract or contact)");
+	const char *cmd = argv[optind];
+	int rest = argc - optind - 1;
+	char **args = argv + optind + 1;
+	int rc;
+	if (!strcmp(cmd, "info"))
+		rc = cmd_info(rest, args, &o);
+	else if (!strcmp(cmd, "extract"))
+		rc = cmd_extract(rest, args, &o);
+	else if (!strcmp(cmd, "contact"))
+		rc = cmd_contact(rest, args, &o);
+	else
+		kiln_usage_error("unknown command '%s' (info, extract or contact)", cmd);
+	free(o.actions);
+	return rc;
+}
