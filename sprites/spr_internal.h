@@ -1,0 +1,22 @@
+/*
+ * spr_internal.h - declarations shared by libsprites' files and nothing else:
+ * error filling, the deterministic mixer, and the fast sRGB->OKLab tables.
+ */
+#ifndef KILN_SPR_INTERNAL_H
+#define KILN_SPR_INTERNAL_H
+
+#include "sprites.h"
+
+/* Fill err (if any) and return code. */
+int spr__fail(spr_error *err, int code, uint64_t offset, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* splitmix64 of (seed, x): the library's only source of "randomness". */
+uint64_t spr__mix(uint64_t seed, uint64_t x);
+/* Uniform [0, 1) from (seed, x). */
+double spr__unit(uint64_t seed, uint64_t x);
+
+/* sRGB 8-bit value to linear light (table lookup). */
+float spr__lin(uint8_t v);
+
+#endif
