@@ -231,7 +231,9 @@ int swf__decompress(const uint8_t *in, size_t n, uint64_t cap, swf_info *info, s
 	}
 	if (st == SWF_D_OK_UNKNOWN_SIZE) swf__note(info, SWF_N_LZMA_UNKNOWN_SIZE, 12, o.n);
 	info->dstatus = st;
-	dec->reason_offset = o.n;
+	/* Offsets are in the decompressed bytes: where the output stops. An
+	 * LZMA stream that would not even start is blamed on its properties. */
+	dec->reason_offset = o.n ? o.n : 12;
 	switch (st) {
 	case SWF_D_ZLIB_TRUNCATED: dec->reason = SWF_R_ZLIB_TRUNCATED; break;
 	case SWF_D_ZLIB_ERROR: dec->reason = SWF_R_ZLIB_ERROR; break;

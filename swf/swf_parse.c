@@ -189,7 +189,9 @@ int swf_parse(const uint8_t *data, size_t n, const swf_opts *opts, swf_file **ou
 	if (r) { free(f); return r; }
 	if (dec.data && read_header(i, dec.data, dec.n) == 0) {
 		swf__walk(f, dec.data, dec.n);
-		if (dec.reason) swf__problem(i, dec.reason, dec.reason_offset);
+		/* A stream that stopped early explains any tag-walk problem at its
+		 * end: name the root cause, at the offset where the data stops. */
+		if (dec.reason) { i->reason = dec.reason; i->offset = dec.reason_offset; }
 	} else if (dec.data) {
 		/* Decompression stopped (or the file ends) inside the header: this is
 		 * the paper's "fully broken". Name the codec error when there was one. */

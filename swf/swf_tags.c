@@ -127,6 +127,11 @@ typedef struct walk {
 	swf_file *f;
 	const uint8_t *d;
 	uint8_t defined[65536 / 8];
+	int depth;                 /* of the tag whose body is being read */
+	/* Placements inside DefineSprite run only when the sprite is shown, by
+	 * which time later definitions have loaded: check those at the end. */
+	struct { uint16_t id; uint64_t off; } pending[1024];
+	size_t npending;
 } walk;
 
 static int is_defined(walk *w, unsigned id) { return w->defined[id >> 3] >> (id & 7) & 1; }
@@ -312,6 +317,13 @@ static void place(walk *w, unsigned id, uint64_t off)
 {
 	swf_info *i = &w->f->info;
 	i->characters_referenced++;
+	if (!is_defined(w, id) && w->depth > 0) {
+		if (w->npending < sizeof w->pending / sizeof *w->pending) {
+			w->pending[w->npending].id = (uint16_t)id;
+			w->pending[w->npending++].off = off;
+			return;
+		}
+	}
 	if (!is_defined(w, id)) {
 		if (!i->undefined_references) i->first_undefined_id = id;
 		i->undefined_references++;
@@ -464,6 +476,7 @@ static int walk_stream(walk *w, uint64_t pos, uint64_t end, int depth, int32_t p
 				swf__note(i, SWF_N_BODY_SHORT, pos, code);
 			}
 		}
+		w->depth = depth;
 		body(w, code, d + bstart, d + (bend > end ? end : bend), pos);
 		if (t.overruns) { *fail_off = pos; return SWF_W_TAG_OVERRUNS_FILE; }
 		pos = bend;
@@ -481,6 +494,12 @@ void swf__walk(swf_file *f, const uint8_t *d, size_t n)
 	uint64_t fail = 0;
 	uint64_t first = i->body_offset;
 	i->wstatus = walk_stream(w, first, n, 0, -1, &i->tag_count, &i->show_frames, &fail);
+	for (size_t k = 0; k < w->npending; k++) {
+		if (is_defined(w, w->pending[k].id)) continue;
+		if (!i->undefined_references) i->first_undefined_id = w->pending[k].id;
+		i->undefined_references++;
+		swf__problem(i, SWF_R_UNDEFINED_CHARACTER, w->pending[k].off);
+	}
 	/* FileAttributes must be the first tag from version 8 on. */
 	i->fileattributes_first = n - first >= 2 && (swf__u16(d + first) >> 6) == 69;
 	switch (i->wstatus) {
