@@ -1,0 +1,114 @@
+# kiln-swf command line: usage and exit codes, info/validate/tags on good
+# and bad files, decompress/compress round trips (zlib and xz as oracles
+# where they apply), prompts, synth, atomic and non-clobbering outputs.
+source "$(dirname "$0")/lib.sh"
+SEEDS=$SRC/tests/fuzz/corpus/swf
+
+t help             expect_exit 0 kiln-swf --help
+t help-to-stdout   out_has 'Usage: kiln-swf'
+t version          expect_exit 0 kiln-swf --version
+t version-features out_has '^openmp: (yes|no)$'
+t no-args          expect_exit 2 kiln-swf
+t no-args-hint     err_has "try 'kiln-swf --help'"
+t unknown-cmd      expect_exit 2 kiln-swf frobnicate
+t bad-option       expect_exit 2 kiln-swf info --nope x.swf
+t wrong-cmd-option expect_exit 2 kiln-swf info --strict x.swf
+t compress-needs-codec expect_exit 2 kiln-swf compress x.swf -o y.swf
+t synth-needs-seed expect_exit 2 kiln-swf synth -n 3 -o d
+t bad-count        expect_exit 2 kiln-swf synth -n 3x --seed 1 -o d
+t missing-file     expect_exit 1 kiln-swf info does-not-exist.swf
+t missing-named    err_has 'does-not-exist.swf'
+
+# synth: every file is ok with no spec notes, prompts sit beside them, and
+# the same seed gives the same bytes.
+t synth            expect_exit 0 kiln-swf synth -n 12 --seed 5 -o syn --quiet
+t synth-count      sh_ok '[ $(ls syn/*.swf | wc -l) -eq 12 ] && [ $(ls syn/*.prompt | wc -l) -eq 12 ]'
+t synth-strict-ok  expect_exit 0 kiln-swf validate --strict syn/*.swf
+t synth-again      expect_exit 0 kiln-swf synth -n 12 --seed 5 -o syn2 --quiet
+t synth-deterministic sh_ok 'diff -r syn syn2'
+t synth-no-clobber expect_exit 1 kiln-swf synth -n 2 --seed 6 -o syn --quiet
+t synth-force      expect_exit 0 kiln-swf synth -n 2 --seed 6 -o syn2 --quiet --force
+t synth-replaced   sh_ok '[ $(ls syn2/*.swf | wc -l) -eq 2 ]'
+F=syn/synth-000003.swf
+
+# info --json: one valid JSON object per file with the documented fields.
+t info-json        expect_exit 0 kiln-swf info --json $F $SEEDS/overrun.swf $SEEDS/empty.swf
+check_info() {
+  python3 - "$W/last.out" <<'PY'
+import json, sys
+rows = [json.loads(l) for l in open(sys.argv[1])]
+assert len(rows) == 3, rows
+need = ["file", "signature", "version", "declared_length", "decompressed_length", "rect", "width",
+        "height", "frame_rate", "frame_count", "tag_count", "has_end_tag", "verdict", "reason", "offset"]
+for r in rows:
+    missing = [k for k in need if k not in r]
+    assert not missing, missing
+ok, dam, bro = rows
+assert ok["verdict"] == "ok" and ok["signature"] == "FWS" and ok["has_end_tag"] is True, ok
+assert set(ok["rect"]) == {"xmin", "xmax", "ymin", "ymax"} and ok["width"] * 20 == ok["rect"]["xmax"]
+assert dam["verdict"] == "damaged" and dam["reason"] == "tag_overruns_file" and dam["offset"] == 29, dam
+assert bro["verdict"] == "broken" and bro["reason"] == "empty" and bro["rect"] is None, bro
+PY
+}
+t info-json-fields check_info
+t info-text        expect_exit 0 kiln-swf info $F
+t info-text-line   out_has 'FWS v10, [0-9]+x[0-9]+ px'
+
+# validate: verdict per line, exit 1 unless every file is ok; --strict
+# also fails on spec notes (no End tag here).
+t validate-ok      expect_exit 0 kiln-swf validate $F
+t validate-ok-line out_has ': ok$'
+t validate-bad     expect_exit 1 kiln-swf validate $F $SEEDS/truncated-long-header.swf $SEEDS/not-swf.swf
+t validate-damaged out_has 'truncated-long-header.swf: damaged: truncated_long_header at offset 29'
+t validate-broken  out_has 'not-swf.swf: broken: not_swf at offset 0'
+t validate-noend   expect_exit 0 kiln-swf validate $SEEDS/no-end.swf
+t validate-strict  expect_exit 1 kiln-swf validate --strict $SEEDS/no-end.swf
+t validate-strict-why out_has 'no_end_tag@'
+
+# tags: names, nesting, JSON.
+t tags             expect_exit 0 kiln-swf tags $SEEDS/rich-fws.swf
+t tags-nested      out_has '^ +[0-9]+   PlaceObject2'
+t tags-json        expect_exit 0 kiln-swf tags --json $SEEDS/rich-fws.swf
+t tags-json-parent out_has '"name":"PlaceObject2","header":2,"length":5,"depth":1,"parent":5'
+t tags-broken      expect_exit 1 kiln-swf tags $SEEDS/header-only.swf
+
+# decompress/compress: zlib-flate/xz are not assumed; python's zlib and lzma
+# modules are the oracles for the compressed bodies.
+t compress-zlib    expect_exit 0 kiln-swf compress --zlib $F -o f.cws.swf
+t compress-lzma    expect_exit 0 kiln-swf compress --lzma $F -o f.zws.swf
+t cws-signature    sh_ok '[ "$(head -c 3 f.cws.swf)" = CWS ]'
+t zws-signature    sh_ok '[ "$(head -c 3 f.zws.swf)" = ZWS ]'
+oracle() {
+  python3 - "$F" f.cws.swf f.zws.swf <<'PY'
+import sys, zlib, lzma, struct
+fws, cws, zws = (open(p, "rb").read() for p in sys.argv[1:])
+assert zlib.decompress(cws[8:]) == fws[8:]
+props = zws[12:17]
+size = struct.unpack("<I", zws[4:8])[0] - 8
+alone = props + struct.pack("<Q", size) + zws[17:]
+assert lzma.LZMADecompressor(format=lzma.FORMAT_ALONE).decompress(alone)[:size] == fws[8:]
+assert struct.unpack("<I", zws[8:12])[0] == len(zws) - 17
+PY
+}
+t compressed-bodies-oracle oracle
+t decompress-cws   expect_exit 0 kiln-swf decompress f.cws.swf -o back1.swf
+t decompress-zws   expect_exit 0 kiln-swf decompress f.zws.swf -o back2.swf
+t roundtrip-exact  sh_ok "cmp back1.swf $F && cmp back2.swf $F"
+t decompress-no-clobber expect_exit 1 kiln-swf decompress f.cws.swf -o back1.swf
+t decompress-broken expect_exit 1 kiln-swf decompress $SEEDS/cws-header-cut.swf -o never.swf
+t decompress-broken-nothing sh_ok '! test -e never.swf && ! ls -a | grep -q "\.tmp"'
+t compress-old-version-warns expect_exit 0 kiln-swf compress --zlib $SEEDS/cws-v5.swf -o v5.swf
+t compress-old-version-msg err_has 'below the CWS minimum'
+
+# prompt: the structured prompt, matching what synth wrote; sidecar and
+# --description override the XMP description.
+t prompt           expect_exit 0 kiln-swf prompt $F
+t prompt-matches-synth sh_ok "kiln-swf prompt $F | cmp - syn/synth-000003.prompt"
+t prompt-head      out_has '^Please generate an animation with the following specifications:$'
+t prompt-rate      out_has '^- Frame rate: [0-9]+\.[0-9]$'
+t prompt-desc      expect_exit 0 kiln-swf prompt --description 'Just squares.' $F
+t prompt-desc-line out_has '^- Description: Just squares\.$'
+cp $F side.swf; echo 'From the sidecar.' > side.swf.txt
+t prompt-sidecar   expect_exit 0 kiln-swf prompt side.swf
+t prompt-sidecar-line out_has '^- Description: From the sidecar\.$'
+t prompt-broken    expect_exit 1 kiln-swf prompt $SEEDS/empty.swf

@@ -1,0 +1,77 @@
+# kiln-swf ingest: SWF found by signature in folders and nested archives,
+# duplicates dropped by content hash, broken files recorded and skipped, the
+# dataset readable by kiln-shard, identical for 1 and 2 threads.
+source "$(dirname "$0")/lib.sh"
+SEEDS=$SRC/tests/fuzz/corpus/swf
+
+kiln-swf synth -n 8 --seed 11 -q -o syn || exit 1
+mkdir -p in/sub
+cp syn/synth-00000[0-2].swf in/
+cp syn/synth-000003.swf in/sub/renamed.bin                 # SWF without the name
+kiln-swf compress --zlib syn/synth-000000.swf -o in/sub/dup.swf    # same movie, CWS
+cp $SEEDS/empty.swf $SEEDS/not-swf.swf $SEEDS/overrun.swf in/sub/
+echo "not an swf" > in/readme.txt
+echo "Squares for the sidecar test." > in/synth-000001.swf.txt
+# zip holding a tar.gz holding two SWF, plus one SWF at the zip's top level.
+python3 - <<'PY' || exit 1
+import io, tarfile, zipfile
+t = io.BytesIO()
+with tarfile.open(fileobj=t, mode="w:gz") as tf:
+    for n in ("synth-000004.swf", "synth-000005.swf"):
+        tf.add("syn/" + n, arcname="deep/" + n)
+with zipfile.ZipFile("in/pack.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    z.writestr("inner.tar.gz", t.getvalue())
+    z.write("syn/synth-000006.swf", "top/synth-000006.swf")
+PY
+
+t ingest           expect_exit 0 kiln-swf ingest in -o ds --threads 1
+t summary          err_has '8 records .* from 11 SWF candidates'
+t verify           expect_exit 0 kiln-shard verify ds
+check_manifest() {
+  python3 - <<'PY'
+import json
+rows = [json.loads(l) for l in open("ds/manifest.jsonl")]
+by = {r["origin"]: r for r in rows}
+assert len(rows) == 11, len(rows)
+assert by["in/pack.zip!inner.tar.gz!deep/synth-000004.swf"]["status"] == "added"
+assert by["in/pack.zip!top/synth-000006.swf"]["status"] == "added"
+assert by["in/sub/renamed.bin"]["status"] == "added"
+assert by["in/sub/empty.swf"]["status"] == "broken" and by["in/sub/empty.swf"]["info"]["reason"] == "empty"
+assert by["in/sub/not-swf.swf"]["info"]["reason"] == "not_swf"
+assert by["in/sub/overrun.swf"]["status"] == "added" and by["in/sub/overrun.swf"]["info"]["verdict"] == "damaged"
+a, b = by["in/synth-000000.swf"], by["in/sub/dup.swf"]
+# walk order is byte-wise sorted: in/sub/... comes before in/synth-...
+assert b["status"] == "added" and a["status"] == "duplicate" and a["duplicate_of"] == "in/sub/dup.swf"
+assert a["content_sha256"] == b["content_sha256"] and a["sha256"] != b["sha256"]
+assert "Squares for the sidecar test." in by["in/synth-000001.swf"]["prompt"]
+records = sorted(r["record"] for r in rows if r["record"] is not None)
+assert records == list(range(8)), records
+meta = json.load(open("ds/manifest.json"))["meta"]
+assert meta["counts"]["records"] == 8 and meta["counts"]["duplicates"] == 1 and meta["counts"]["broken"] == 2, meta
+assert meta["content"] == "fws"
+PY
+}
+t manifest         check_manifest
+# Record contents are the FWS bytes; prompts are the prompt command's output.
+rec_of() { python3 -c "import json,sys; print([json.loads(l)['record'] for l in open('ds/manifest.jsonl') if json.loads(l)['origin']==sys.argv[1]][0])" "$1"; }
+t record-content   sh_ok "kiln-shard cat ds -r $(rec_of in/sub/dup.swf) --segment content | cmp - syn/synth-000000.swf"
+t record-prompt    sh_ok "cmp <(kiln-shard cat ds -r $(rec_of in/synth-000002.swf) --segment prompt) <(printf %s \"\$(kiln-swf prompt in/synth-000002.swf)\")"
+
+t threads-2        expect_exit 0 kiln-swf ingest in -o ds2 --threads 2 --quiet
+t deterministic    sh_ok 'diff -r ds ds2'
+t no-clobber       expect_exit 1 kiln-swf ingest in -o ds --quiet
+t keep-compressed  expect_exit 0 kiln-swf ingest in -o dsk --keep-compressed --quiet
+t keep-compressed-bytes sh_ok "kiln-shard cat dsk -r \$(python3 -c \"import json; print([json.loads(l)['record'] for l in open('dsk/manifest.jsonl') if json.loads(l)['origin']=='in/sub/dup.swf'][0])\") --segment content | cmp - in/sub/dup.swf"
+t missing-input    expect_exit 1 kiln-swf ingest nowhere -o dsx --quiet
+t missing-no-output sh_ok '! test -e dsx'
+
+# The real corpus, when present: every file lands in the manifest, and the
+# verdict counts agree with validate's.
+C=$(corpus swf)
+if [ -n "$C" ]; then
+  t corpus-ingest  expect_exit 0 kiln-swf ingest "$C" -o dsc --quiet
+  t corpus-rows    sh_ok "[ \$(wc -l < dsc/manifest.jsonl) -eq \$(ls $C/*.swf | wc -l) ]"
+  t corpus-verify  expect_exit 0 kiln-shard verify dsc
+else
+  skip corpus-ingest "../shared/corpus/swf not present"
+fi
