@@ -291,6 +291,45 @@ int trn_ckpt_has_optim(const trn_ckpt *k);
 int trn_ckpt_load(const trn_ckpt *k, trn_model *m, trn_optim *o, trn_error *err);
 
 /* ===================================================================== */
+/* The run loop (trn_run.c): stages in order, gradient accumulation,       */
+/* validation, checkpoints and resume. The tool supplies the hooks that    */
+/* log, time and write files; the loop itself never touches the disk.     */
+/* ===================================================================== */
+
+typedef struct trn_step_info {
+	int stage;
+	const char *stage_name;
+	int64_t step;          /* steps done in the stage (1-based after the step) */
+	int64_t gstep;         /* steps done in the run */
+	int64_t tokens;        /* positions trained on in the run (masked included) */
+	float loss;            /* mean over the step's micro-batches */
+	float lr;              /* the AdamW-group rate used */
+	double grad_norm;      /* before clipping */
+} trn_step_info;
+
+typedef struct trn_run_hooks {
+	void *ud;
+	/* After every optimizer step. Non-zero stops the run with that code. */
+	int (*on_step)(void *ud, const trn_step_info *info);
+	/* After a validation pass (mean loss over val_batches batches). */
+	int (*on_val)(void *ud, const trn_step_info *info, float val_loss);
+	/* Save a checkpoint (the tool writes it atomically with trn_ckpt_write). */
+	int (*save)(void *ud, const trn_config *c, const trn_ckpt_state *st, const trn_model *m, const trn_optim *o);
+} trn_run_hooks;
+
+#define TRN_STOPPED 1   /* trn_run return: stopped early (stop_after), state saved */
+
+/* Run (or continue) every stage of c. c->model must be resolved (vocab and
+ * grid set: see trn_data_*). resume NULL starts from a seeded init; else the
+ * weights, optimizer state, stage, step and data position come from it.
+ * stop_after > 0 saves and returns TRN_STOPPED once the run reaches that
+ * many steps (how tests simulate a kill). Checkpoints are saved every
+ * ckpt_every steps, at stage ends and at the end (state.done = 1).
+ * The result is bit-identical whether or not the run was interrupted. */
+int trn_run(const trn_config *c, trn_data *train, trn_data *val, const trn_ckpt *resume, int64_t stop_after,
+            const trn_run_hooks *h, trn_error *err);
+
+/* ===================================================================== */
 /* Sampling (trn_sample.c): one sequence at a time with a KV cache.       */
 /* ===================================================================== */
 

@@ -54,6 +54,13 @@ void trn_softmax_ce_forward(float *probs, const uint32_t *tgt, const float *w, i
 /* probs -> dlogits in place: (p - onehot(tgt)) * w * scale. */
 void trn_softmax_ce_backward(float *probs, const uint32_t *tgt, const float *w, int N, int V, float scale);
 
+/* Read-only views of a model's weights, for the sampler (trn_model.c). */
+typedef struct trn_blk_view {
+	const float *ln1w, *ln1b, *wqkv, *wo, *ln2w, *ln2b, *wfc, *wproj;
+} trn_blk_view;
+void trn_model_view(const trn_model *m, const float **wte, const float **wout, const float **lnfw,
+                    const float **lnfb, trn_blk_view *blocks);
+
 /* splitmix64 step; a Gaussian from two uniforms (Box-Muller). */
 uint64_t trn_mix64(uint64_t x);
 float trn_rand_normal(uint64_t *state);

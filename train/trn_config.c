@@ -285,7 +285,7 @@ int trn_config_parse(const char *text, size_t len, const char *name, trn_config 
 	}
 	size_t ne = 0;
 	int section = -1, nst = 0, line = 0;
-	char stage_names[TRN_MAX_STAGES][32];
+	char stage_names[TRN_MAX_STAGES][32] = { { 0 } };
 	for (char *s = buf, *next; s && *s; s = next) {
 		line++;
 		next = strchr(s, '\n');
@@ -373,7 +373,7 @@ int trn_config_parse(const char *text, size_t len, const char *name, trn_config 
 	for (int s = 0; s < c->n_stages; s++) {
 		c->stages[s] = defaults;
 		if (nst)
-			snprintf(c->stages[s].name, sizeof c->stages[s].name, "%s", stage_names[s]);
+			memcpy(c->stages[s].name, stage_names[s], sizeof c->stages[s].name);
 	}
 	for (size_t i = 0; i < ne; i++) {
 		entry *e = &ents[i];

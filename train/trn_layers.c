@@ -9,6 +9,10 @@
 
 #include "train_internal.h"
 
+/* Below this much work a parallel region costs more than it saves (tiny
+ * test models on a busy machine spend their time in thread barriers). */
+#define PAR(work) ((size_t)(work) > (1u << 20))
+
 /* ---- encoder ----------------------------------------------------------- */
 
 /* PixelLLM's 2-D sinusoidal position: the first half of the vector encodes
@@ -39,7 +43,7 @@ void trn_sin2d(float *out, int pos, int C, int grid_width, int grid_prefix)
 void trn_encoder_forward(float *out, const uint32_t *tok, const int32_t *pos, const float *wte,
                          int N, int C, int grid_width, int grid_prefix)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * C * 8))
 	for (int n = 0; n < N; n++) {
 		float *o = out + (size_t)n * C;
 		memcpy(o, wte + (size_t)tok[n] * C, (size_t)C * sizeof(float));
@@ -69,7 +73,7 @@ void trn_encoder_backward(float *dwte, const float *dout, const uint32_t *tok, i
 void trn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp,
                            const float *w, const float *b, int N, int C)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * C))
 	for (int n = 0; n < N; n++) {
 		const float *x = inp + (size_t)n * C;
 		double m = 0, v = 0;
@@ -92,7 +96,7 @@ void trn_layernorm_backward(float *dinp, float *dw, float *db, const float *dout
                             const float *w, const float *mean, const float *rstd, int N, int C)
 {
 	/* input gradient: rows are independent */
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * C))
 	for (int n = 0; n < N; n++) {
 		const float *x = inp + (size_t)n * C, *g = dout + (size_t)n * C;
 		float m = mean[n], s = rstd[n];
@@ -111,7 +115,7 @@ void trn_layernorm_backward(float *dinp, float *dw, float *db, const float *dout
 		}
 	}
 	/* weight gradients: sum over rows, one thread per channel */
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * C))
 	for (int c = 0; c < C; c++) {
 		double gw = 0, gb = 0;
 		for (int n = 0; n < N; n++) {
@@ -128,7 +132,7 @@ void trn_layernorm_backward(float *dinp, float *dw, float *db, const float *dout
 
 void trn_matmul_forward(float *out, const float *inp, const float *W, int N, int C, int OC)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * C * OC))
 	for (int n = 0; n < N; n++) {
 		const float *x = inp + (size_t)n * C;
 		float *o = out + (size_t)n * OC;
@@ -146,7 +150,7 @@ void trn_matmul_backward(float *dinp, float *dW, const float *dout, const float 
                          int N, int C, int OC)
 {
 	if (dinp) {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * C * OC))
 		for (int n = 0; n < N; n++) {
 			float *d = dinp + (size_t)n * C;
 			const float *g = dout + (size_t)n * OC;
@@ -159,7 +163,7 @@ void trn_matmul_backward(float *dinp, float *dW, const float *dout, const float 
 			}
 		}
 	}
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * C * OC))
 	for (int k = 0; k < OC; k++) {
 		float *dw = dW + (size_t)k * C;
 		for (int n = 0; n < N; n++) {
@@ -178,7 +182,7 @@ void trn_matmul_backward(float *dinp, float *dW, const float *dout, const float 
 void trn_rope(float *qkv, const int32_t *pos, int N, int C, int NH, float theta, int inverse)
 {
 	int hd = C / NH, half = hd / 2;
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * C * 8))
 	for (int n = 0; n < N; n++) {
 		for (int i = 0; i < half; i++) {
 			double ang = pos[n] * pow(theta, -2.0 * i / hd);
@@ -205,7 +209,7 @@ void trn_attention_forward(float *out, float *lse, const float *qkv, const int32
 {
 	int hd = C / NH;
 	float scale = 1.0f / sqrtf((float)hd);
-#pragma omp parallel for collapse(3)
+#pragma omp parallel for collapse(3) if (PAR((size_t)B * T * T * C))
 	for (int b = 0; b < B; b++)
 		for (int h = 0; h < NH; h++)
 			for (int t = 0; t < T; t++) {
@@ -246,7 +250,7 @@ void trn_attention_backward(float *dqkv, const float *dout, const float *qkv, co
 {
 	int hd = C / NH;
 	float scale = 1.0f / sqrtf((float)hd);
-#pragma omp parallel for collapse(2)
+#pragma omp parallel for collapse(2) if (PAR((size_t)B * T * T * C))
 	for (int b = 0; b < B; b++)
 		for (int h = 0; h < NH; h++) {
 			for (int t = 0; t < T; t++) {
@@ -295,7 +299,7 @@ void trn_attention_backward(float *dqkv, const float *dout, const float *qkv, co
 
 void trn_gelu_forward(float *out, const float *inp, size_t n)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR(n * 8))
 	for (size_t i = 0; i < n; i++) {
 		float x = inp[i];
 		out[i] = 0.5f * x * (1.0f + tanhf(GELU_K * (x + 0.044715f * x * x * x)));
@@ -304,7 +308,7 @@ void trn_gelu_forward(float *out, const float *inp, size_t n)
 
 void trn_gelu_backward(float *dinp, const float *inp, const float *dout, size_t n)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR(n * 8))
 	for (size_t i = 0; i < n; i++) {
 		float x = inp[i];
 		float u = GELU_K * (x + 0.044715f * x * x * x);
@@ -320,7 +324,7 @@ void trn_gelu_backward(float *dinp, const float *inp, const float *dout, size_t 
 void trn_softmax_ce_forward(float *probs, const uint32_t *tgt, const float *w, int N, int V,
                             double *loss_sum, double *wsum)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * V * 4))
 	for (int n = 0; n < N; n++) {
 		float *p = probs + (size_t)n * V;
 		float mx = -INFINITY;
@@ -351,7 +355,7 @@ void trn_softmax_ce_forward(float *probs, const uint32_t *tgt, const float *w, i
 
 void trn_softmax_ce_backward(float *probs, const uint32_t *tgt, const float *w, int N, int V, float scale)
 {
-#pragma omp parallel for
+#pragma omp parallel for if (PAR((size_t)N * V))
 	for (int n = 0; n < N; n++) {
 		float *p = probs + (size_t)n * V;
 		float f = w[n] * scale;

@@ -414,3 +414,17 @@ int trn_model_backward(trn_model *m, float scale, trn_error *err)
 	trn_encoder_backward(m->gwte, m->dres, b->tok, N, C);
 	return TRN_OK;
 }
+
+void trn_model_view(const trn_model *m, const float **wte, const float **wout, const float **lnfw,
+                    const float **lnfb, trn_blk_view *blocks)
+{
+	*wte = m->wte;
+	*wout = m->wout;
+	*lnfw = m->lnfw;
+	*lnfb = m->lnfb;
+	for (int l = 0; l < m->c.n_layer; l++) {
+		const blk *P = &m->P[l];
+		trn_blk_view v = { P->ln1w, P->ln1b, P->wqkv, P->wo, P->ln2w, P->ln2b, P->wfc, P->wproj };
+		blocks[l] = v;
+	}
+}

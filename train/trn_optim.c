@@ -54,7 +54,7 @@ double trn_grad_norm(trn_model *m)
 /* C (r, r) = X X^T for X (r, c) */
 static void gram(float *C, const float *X, int r, int c)
 {
-#pragma omp parallel for
+#pragma omp parallel for if ((size_t)r * r * c > (1u << 20))
 	for (int i = 0; i < r; i++)
 		for (int j = 0; j < r; j++) {
 			float acc = 0;
@@ -67,7 +67,7 @@ static void gram(float *C, const float *X, int r, int c)
 /* Out (r, n) = A (r, r) . X (r, n) */
 static void mul_rr(float *out, const float *A, const float *X, int r, int n)
 {
-#pragma omp parallel for
+#pragma omp parallel for if ((size_t)r * r * n > (1u << 20))
 	for (int i = 0; i < r; i++) {
 		float *o = out + (size_t)i * n;
 		memset(o, 0, (size_t)n * sizeof(float));
@@ -123,7 +123,7 @@ static void adamw(float *p, const float *g, float *m, float *v, size_t n, float 
                   float b1, float b2, float eps, int64_t t)
 {
 	double bc1 = 1.0 - pow(b1, (double)t), bc2 = 1.0 - pow(b2, (double)t);
-#pragma omp parallel for
+#pragma omp parallel for if (n > (1u << 20))
 	for (size_t i = 0; i < n; i++) {
 		float gi = g[i] * gs;
 		m[i] = b1 * m[i] + (1.0f - b1) * gi;
