@@ -129,6 +129,15 @@ int vid_open(const char *path, vid_reader **out, char *err, size_t errlen)
 			/* The CLI shifts input timestamps so the container starts at
 			 * 0 (ts_offset = -start_time, rounded into the stream base). */
 			int64_t start = r->fmt->start_time != AV_NOPTS_VALUE ? r->fmt->start_time : 0;
+			/* For formats with timestamp discontinuities (MPEG-TS...) the
+			 * CLI recomputes the start from the streams it reads, here the
+			 * video stream alone ("Correcting start time by ..."). */
+			if (r->fmt->start_time != AV_NOPTS_VALUE && (r->fmt->iformat->flags & AVFMT_TS_DISCONT) &&
+			    r->st->start_time != AV_NOPTS_VALUE) {
+				int64_t vs = av_rescale_q(r->st->start_time, r->st->time_base, AV_TIME_BASE_Q);
+				if (vs > start)
+					start = vs;
+			}
 			r->ts_off = av_rescale_q(-start, AV_TIME_BASE_Q, r->st->time_base);
 		}
 	}
