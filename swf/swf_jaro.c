@@ -103,9 +103,12 @@ static void scratch_free(scratch *s)
 	free(s->fb);
 }
 
-/* Jaro of a (positions pre-sorted in pos_a/off_a) against b. */
+/* Jaro of a (positions pre-sorted in pos_a/off_a) against b. If the match
+ * count alone shows that Jaro-Winkler (with prefix l) cannot reach cutoff,
+ * the transposition pass is skipped and -1 returned (pass cutoff <= 0 to
+ * always get the exact value). */
 static double jaro_presorted(const uint8_t *a, size_t n1, const uint32_t *pos_a, const uint32_t off_a[257],
-                             const uint8_t *b, size_t n2, scratch *s)
+                             const uint8_t *b, size_t n2, scratch *s, double cutoff, size_t l)
 {
 	if (n1 == 0 && n2 == 0) return 1.0;
 	if (n1 == 0 || n2 == 0) return 0.0;
@@ -130,6 +133,7 @@ static double jaro_presorted(const uint8_t *a, size_t n1, const uint32_t *pos_a,
 		}
 	}
 	if (m == 0) return 0.0;
+	if (cutoff > 0 && winkler(jaro_from(m, 0, n1, n2), l) + 1e-12 < cutoff) return -1.0;
 	return jaro_from(m, half_transpositions(a, n1, s->fa, b, s->fb), n1, n2);
 }
 
@@ -141,7 +145,7 @@ static double jaro_once(const uint8_t *a, size_t n1, const uint8_t *b, size_t n2
 	double r = -1.0;
 	if (pos_a && scratch_reserve(&s, n1, n2) == 0) {
 		sort_positions(a, n1, pos_a, off_a);
-		r = jaro_presorted(a, n1, pos_a, off_a, b, n2, &s);
+		r = jaro_presorted(a, n1, pos_a, off_a, b, n2, &s, 0, 0);
 	}
 	free(pos_a);
 	scratch_free(&s);
@@ -271,10 +275,11 @@ int swf_jw_set_max(const swf_jw_set *s, const uint8_t *q, size_t nq, swf_jw_resu
 		/* The slack covers rounding in the bound's arithmetic; a candidate
 		 * that can only tie is still evaluated, for the smallest-index rule. */
 		if (c[k].bound + 1e-12 < best) break;
-		size_t i = c[k].index;
-		double j = jaro_presorted(q, nq, pos_q, off_q, s->data[i], s->len[i], &sc);
-		double jw = winkler(j, prefix_len(q, nq, s->data[i], s->len[i]));
+		size_t i = c[k].index, l = prefix_len(q, nq, s->data[i], s->len[i]);
+		double j = jaro_presorted(q, nq, pos_q, off_q, s->data[i], s->len[i], &sc, best, l);
 		res->exact++;
+		if (j < 0) continue;   /* its match count already rules it out */
+		double jw = winkler(j, l);
 		if (jw > best || (jw == best && i < best_i)) { best = jw; best_i = i; }
 	}
 	res->best = best;

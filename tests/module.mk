@@ -32,3 +32,8 @@ fuzz-bins: $$(FUZZ_BINS)
 $(BUILD)/fuzz/%_fuzz: $(OBJ)/tests/fuzz/%_fuzz.o $$(FUZZ_DEPS_$$*) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o %.a,$^) $(FUZZ_LDLIBS_$*) $(COMMON_LDLIBS) -lm
+
+# Jaro-Winkler evaluation core (swf/swf_jaro.c) against its naive reference.
+UNIT_TESTS += $(TBIN)/jaro_test
+$(TBIN)/jaro_test: $(OBJ)/tests/unit/jaro_test.o $(OBJ)/tests/unit/test_main.o $(OBJ)/swf/swf_jaro.o
+	$(call link_tool,)
