@@ -218,7 +218,12 @@ static void judge(const swf_cmd_opts *o, item *it)
 			memcpy(it->content, d, dn);
 			it->content_n = dn;
 		}
-		kiln_sha256(it->content, it->content_n, it->csha);
+		/* The stored bytes are the input's when it was FWS already (or
+		 * kept as is): hash them once. */
+		if (it->content_n == n && (o->keep_compressed || (n && raw[0] == 'F')))
+			memcpy(it->csha, it->sha, 32);
+		else
+			kiln_sha256(it->content, it->content_n, it->csha);
 		char *side = it->path ? swf_cmd_sidecar(it->path) : NULL;
 		it->prompt = swf_prompt(i, side, it->content_n);
 		free(side);
