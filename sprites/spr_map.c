@@ -176,6 +176,31 @@ void spr_quality_add(spr_quality *q, const spr_palette *p, const uint8_t *ref,
 	q->psnr_sum += psnr < SPR_PSNR_CAP ? psnr : SPR_PSNR_CAP;
 }
 
+void spr_quality_add_rgb(spr_quality *q, const uint8_t *ref, const uint8_t *test, uint32_t w, uint32_t h,
+                         uint8_t alpha_threshold)
+{
+	uint32_t thr = alpha_threshold ? alpha_threshold : 1;
+	double sse = 0;
+	uint64_t n = 0;
+	for (size_t i = 0; i < (size_t)w * h; i++) {
+		const uint8_t *r = ref + 4 * i, *t = test + 4 * i;
+		int opaque = r[3] >= thr, topaque = t[3] >= thr;
+		if (opaque != topaque) q->alpha_errors++;
+		if (!opaque) continue;
+		n++;
+		if (!topaque) { sse += 3.0 * 255 * 255; q->de_sum += 1.0; continue; }
+		for (int c = 0; c < 3; c++) { double d = (double)r[c] - t[c]; sse += d * d; }
+		q->de_sum += spr_delta_e(spr_srgb_to_oklab(r[0], r[1], r[2]), spr_srgb_to_oklab(t[0], t[1], t[2]));
+	}
+	if (!n) return;
+	q->images++;
+	q->pixels += n;
+	q->sse += sse;
+	double mse = sse / (3.0 * n);
+	double psnr = mse > 0 ? 10.0 * log10(255.0 * 255.0 / mse) : SPR_PSNR_CAP;
+	q->psnr_sum += psnr < SPR_PSNR_CAP ? psnr : SPR_PSNR_CAP;
+}
+
 void spr_quality_merge(spr_quality *into, const spr_quality *from)
 {
 	into->images += from->images;

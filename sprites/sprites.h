@@ -211,6 +211,10 @@ void spr_quality_init(spr_quality *q);
 /* Add one sprite: ref is the fitted RGBA, idx its mapped grid. */
 void spr_quality_add(spr_quality *q, const spr_palette *p, const uint8_t *ref,
                      const uint8_t *idx, uint32_t w, uint32_t h, uint8_t alpha_threshold);
+/* Add one sprite scored against another RGBA image (e.g. another tool's
+ * output): opaque ref pixels that are transparent in test count as lost. */
+void spr_quality_add_rgb(spr_quality *q, const uint8_t *ref, const uint8_t *test, uint32_t w, uint32_t h,
+                         uint8_t alpha_threshold);
 void spr_quality_merge(spr_quality *into, const spr_quality *from);
 double spr_quality_psnr_mean(const spr_quality *q);    /* mean per-image PSNR, dB */
 double spr_quality_psnr_pooled(const spr_quality *q);  /* PSNR of the pooled MSE, dB */

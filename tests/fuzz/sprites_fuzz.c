@@ -1,0 +1,37 @@
+/*
+ * sprites_fuzz.c - libFuzzer target for kiln-sprites' untrusted input path:
+ * decode an image from memory with a small dimension cap, then fit it to
+ * 32x32 and map it to a fixed palette. Any crash, leak or sanitizer report is
+ * a bug; decode errors are expected and fine.
+ */
+#include "sprites.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	static int quiet;
+	if (!quiet) { spr_codec_quiet(); quiet = 1; }
+	spr_image im;
+	spr_error err;
+	/* The first byte picks the name hint so TGA (no signature) is reached. */
+	const char *name = size && (data[0] & 1) ? "fuzz.tga" : "fuzz.png";
+	if (spr_decode(data, size, name, 1024, &im, &err) != SPR_OK) return 0;
+	spr_fit_opts fo;
+	spr_fit_opts_init(&fo);
+	spr_image fit;
+	if (spr_fit(&im, &fo, &fit, &err) == SPR_OK) {
+		spr_palette pal = { .n = 4, .transparent = 0,
+		                    .rgb = { { 0, 0, 0 }, { 255, 0, 0 }, { 0, 255, 0 }, { 0, 0, 255 } } };
+		spr_mapper *m;
+		if (spr_mapper_create(&pal, 0, &m) == SPR_OK) {
+			uint8_t idx[32 * 32];
+			spr_map(m, fit.rgba, fit.w, fit.h, 128, idx);
+			spr_mapper_free(m);
+		}
+		spr_image_free(&fit);
+	}
+	spr_image_free(&im);
+	return 0;
+}
