@@ -194,7 +194,10 @@ int swf_synth(uint64_t seed, uint64_t index, uint8_t **out, size_t *out_n)
 	unsigned fps = rates[pick(&r, 7)];
 	unsigned frames = 24 + pick(&r, 73);
 	unsigned ca = pick(&r, NCOL), cb = (ca + 1 + pick(&r, NCOL - 1)) % NCOL;
-	unsigned bg = pick(&r, NCOL);
+	/* The checker covers the stage; the background (seen only before the
+	 * first frame is drawn) takes its first colour. */
+	unsigned bg = ca;
+	(void)pick(&r, NCOL);                             /* keep the draw sequence */
 	unsigned dir = pick(&r, 6);
 	unsigned cell = 20 + 4 * pick(&r, 11);            /* px */
 	if (cell * 24 < W) cell = (W + 23) / 24;          /* keep the shape small */
@@ -207,9 +210,9 @@ int swf_synth(uint64_t seed, uint64_t index, uint8_t **out, size_t *out_n)
 	snprintf(title, sizeof title, "%s %s %llu", adjectives[pick(&r, 8)], nouns[pick(&r, 6)],
 	         (unsigned long long)index);
 	int dl = snprintf(desc, sizeof desc,
-	                  "A %s and %s checkered pattern slides %s over a %s background while a square "
+	                  "A %s and %s checkered pattern slides %s while a square "
 	                  "in the middle cycles through colours",
-	                  colours[ca].name, colours[cb].name, directions[dir], colours[bg].name);
+	                  colours[ca].name, colours[cb].name, directions[dir]);
 	if (with_text) snprintf(desc + dl, sizeof desc - (size_t)dl, "; a caption reads \"%s\".", texts[ti]);
 	else snprintf(desc + dl, sizeof desc - (size_t)dl, ".");
 
