@@ -167,7 +167,7 @@ typedef struct vid_stats {
 	uint64_t skipped;         /* frames not decoded (non-reference, not selected) */
 	uint64_t selected;        /* distinct source frames selected */
 	uint64_t output;          /* output frames (selected + duplicates) */
-	uint64_t decode_errors;   /* packets the decoder rejected (skipped, as the CLI does) */
+	uint64_t decode_errors;   /* packets the decoder rejected (each ends the extraction with VID_EDECODE) */
 	int parallel;             /* 1 when independent GOPs were decoded in parallel */
 	int chunks;               /* independently decoded pieces */
 } vid_stats;

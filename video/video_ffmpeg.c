@@ -65,8 +65,10 @@ static int open_fmt(vid_reader *r)
 	int ret = avformat_open_input(&r->fmt, r->path, NULL, NULL);
 	if (ret < 0) {
 		averr(ret, e, sizeof e);
-		return vid__fail(r, ret == AVERROR(ENOENT) || ret == AVERROR(EACCES) || ret == AVERROR(EISDIR) ? VID_EIO : VID_EFORMAT,
-		                 "%s: %s", r->path, e);
+		if (ret == AVERROR(ENOENT) || ret == AVERROR(EACCES) || ret == AVERROR(EISDIR))
+			return vid__fail(r, VID_EIO, "%s: %s", r->path, e);
+		return vid__fail(r, VID_EFORMAT, "%s: not a readable video container (empty, truncated or another kind of file): %s",
+		                 r->path, e);
 	}
 	ret = avformat_find_stream_info(r->fmt, NULL);
 	if (ret < 0) {
@@ -229,6 +231,28 @@ int vid__open_decoder(vid_reader *r, int threads, AVCodecContext **out)
 		                 avcodec_get_name(r->st->codecpar->codec_id), e);
 	}
 	*out = c;
+	return 0;
+}
+
+int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end)
+{
+	/* A cut file often still ends cleanly for the demuxer; compare with what
+	 * the container promised: its frame count, else its duration (when
+	 * measured, not guessed from the bit rate), within half a second. */
+	if (r->st->nb_frames > 0 && packets < (uint64_t)r->st->nb_frames)
+		return vid__fail(r, VID_EDECODE, "%s: truncated: %llu of %lld frames present, the stream ends at %.3f s",
+		                 r->path, (unsigned long long)packets, (long long)r->st->nb_frames,
+		                 last_end == AV_NOPTS_VALUE ? 0 : last_end * av_q2d(r->st->time_base));
+	double want = -1;
+	if (r->st->duration != AV_NOPTS_VALUE && r->st->duration > 0)
+		want = r->st->duration * av_q2d(r->st->time_base);
+	else if (r->fmt->duration != AV_NOPTS_VALUE && r->fmt->duration > 0 &&
+	         r->fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE)
+		want = r->fmt->duration / (double)AV_TIME_BASE;
+	double got = last_end == AV_NOPTS_VALUE ? 0 : last_end * av_q2d(r->st->time_base);
+	if (want > 0 && got + 0.5 < want)
+		return vid__fail(r, VID_EDECODE, "%s: truncated: the video stream ends at %.3f s, the container says %.3f s",
+		                 r->path, got, want);
 	return 0;
 }
 
@@ -498,9 +522,13 @@ static int seq_receive(seq *q, AVCodecContext *dec, AVFrame *fr, vid_fps *fps,
 		if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
 			return 0;
 		if (ret < 0) {
-			/* The CLI reports and goes on with the next packet. */
+			/* The CLI would report and go on; a damaged stream is an error
+			 * here, so no dataset silently misses frames. */
+			char e[128];
+			averr(ret, e, sizeof e);
 			q->st->decode_errors++;
-			return 0;
+			return vid__fail(q->r, VID_EDECODE, "%s: decoding failed after %.3f s: %s (truncated or damaged file?)",
+			                 q->r->path, *next_us / 1e6, e);
 		}
 		q->st->decoded++;
 		int64_t ts = vid__frame_ts(fr);
@@ -535,7 +563,7 @@ static int extract_sequential(vid_reader *r, const vid_opts *o, vid_frame_cb cb,
 	vid_fps fps;
 	vid_fps_init(&fps);
 	uint64_t nid = 0;
-	int64_t next_us = 0;
+	int64_t next_us = 0, last_end = AV_NOPTS_VALUE;
 	int ret = 0;
 	while (!rc && (ret = av_read_frame(r->fmt, pkt)) >= 0) {
 		if (pkt->stream_index != r->si) {
@@ -544,12 +572,24 @@ static int extract_sequential(vid_reader *r, const vid_opts *o, vid_frame_cb cb,
 		}
 		st->packets++;
 		vid__shift_packet(r, pkt);
-		int64_t pts = pkt->pts;
+		if (pkt->pts != AV_NOPTS_VALUE && pkt->pts + (pkt->duration > 0 ? pkt->duration : 0) > last_end)
+			last_end = pkt->pts + (pkt->duration > 0 ? pkt->duration : 0);
+		double t = pkt->pts != AV_NOPTS_VALUE ? pkt->pts * av_q2d(r->st->time_base) : next_us / 1e6;
+		if (pkt->flags & AV_PKT_FLAG_CORRUPT) {
+			av_packet_unref(pkt);
+			rc = vid__fail(r, VID_EDECODE, "%s: packet %llu (at %.3f s) is damaged or cut short (truncated file?)",
+			               r->path, (unsigned long long)st->packets - 1, t);
+			break;
+		}
 		ret = avcodec_send_packet(dec, pkt);
 		av_packet_unref(pkt);
 		if (ret < 0 && ret != AVERROR(EAGAIN)) {
+			char e[128];
+			averr(ret, e, sizeof e);
 			st->decode_errors++;
-			(void)pts;
+			rc = vid__fail(r, VID_EDECODE, "%s: cannot decode the packet at %.3f s: %s (truncated or damaged file?)",
+			               r->path, t, e);
+			break;
 		}
 		rc = seq_receive(&q, dec, fr, &fps, &nid, &next_us);
 	}
@@ -559,6 +599,8 @@ static int extract_sequential(vid_reader *r, const vid_opts *o, vid_frame_cb cb,
 		rc = vid__fail(r, VID_EIO, "%s: read error after %llu video packets (at %.3f s): %s", r->path,
 		               (unsigned long long)st->packets, next_us / 1e6, e);
 	}
+	if (!rc)
+		rc = vid__check_complete(r, st->packets, last_end);
 	if (!rc) {
 		avcodec_send_packet(dec, NULL);
 		rc = seq_receive(&q, dec, fr, &fps, &nid, &next_us);

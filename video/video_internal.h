@@ -33,6 +33,9 @@ int vid__reopen(vid_reader *r);
 int vid__open_decoder(vid_reader *r, int threads, AVCodecContext **out);
 /* Shift a packet's timestamps onto the CLI's timeline. */
 void vid__shift_packet(const vid_reader *r, AVPacket *pkt);
+/* VID_EDECODE when fewer packets or less time than the container declares
+ * was read (last_end: end of the last packet, stream time base, shifted). */
+int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end);
 /* The timestamp the CLI gives a decoded frame (best effort, else the
  * decoder's pts). */
 int64_t vid__frame_ts(const AVFrame *f);

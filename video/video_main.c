@@ -550,9 +550,6 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 				kiln_die(KILN_EXIT_FAIL, "%s", x.se.msg);
 			kiln_die(KILN_EXIT_FAIL, "%s", vid_errmsg(r));
 		}
-		if (st.decode_errors && !kiln_quiet())
-			kiln_warn("%s: %" PRIu64 " packets could not be decoded (skipped, as the ffmpeg CLI does)",
-			          in.v[k], st.decode_errors);
 		end_episode(&x);
 		total.packets += st.packets;
 		total.decoded += st.decoded;

@@ -135,7 +135,7 @@ static int index_packets(par *P)
 	while ((ret = av_read_frame(r->fmt, pkt)) >= 0) {
 		if (pkt->stream_index == r->si) {
 			vid__shift_packet(r, pkt);
-			if (pkt->pts == AV_NOPTS_VALUE || P->n >= MAX_PACKETS) {
+			if (pkt->pts == AV_NOPTS_VALUE || P->n >= MAX_PACKETS || (pkt->flags & AV_PKT_FLAG_CORRUPT)) {
 				rc = 1;    /* unsuited: the decoder would have to guess times */
 				av_packet_unref(pkt);
 				break;
@@ -159,8 +159,12 @@ static int index_packets(par *P)
 		av_packet_unref(pkt);
 	}
 	av_packet_free(&pkt);
-	if (!rc && ret != AVERROR_EOF)
-		rc = 1;    /* read error: let the sequential path report it where it happens */
+	int64_t last_end = AV_NOPTS_VALUE;
+	for (size_t i = 0; !rc && i < P->n; i++)
+		if (P->p[i].pts + (P->p[i].dur > 0 ? P->p[i].dur : 0) > last_end)
+			last_end = P->p[i].pts + (P->p[i].dur > 0 ? P->p[i].dur : 0);
+	if (!rc && (ret != AVERROR_EOF || vid__check_complete(r, P->n, last_end)))
+		rc = 1;    /* read error or truncation: the sequential path reports it where it happens */
 	return rc;
 }
 
@@ -350,15 +354,14 @@ static int decode_chunk(par *P, vid_reader *wr, AVCodecContext *dec, vid_scaler_
 			ret = avcodec_send_packet(dec, NULL);
 		}
 		if (ret < 0 && ret != AVERROR_EOF)
-			rc = cfail(c, VID_EDECODE, "%s: decode error in the packet at %.6f s (rerun with --threads 1 "
-			           "to decode past it as the ffmpeg CLI does)", wr->path,
+			rc = cfail(c, VID_EDECODE, "%s: cannot decode the packet at %.3f s (truncated or damaged file?)", wr->path,
 			           P->p[c->a + (i < m ? i : m - 1)].pts * av_q2d(wr->st->time_base));
 		while (!rc) {
 			ret = avcodec_receive_frame(dec, fr);
 			if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
 				break;
 			if (ret < 0) {
-				rc = cfail(c, VID_EDECODE, "%s: decode error near %.6f s (rerun with --threads 1)",
+				rc = cfail(c, VID_EDECODE, "%s: decoding failed near %.3f s (truncated or damaged file?)",
 				           wr->path, P->p[c->a + (i < m ? i : m - 1)].pts * av_q2d(wr->st->time_base));
 				break;
 			}
