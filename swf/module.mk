@@ -7,6 +7,7 @@ $(LIBSWF): $(SWF_SRCS:%.c=$(OBJ)/%.o)
 SWF_LDLIBS := $(ZLIB_LIBS) $(LZMA_LIBS)
 
 $(OBJ)/swf/swf_cmd_ingest.o: EXTRA_CFLAGS += $(OMP_CFLAGS) $(ARCHIVE_CFLAGS)
+$(OBJ)/swf/swf_cmd_eval.o: EXTRA_CFLAGS += $(OMP_CFLAGS)
 
 TOOLS += $(BIN)/kiln-swf
 $(BIN)/kiln-swf: $(SWF_TOOL_SRCS:%.c=$(OBJ)/%.o) $(LIBSWF) $(LIBSHARD) $(LIBCOMMON)

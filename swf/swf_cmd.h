@@ -29,5 +29,7 @@ void swf_cmd_info_fields(kiln_json *j, const swf_info *i);
 char *swf_cmd_sidecar(const char *path);
 
 int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int n);
+/* kiln-swf eval (swf_cmd_eval.c): argv[0] is "eval". Returns the exit status. */
+int swf_cmd_eval_main(int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@ static const char usage_text[] =
 	"  prompt FILE                  the structured prompt (ByteCraft, Figure 3)\n"
 	"  synth -n N --seed S -o DIR   N procedural SWF animations with prompts\n"
 	"  ingest INPUT... -o DATASET   folders/archives -> token dataset + manifest.jsonl\n"
+	"  eval ...                     ByteCraft's Table-1 evaluation (see: kiln-swf eval -h)\n"
 	"\n"
 	"Options:\n"
 	"  -o, --output PATH        output file or folder\n"
@@ -345,8 +346,10 @@ int main(int argc, char **argv)
 		kiln_print_version(stdout, "libswf: " SWF_LIB_VERSION "\n");
 		return 0;
 	}
-	if (argc < 2 || argv[1][0] == '-') kiln_usage_error("missing command (info, validate, tags, decompress, compress, prompt, synth, ingest)");
+	if (argc < 2 || argv[1][0] == '-') kiln_usage_error("missing command (info, validate, tags, decompress, compress, prompt, synth, ingest, eval)");
 	const char *cmd = argv[1];
+	/* eval has its own options and parser (swf_cmd_eval.c). */
+	if (!strcmp(cmd, "eval")) return swf_cmd_eval_main(argc - 1, argv + 1);
 	static const char *const cmds[] = { "info", "validate", "tags", "decompress", "compress", "prompt", "synth", "ingest" };
 	int ci = -1;
 	for (int k = 0; k < 8; k++) if (!strcmp(cmd, cmds[k])) ci = k;
