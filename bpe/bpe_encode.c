@@ -1,7 +1,7 @@
 /*
  * bpe_encode.c - apply a vocabulary: bytes -> ids and ids -> bytes.
  *
- * Encoding keeps a min-heap of (rank, position) over the adjacent pairs that
+ * Encoding keeps a min-queue of (rank, position) over the adjacent pairs that
  * have a merge. A pair created by merge r only ever involves token 256 + r,
  * whose own merges all rank after r, so ranks come off the heap in order and,
  * within one rank, left to right: exactly "apply the merges in rank order,
@@ -15,18 +15,45 @@
 
 #define NONE 0xffffffffu
 
+typedef struct {
+	uint64_t key;                /* a << 32 | b, UINT64_MAX = empty */
+	uint64_t rank;
+} rslot;
+
 struct bpe_encoder {
 	const bpe_vocab *v;
 	uint32_t byte_rank[65536];   /* rank of (a, b) for two bytes, NONE if no merge */
-	uint64_t *key;               /* open addressing: a << 32 | b, UINT64_MAX = empty */
-	uint32_t *rank;
+	rslot *tab;                  /* open addressing on the pair */
 	uint64_t mask;
 };
 
+/* Everything about one position in a quarter of a cache line, so a merge
+ * touches about four lines instead of a dozen. */
+typedef struct {
+	uint32_t tok;   /* token starting here (valid at heads) */
+	uint32_t nxt;   /* next head */
+	uint32_t prv;   /* previous head */
+	uint32_t rk;    /* rank of the pair starting here, NONE if none */
+} node;
+
+/* The queue: one bucket of positions per rank (chunks from a pool) and a
+ * bitmap of non-empty ranks scanned forward, since ranks only increase. */
+#define CHUNK 14
+typedef struct {
+	uint32_t next, n;
+	uint32_t pos[CHUNK];
+} chunk;
+
 struct bpe_workspace {
-	uint32_t *tok, *nxt, *prv, *rk;
-	uint64_t *heap;
+	node *nd;
 	size_t cap;
+	chunk *pool;
+	uint32_t npool, cappool;
+	uint32_t *head, *tail;       /* per rank, NONE = empty */
+	uint64_t *bits;
+	uint32_t *tmp;               /* sorting a bucket of (a, a) pairs */
+	size_t ntmp;
+	uint32_t nranks;
 };
 
 static inline uint64_t slot_of(uint64_t k, uint64_t mask)
@@ -43,19 +70,18 @@ int bpe_encoder_create(const bpe_vocab *v, bpe_encoder **out)
 	e->v = v;
 	uint64_t cap = 1024;
 	while (cap < (uint64_t)v->n_merges * 2) cap *= 2;
-	e->key = malloc(cap * sizeof *e->key);
-	e->rank = malloc(cap * sizeof *e->rank);
-	if (!e->key || !e->rank) { bpe_encoder_free(e); return BPE_ENOMEM; }
-	memset(e->key, 0xff, cap * sizeof *e->key);
+	e->tab = malloc(cap * sizeof *e->tab);
+	if (!e->tab) { free(e); return BPE_ENOMEM; }
+	for (uint64_t i = 0; i < cap; i++) e->tab[i].key = UINT64_MAX;
 	e->mask = cap - 1;
 	for (size_t i = 0; i < 65536; i++) e->byte_rank[i] = NONE;
 	for (uint32_t r = 0; r < v->n_merges; r++) {
 		uint32_t a = v->pairs[2 * r], b = v->pairs[2 * r + 1];
 		uint64_t k = (uint64_t)a << 32 | b, s = slot_of(k, e->mask);
-		while (e->key[s] != UINT64_MAX && e->key[s] != k) s = (s + 1) & e->mask;
-		if (e->key[s] == k) continue;   /* cannot happen in a valid vocabulary */
-		e->key[s] = k;
-		e->rank[s] = r;
+		while (e->tab[s].key != UINT64_MAX && e->tab[s].key != k) s = (s + 1) & e->mask;
+		if (e->tab[s].key == k) continue;   /* cannot happen in a valid vocabulary */
+		e->tab[s].key = k;
+		e->tab[s].rank = r;
 		if ((a | b) < 256) e->byte_rank[a << 8 | b] = r;
 	}
 	*out = e;
@@ -65,8 +91,7 @@ int bpe_encoder_create(const bpe_vocab *v, bpe_encoder **out)
 void bpe_encoder_free(bpe_encoder *e)
 {
 	if (!e) return;
-	free(e->key);
-	free(e->rank);
+	free(e->tab);
 	free(e);
 }
 
@@ -75,8 +100,8 @@ static inline uint32_t rank_of(const bpe_encoder *e, uint32_t a, uint32_t b)
 	if ((a | b) < 256) return e->byte_rank[a << 8 | b];
 	uint64_t k = (uint64_t)a << 32 | b;
 	for (uint64_t s = slot_of(k, e->mask);; s = (s + 1) & e->mask) {
-		if (e->key[s] == k) return e->rank[s];
-		if (e->key[s] == UINT64_MAX) return NONE;
+		if (e->tab[s].key == k) return (uint32_t)e->tab[s].rank;
+		if (e->tab[s].key == UINT64_MAX) return NONE;
 	}
 }
 
@@ -88,52 +113,90 @@ bpe_workspace *bpe_workspace_create(void)
 void bpe_workspace_free(bpe_workspace *w)
 {
 	if (!w) return;
-	free(w->tok); free(w->nxt); free(w->prv); free(w->rk); free(w->heap);
+	free(w->nd);
+	free(w->pool);
+	free(w->head);
+	free(w->tail);
+	free(w->bits);
+	free(w->tmp);
 	free(w);
 }
 
-static int ws_reserve(bpe_workspace *w, size_t n)
+static int ws_reserve(bpe_workspace *w, size_t n, uint32_t nranks)
 {
-	if (n <= w->cap) return BPE_OK;
-	free(w->tok); free(w->nxt); free(w->prv); free(w->rk); free(w->heap);
-	w->tok = malloc(n * sizeof *w->tok);
-	w->nxt = malloc(n * sizeof *w->nxt);
-	w->prv = malloc(n * sizeof *w->prv);
-	w->rk = malloc(n * sizeof *w->rk);
-	w->heap = malloc(n * sizeof *w->heap);
-	w->cap = n;
-	if (!w->tok || !w->nxt || !w->prv || !w->rk || !w->heap) {
-		free(w->tok); free(w->nxt); free(w->prv); free(w->rk); free(w->heap);
-		memset(w, 0, sizeof *w);
-		return BPE_ENOMEM;
+	if (nranks > w->nranks) {
+		free(w->head); free(w->tail); free(w->bits);
+		w->head = malloc(nranks * sizeof *w->head);
+		w->tail = malloc(nranks * sizeof *w->tail);
+		w->bits = calloc(nranks / 64 + 1, sizeof *w->bits);
+		if (!w->head || !w->tail || !w->bits) {
+			free(w->head); free(w->tail); free(w->bits);
+			w->head = w->tail = NULL;
+			w->bits = NULL;
+			w->nranks = 0;
+			return BPE_ENOMEM;
+		}
+		memset(w->head, 0xff, nranks * sizeof *w->head);
+		w->nranks = nranks;
 	}
+	if (n <= w->cap) return BPE_OK;
+	free(w->nd);
+	w->nd = malloc(n * sizeof *w->nd);
+	w->cap = n;
+	if (!w->nd) { w->cap = 0; return BPE_ENOMEM; }
 	return BPE_OK;
 }
 
-static void sift_down(uint64_t *h, size_t n, size_t i)
+static inline int enqueue(bpe_workspace *w, uint32_t r, uint32_t p)
 {
-	uint64_t e = h[i];
-	for (;;) {
-		size_t c = 2 * i + 1;
-		if (c >= n) break;
-		if (c + 1 < n && h[c + 1] < h[c]) c++;
-		if (h[c] >= e) break;
-		h[i] = h[c];
-		i = c;
+	uint32_t c = w->tail[r];
+	if (w->head[r] == NONE || w->pool[c].n == CHUNK) {
+		if (w->npool == w->cappool) {
+			uint32_t cap = w->cappool ? w->cappool * 2 : 1024;
+			chunk *q = realloc(w->pool, (size_t)cap * sizeof *q);
+			if (!q) return BPE_ENOMEM;
+			w->pool = q;
+			w->cappool = cap;
+		}
+		uint32_t nc = w->npool++;
+		w->pool[nc].next = NONE;
+		w->pool[nc].n = 0;
+		if (w->head[r] == NONE) { w->head[r] = nc; w->bits[r >> 6] |= 1ull << (r & 63); }
+		else w->pool[c].next = nc;
+		w->tail[r] = c = nc;
 	}
-	h[i] = e;
+	w->pool[c].pos[w->pool[c].n++] = p;
+	return BPE_OK;
 }
 
-static void push(uint64_t *h, size_t *n, uint64_t e)
+static int cmp_u32(const void *a, const void *b)
 {
-	size_t i = (*n)++;
-	while (i) {
-		size_t up = (i - 1) / 2;
-		if (h[up] <= e) break;
-		h[i] = h[up];
-		i = up;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+/* Merge the pair of rank r starting at p, if it is still there. */
+static inline int merge_at(const bpe_encoder *e, bpe_workspace *w, node *nd, size_t n, uint32_t r, uint32_t p)
+{
+	node *P = &nd[p];
+	if (P->rk != r) return BPE_OK;   /* changed by a neighbour's merge */
+	uint32_t q = P->nxt, nq = nd[q].nxt, x = 256 + r;
+	P->tok = x;
+	nd[q].rk = NONE;
+	P->nxt = nq;
+	P->rk = NONE;
+	if (nq < n) {
+		nd[nq].prv = p;
+		uint32_t r2 = rank_of(e, x, nd[nq].tok);
+		P->rk = r2;
+		if (r2 != NONE && enqueue(w, r2, p)) return BPE_ENOMEM;
 	}
-	h[i] = e;
+	if (p > 0) {
+		uint32_t l = P->prv, r3 = rank_of(e, nd[l].tok, x);
+		nd[l].rk = r3;
+		if (r3 != NONE && enqueue(w, r3, l)) return BPE_ENOMEM;
+	}
+	return BPE_OK;
 }
 
 int bpe_encode(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in, size_t n,
@@ -142,55 +205,65 @@ int bpe_encode(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in, size_t
 	*n_out = 0;
 	if (!n) return BPE_OK;
 	if (n >= NONE) return BPE_ERANGE;
-	if (e->v->n_merges == 0 || n == 1) {
+	uint32_t nr = e->v->n_merges;
+	if (nr == 0 || n == 1) {
 		for (size_t i = 0; i < n; i++) out[i] = in[i];
 		*n_out = n;
 		return BPE_OK;
 	}
-	if (ws_reserve(w, n)) return BPE_ENOMEM;
-	uint32_t *tok = w->tok, *nxt = w->nxt, *prv = w->prv, *rk = w->rk;
-	uint64_t *h = w->heap;
-	size_t nh = 0;
+	if (ws_reserve(w, n, nr)) return BPE_ENOMEM;
+	node *nd = w->nd;
+	w->npool = 0;
 	for (size_t i = 0; i < n; i++) {
-		tok[i] = in[i];
-		nxt[i] = (uint32_t)(i + 1);
-		prv[i] = (uint32_t)i - 1;
+		uint32_t r = i + 1 < n ? e->byte_rank[in[i] << 8 | in[i + 1]] : NONE;
+		nd[i] = (node){ in[i], (uint32_t)(i + 1), (uint32_t)i - 1, r };
+		if (r != NONE && enqueue(w, r, (uint32_t)i)) goto nomem;
 	}
-	for (size_t i = 0; i + 1 < n; i++) {
-		uint32_t r = e->byte_rank[in[i] << 8 | in[i + 1]];
-		rk[i] = r;
-		if (r != NONE) h[nh++] = (uint64_t)r << 32 | i;
-	}
-	rk[n - 1] = NONE;
-	for (size_t i = nh / 2; i-- > 0;) sift_down(h, nh, i);
-	while (nh) {
-		uint64_t top = h[0];
-		h[0] = h[--nh];
-		if (nh) sift_down(h, nh, 0);
-		uint32_t r = (uint32_t)(top >> 32), p = (uint32_t)top;
-		if (rk[p] != r) continue;   /* this pair was changed by a neighbour's merge */
-		uint32_t q = nxt[p], nq = nxt[q], x = 256 + r;
-		tok[p] = x;
-		rk[q] = NONE;
-		nxt[p] = nq;
-		if (nq < n) {
-			prv[nq] = p;
-			uint32_t r2 = rank_of(e, x, tok[nq]);
-			rk[p] = r2;
-			if (r2 != NONE) push(h, &nh, (uint64_t)r2 << 32 | p);
-		} else {
-			rk[p] = NONE;
-		}
-		if (p > 0) {
-			uint32_t l = prv[p], r3 = rank_of(e, tok[l], x);
-			rk[l] = r3;
-			if (r3 != NONE) push(h, &nh, (uint64_t)r3 << 32 | l);
+	const uint32_t *pairs = e->v->pairs;
+	size_t nw = nr / 64 + 1;
+	for (size_t wi = 0; wi < nw; wi++) {
+		while (w->bits[wi]) {
+			uint32_t r = (uint32_t)(wi * 64 + (size_t)__builtin_ctzll(w->bits[wi]));
+			w->bits[wi] &= w->bits[wi] - 1;
+			uint32_t c = w->head[r];
+			w->head[r] = NONE;
+			/* Gather the bucket: positions are then prefetched a few merges
+			 * ahead, since each one is usually a cache miss in a long input. */
+			size_t k = 0;
+			for (uint32_t d = c; d != NONE; d = w->pool[d].next) k += w->pool[d].n;
+			if (k > w->ntmp) {
+				uint32_t *t = realloc(w->tmp, (k + 64) * sizeof *t);
+				if (!t) goto nomem;
+				w->tmp = t;
+				w->ntmp = k + 64;
+			}
+			k = 0;
+			int sorted = 1;
+			for (; c != NONE; c = w->pool[c].next)
+				for (uint32_t i = 0; i < w->pool[c].n; i++) {
+					w->tmp[k] = w->pool[c].pos[i];
+					if (k && w->tmp[k] < w->tmp[k - 1]) sorted = 0;
+					k++;
+				}
+			/* Occurrences of (a, b), a != b, never overlap, so any order gives
+			 * the same result; runs of (a, a) must be rewritten left to right. */
+			if (!sorted && pairs[2 * r] == pairs[2 * r + 1]) qsort(w->tmp, k, sizeof *w->tmp, cmp_u32);
+			const uint32_t *t = w->tmp;
+			for (size_t i = 0; i < k; i++) {
+				if (i + 8 < k) __builtin_prefetch(&nd[t[i + 8]], 1);
+				if (merge_at(e, w, nd, n, r, t[i])) goto nomem;
+			}
 		}
 	}
 	size_t m = 0;
-	for (uint32_t p = 0; p < n; p = nxt[p]) out[m++] = tok[p];
+	for (uint32_t p = 0; p < n; p = nd[p].nxt) out[m++] = nd[p].tok;
 	*n_out = m;
 	return BPE_OK;
+nomem:
+	/* Leave the queue empty for the next call. */
+	memset(w->bits, 0, (nr / 64 + 1) * sizeof *w->bits);
+	memset(w->head, 0xff, nr * sizeof *w->head);
+	return BPE_ENOMEM;
 }
 
 int bpe_decode(const bpe_vocab *v, const uint32_t *ids, size_t n, uint8_t *out, size_t *n_out, size_t *bad)
