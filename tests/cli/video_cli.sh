@@ -1,0 +1,126 @@
+# kiln-video as a command: usage and exit codes, bad input (missing,
+# empty, not a video, truncated, bad labels) leaving nothing behind,
+# episodes, the window index, actions, layouts, --rawvideo, info, contact.
+# Inputs are YUV4MPEG2 clips written here by bash (no ffmpeg CLI needed);
+# the parts that need the ffmpeg CLI say SKIP without it.
+. "$(dirname "$0")/lib.sh"
+
+# gen_y4m OUT W H RATE N: N flat grey frames, frame i has luma 13*i mod 256.
+gen_y4m() {
+  local out=$1 W=$2 H=$3 F=$4 N=$5 i
+  { printf 'YUV4MPEG2 W%d H%d F%s Ip A1:1 C420jpeg\n' "$W" "$H" "$F"
+    for ((i = 0; i < N; i++)); do
+      printf 'FRAME\n'
+      head -c $((W * H)) /dev/zero | tr '\0' "\\$(printf %03o $(( (i * 13) % 256 )))"
+      head -c $((2 * (W / 2) * (H / 2))) /dev/zero | tr '\0' '\200'
+    done; } > "$out"
+}
+gen_y4m a.y4m 64 48 30:1 60      # 2 s at 30 fps -> 24 frames at 12 fps
+mkdir -p vids && gen_y4m vids/one.y4m 32 24 25:1 25 && gen_y4m vids/two.y4m 32 24 25:1 50
+echo "not a video" > vids/notes.txt
+
+t help expect_exit 0 kiln-video --help
+t help-usage out_has '^Usage: kiln-video'
+t version expect_exit 0 kiln-video --version
+t version-features out_has 'ffmpeg: yes'
+t version-libs out_has 'libavcodec [0-9]+\.'
+t no-command expect_exit 2 kiln-video
+t unknown-command expect_exit 2 kiln-video frobnicate
+t bad-option expect_exit 2 kiln-video extract a.y4m -o d --nope
+t bad-fps expect_exit 2 kiln-video extract a.y4m -o d --fps 0
+t bad-fps-text expect_exit 2 kiln-video extract a.y4m -o d --fps twelve
+t bad-size expect_exit 2 kiln-video extract a.y4m -o d --size 320x0
+t bad-scale expect_exit 2 kiln-video extract a.y4m -o d --scale fast
+t bad-fit expect_exit 2 kiln-video extract a.y4m -o d --fit zoom
+t bad-layout expect_exit 2 kiln-video extract a.y4m -o d --layout whc
+t no-output expect_exit 2 kiln-video extract a.y4m
+t actions-count expect_exit 2 kiln-video extract a.y4m vids -o d --actions x.txt
+t usage-names-help err_has "try 'kiln-video --help'"
+
+# Bad input: exit 1, the file named, no output and no temporaries left.
+nothing_left() { [ ! -e d ] && [ -z "$(ls -A | grep '^\.')" ] || { echo "left: $(ls -A)"; return 1; }; }
+t missing-input expect_exit 1 kiln-video extract nosuch.mp4 -o d
+t missing-input-named err_has 'nosuch\.mp4'
+: > empty.mp4
+t empty-file expect_exit 1 kiln-video extract empty.mp4 -o d
+t empty-file-named err_has 'empty\.mp4'
+t not-video expect_exit 1 kiln-video extract vids/notes.txt -o d
+t not-video-named err_has 'notes\.txt'
+head -c 40 a.y4m > header-only.y4m
+t zero-frames expect_exit 1 kiln-video extract header-only.y4m -o d
+t zero-frames-named err_has 'header-only\.y4m'
+t missing-labels expect_exit 1 kiln-video extract a.y4m -o d --actions nolabels.txt
+t missing-labels-named err_has 'nolabels\.txt'
+printf '0 1 A\n1.5 2 B\n1.25 1 A\n' > backwards.txt
+t labels-out-of-order expect_exit 1 kiln-video extract a.y4m -o d --actions backwards.txt
+t labels-out-of-order-msg err_has 'backwards\.txt: line 3: time 1\.250000 s .*out of order'
+t nothing-left cmd_ok nothing_left
+# a failure in the second video removes the whole dataset
+t second-input-bad expect_exit 1 kiln-video extract a.y4m header-only.y4m -o d
+t second-input-nothing-left cmd_ok nothing_left
+
+# Episodes and windows: 24 frames cut into 10 + 10 + 4; windows of 4, stride 2.
+t episodes expect_exit 0 kiln-video extract a.y4m -o d --episode-frames 10 --window 4 --window-stride 2 --json
+t episodes-json out_has '"episodes":3,"frames":24,"windows":9'
+t episodes-records sh_ok "kiln-shard info --json d | grep -q '\"records\":3'"
+t windows-index sh_ok "[ \"\$(od -An -tu4 -v d/windows.bin | tr -s ' \n' ' ')\" = ' 0 0 0 2 0 4 0 6 1 0 1 2 1 4 1 6 2 0 ' ]"
+t meta-records-windows sh_ok "kiln-shard info --json d | grep -q '\"windows\":{\"T\":4,\"stride\":2'"
+t exists-no-force expect_exit 1 kiln-video extract a.y4m -o d
+t exists-kept sh_ok "[ -f d/windows.bin ]"
+t force-replaces sh_ok "kiln-video extract a.y4m -o d --force -q && [ ! -e d/windows.bin ]"
+
+# Actions: a frame takes the last label at or before its source time.
+# 30 -> 12 fps shows source frames 1,3,6,8,11,13 (< 0.5 s), 16..28 (< 1 s), then 31...
+printf '# t id name\n0 0 NOOP\n0.5 1 RIGHT\n1.0 2 JUMP\n' > labels.txt
+want="$(printf '0 %.0s' 1 2 3 4 5 6)$(printf '1 %.0s' 1 2 3 4 5 6)$(printf '2 %.0s' 1 2 3 4 5 6 7 8 9 10 11 12)"
+t actions expect_exit 0 kiln-video extract a.y4m -o act --actions labels.txt -q
+t actions-ids sh_ok "[ \"\$(kiln-shard cat act --segment actions | od -An -tu4 -v | tr -s ' \n' ' ' | sed 's/^ //')\" = '$want' ]"
+t actions-vocab sh_ok "kiln-shard info --json act | grep -q '\"vocab_size\":3'"
+t actions-names sh_ok "kiln-shard info --json act | grep -q '\"names\":{\"0\":\"NOOP\",\"1\":\"RIGHT\",\"2\":\"JUMP\"}'"
+
+# Folders: only video files are taken, in sorted order, one record each with its own group.
+t folder expect_exit 0 kiln-video extract vids -o fold --size 16x12 --json
+t folder-json out_has '"videos":2,"episodes":2,"frames":36'
+t folder-sources sh_ok "kiln-shard info --json fold | grep -q 'vids/one.y4m.*vids/two.y4m'"
+
+# --rawvideo: the same bytes as the dataset (HWC), also to stdout.
+t rawvideo sh_ok "kiln-video extract a.y4m -o raw1 --size 40x30 --rawvideo r.raw -q && kiln-shard cat raw1 --segment content | cmp - r.raw && [ \$(stat -c %s r.raw) = \$((24 * 40 * 30 * 3)) ]"
+t rawvideo-stdout sh_ok "kiln-video extract a.y4m -o raw2 --size 40x30 --rawvideo - -q | cmp - r.raw"
+# Frame i of a flat clip is one colour: CHW planes are runs of one byte.
+t chw sh_ok "kiln-video extract a.y4m -o chw --size 4x2 --layout chw -q && kiln-shard info --json chw | grep -q '\"flags\":1' &&
+  kiln-shard cat chw -r 0 --segment content | head -c 24 | cmp - <(kiln-shard cat raw1 -r 0 --segment content | head -c 3 | od -An -tu1 | LC_ALL=C awk '{for(c=1;c<=3;c++) for(i=0;i<8;i++) printf \"%c\", \$c}')"
+
+# info
+t info expect_exit 0 kiln-video info a.y4m
+t info-text out_has 'frames: +60'
+t info-json expect_exit 0 kiln-video info --json a.y4m
+t info-json-fields out_has '"width":64,"height":48,"fps_rational":"30/1"'
+t info-json-frames out_has '"frames":60'
+t info-missing expect_exit 1 kiln-video info nosuch.mkv
+
+# contact sheet: a PNG of 2 columns x 2 rows of 40x30 frames with 2-pixel gaps.
+t contact expect_exit 0 kiln-video contact raw1 -o sheet.png --frames 4 --columns 2 --json
+t contact-json out_has '"frames":4,"width":86,"height":66'
+t contact-png sh_ok "[ \"\$(head -c 8 sheet.png | od -An -tx1 | tr -d ' ')\" = 89504e470d0a1a0a ]"
+t contact-not-frames expect_exit 1 kiln-video contact nosuch -o s.png
+if command -v ffmpeg >/dev/null 2>&1; then
+  # the top-left tile is the dataset's first frame, pixel for pixel
+  t contact-pixels sh_ok "ffmpeg -nostdin -v error -i sheet.png -vf crop=40:30:2:2 -pix_fmt rgb24 -f rawvideo tile.raw -y &&
+    kiln-shard cat raw1 -r 0 --segment content | head -c 3600 | cmp - tile.raw"
+  rm -rf d
+  ffmpeg -nostdin -v error -f lavfi -i sine -t 1 audio.mp4 -y
+  t audio-only expect_exit 1 kiln-video extract audio.mp4 -o d
+  t audio-only-msg err_has 'audio\.mp4: no video stream'
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=160x120:rate=30 -t 3 -c:v libx264 -pix_fmt yuv420p m.mkv -y
+  head -c $(( $(stat -c %s m.mkv) * 2 / 3 )) m.mkv > cut.mkv
+  t truncated-mkv expect_exit 1 kiln-video extract cut.mkv -o d
+  t truncated-mkv-msg err_has 'cut\.mkv: truncated: .* ends at [0-9.]+ s'
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=160x120:rate=30 -t 3 -c:v libx264 -pix_fmt yuv420p -movflags +faststart f.mp4 -y
+  head -c $(( $(stat -c %s f.mp4) * 6 / 10 )) f.mp4 > cut.mp4
+  t truncated-mp4 expect_exit 1 kiln-video extract cut.mp4 -o d
+  t truncated-mp4-msg err_has 'cut\.mp4: .*at [0-9.]+ s'
+  t truncated-nothing-left cmd_ok nothing_left
+else
+  skip contact-pixels "ffmpeg CLI not installed"
+  skip truncated "ffmpeg CLI not installed"
+fi
