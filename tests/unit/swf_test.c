@@ -14,7 +14,7 @@
 
 /* ---- a tiny SWF assembler for the tests -------------------------------- */
 typedef struct buf { uint8_t p[1 << 16]; size_t n; } buf;
-static void b_put(buf *b, const void *s, size_t n) { memcpy(b->p + b->n, s, n); b->n += n; }
+static void b_put(buf *b, const void *s, size_t n) { if (n) memcpy(b->p + b->n, s, n); b->n += n; }
 static void b_u8(buf *b, unsigned v) { b->p[b->n++] = (uint8_t)v; }
 static void b_u16(buf *b, unsigned v) { b_u8(b, v & 255); b_u8(b, v >> 8); }
 static void b_u32(buf *b, uint32_t v) { b_u16(b, v & 0xffff); b_u16(b, v >> 16); }
