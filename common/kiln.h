@@ -75,6 +75,13 @@ int kiln_parse_rational(const char *s, int64_t *num, int64_t *den);
 /* "320x180" -> w, h each in [1, max]. */
 int kiln_parse_dims(const char *s, uint32_t max, uint32_t *w, uint32_t *h);
 
+/* "--part I/N" (1 <= I <= N): this worker's share of a sorted input list.
+ * Parts are contiguous blocks, so concatenating the outputs of parts 1..N
+ * in order gives exactly what one run over all inputs gives. */
+int kiln_parse_part(const char *s, uint32_t *part, uint32_t *nparts);
+/* Items [*lo, *hi) of total that part I of N takes. */
+void kiln_part_range(uint64_t total, uint32_t part, uint32_t nparts, uint64_t *lo, uint64_t *hi);
+
 /* Option helpers for getopt loops: parse or die with a usage error naming
  * the option, e.g. kiln_opt_u64("--vocab-size", optarg, 257, 1u<<24). */
 uint64_t kiln_opt_u64(const char *opt, const char *arg, uint64_t min, uint64_t max);

@@ -160,3 +160,27 @@ double kiln_opt_double(const char *opt, const char *arg, double min, double max)
 		kiln_usage_error("%s: expected a number in [%g, %g], got '%s'", opt, min, max, arg ? arg : "");
 	return v;
 }
+
+int kiln_parse_part(const char *s, uint32_t *part, uint32_t *nparts)
+{
+	const char *slash = s ? strchr(s, '/') : NULL;
+	char buf[32];
+	uint64_t i, n;
+	if (!slash || (size_t)(slash - s) >= sizeof buf) return -1;
+	memcpy(buf, s, (size_t)(slash - s));
+	buf[slash - s] = 0;
+	if (kiln_parse_u64(slash + 1, 1, 1u << 20, &n) || kiln_parse_u64(buf, 1, n, &i)) return -1;
+	*part = (uint32_t)i;
+	*nparts = (uint32_t)n;
+	return 0;
+}
+
+void kiln_part_range(uint64_t total, uint32_t part, uint32_t nparts, uint64_t *lo, uint64_t *hi)
+{
+	/* Block k of N is [floor(total*k/N), floor(total*(k+1)/N)): sizes differ
+	 * by at most one, and the blocks tile [0, total). 128-bit products keep
+	 * this exact for any total. */
+	unsigned __int128 t = total;
+	*lo = (uint64_t)(t * (part - 1) / nparts);
+	*hi = (uint64_t)(t * part / nparts);
+}

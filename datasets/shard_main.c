@@ -29,17 +29,20 @@ static void usage(FILE *out)
 	        "  split PATH --ratio R --seed S -o DIR [--by record|group]\n"
 	        "                                    deterministic train/validation split\n"
 	        "  stats [--json] PATH               lengths and token histogram summary\n"
+	        "  merge PATH... -o OUT [--dedup]    concatenate datasets (e.g. --part outputs)\n"
 	        "\n"
 	        "Options:\n"
 	        "  -o, --output PATH       output dataset folder (written atomically)\n"
 	        "      --bytes             pack: content = the file's bytes (the only mode)\n"
 	        "      --max-shard-size N  roll over to a new shard at N bytes (default 256M)\n"
 	        "      --force             replace an existing output\n"
+	        "      --part I/N          pack: only block I of N of the sorted inputs\n"
 	        "  -r, --record N          cat: only record N (0-based)\n"
 	        "      --segment S         cat: all (default), prompt, content or actions\n"
 	        "      --ratio R           split: share of records for train (0..1)\n"
 	        "      --seed S            split: seed of the deterministic assignment\n"
 	        "      --by K              split: record (default) or group (source/episode)\n"
+	        "      --dedup             merge: keep only the first record of each group key\n"
 	        "      --json              machine-readable output\n"
 	        "  -q, --quiet             no progress line\n"
 	        "  -h, --help              this help\n"
@@ -48,7 +51,7 @@ static void usage(FILE *out)
 	        "Exit status: 0 success, 1 failure (bad or corrupt data), 2 usage error.\n");
 }
 
-enum { OPT_BYTES = 256, OPT_MAXSHARD, OPT_FORCE, OPT_SEGMENT, OPT_RATIO, OPT_SEED, OPT_BY, OPT_JSON };
+enum { OPT_BYTES = 256, OPT_MAXSHARD, OPT_FORCE, OPT_SEGMENT, OPT_RATIO, OPT_SEED, OPT_BY, OPT_JSON, OPT_DEDUP, OPT_PART };
 
 static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -61,6 +64,8 @@ static const struct option long_opts[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "by", required_argument, NULL, OPT_BY },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "dedup", no_argument, NULL, OPT_DEDUP },
+	{ "part", required_argument, NULL, OPT_PART },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -69,7 +74,8 @@ static const struct option long_opts[] = {
 
 struct opts {
 	const char *output;
-	int bytes, force, json, has_record, by_group, has_ratio, has_seed;
+	int bytes, force, json, has_record, by_group, has_ratio, has_seed, dedup;
+	uint32_t part, nparts;
 	uint64_t max_shard, record, seed;
 	double ratio;
 	const char *segment;
@@ -80,6 +86,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	int c;
 	memset(o, 0, sizeof *o);
 	o->segment = "all";
+	o->part = o->nparts = 1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:r:qhV", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -100,6 +107,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			else if (strcmp(optarg, "record")) kiln_usage_error("--by: expected record or group, got '%s'", optarg);
 			break;
 		case OPT_JSON: o->json = 1; break;
+		case OPT_DEDUP: o->dedup = 1; break;
+		case OPT_PART:
+			if (kiln_parse_part(optarg, &o->part, &o->nparts))
+				kiln_usage_error("--part: expected I/N with 1 <= I <= N, got '%s'", optarg);
+			break;
 		case 'q': kiln_set_quiet(1); break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': kiln_print_version(stdout, NULL); exit(0);
@@ -128,9 +140,12 @@ struct pack_ctx {
 	uint64_t files, bytes;
 	kiln_progress *prog;
 	int failed;
+	char **paths;
+	size_t n, cap;
 };
 
-static int pack_one(const char *path, int is_error, int errno_val, void *ud)
+/* The walk only collects: --part needs the whole sorted list first. */
+static int collect_one(const char *path, int is_error, int errno_val, void *ud)
 {
 	struct pack_ctx *c = ud;
 	if (is_error) {
@@ -138,6 +153,13 @@ static int pack_one(const char *path, int is_error, int errno_val, void *ud)
 		c->failed = 1;
 		return 1;
 	}
+	if (c->n == c->cap) c->paths = kiln_xrealloc(c->paths, (c->cap = c->cap ? 2 * c->cap : 256) * sizeof *c->paths);
+	c->paths[c->n++] = kiln_xstrdup(path);
+	return 0;
+}
+
+static int pack_one(struct pack_ctx *c, const char *path)
+{
 	size_t len;
 	uint8_t *data = kiln_read_file(path, MAX_INPUT_FILE, &len);
 	if (!data) {
@@ -196,9 +218,15 @@ static int cmd_pack(int argc, char **argv)
 	sprintf(spath, "%s/sources.jsonl", tmp);
 	c.sources = fopen(spath, "w");
 	if (!c.sources) kiln_die(KILN_EXIT_FAIL, "%s: %s", spath, strerror(errno));
-	c.prog = kiln_progress_start("packing", 0, "files");
-	kiln_walk((const char *const *)argv + optind, (size_t)(argc - optind), pack_one, &c);
+	kiln_walk((const char *const *)argv + optind, (size_t)(argc - optind), collect_one, &c);
+	uint64_t lo, hi;
+	kiln_part_range(c.n, o.part, o.nparts, &lo, &hi);
+	c.prog = kiln_progress_start("packing", hi - lo, "files");
+	for (uint64_t k = lo; k < hi && !c.failed; k++)
+		if (pack_one(&c, c.paths[k])) break;
 	kiln_progress_end(c.prog);
+	for (size_t k = 0; k < c.n; k++) free(c.paths[k]);
+	free(c.paths);
 	if (fclose(c.sources)) c.failed = 1;
 	free(spath);
 	if (c.failed) {
@@ -477,6 +505,109 @@ static int cmd_split(int argc, char **argv)
 	return 0;
 }
 
+/* ---- merge ------------------------------------------------------------- */
+
+/* Open-addressing set of 64-bit group keys (for --dedup). */
+typedef struct keyset { uint64_t *k; uint8_t *used; size_t cap, n; } keyset;
+
+static int keyset_add(keyset *s, uint64_t key)   /* 1 if new */
+{
+	if (2 * (s->n + 1) > s->cap) {
+		keyset t = { 0 };
+		t.cap = s->cap ? s->cap * 2 : 1024;
+		t.k = kiln_xcalloc(t.cap, sizeof *t.k);
+		t.used = kiln_xcalloc(t.cap, 1);
+		for (size_t i = 0; i < s->cap; i++) if (s->used[i]) keyset_add(&t, s->k[i]);
+		free(s->k); free(s->used);
+		*s = t;
+	}
+	size_t i = kiln_mix64(0, key) & (s->cap - 1);
+	while (s->used[i]) {
+		if (s->k[i] == key) return 0;
+		i = (i + 1) & (s->cap - 1);
+	}
+	s->used[i] = 1;
+	s->k[i] = key;
+	s->n++;
+	return 1;
+}
+
+/* Side files (*.jsonl) of the first input are concatenated across inputs. */
+static void merge_side_files(const char *tmp, char **inputs, int n)
+{
+	char pattern[4096];
+	snprintf(pattern, sizeof pattern, "%s", inputs[0]);
+	if (!kiln_is_dir(pattern)) return;
+	const char *names[] = { "sources.jsonl", "manifest.jsonl" };
+	for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
+		char out[4096];
+		snprintf(out, sizeof out, "%s/%s", tmp, names[k]);
+		FILE *o = NULL;
+		for (int i = 0; i < n; i++) {
+			char in[4096];
+			snprintf(in, sizeof in, "%s/%s", inputs[i], names[k]);
+			size_t len;
+			uint8_t *b = kiln_read_file(in, 1ull << 34, &len);
+			if (!b) continue;
+			if (!o && !(o = fopen(out, "w"))) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
+			if (len && fwrite(b, 1, len, o) != len) kiln_die(KILN_EXIT_FAIL, "%s: write error", out);
+			free(b);
+		}
+		if (o && fclose(o)) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
+	}
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+	struct opts o;
+	parse_opts(argc, argv, &o);
+	if (!o.output) kiln_usage_error("merge: -o OUT is required");
+	if (optind >= argc) kiln_usage_error("merge: no input datasets");
+	int n = argc - optind;
+	shard_dataset **d = kiln_xcalloc((size_t)n, sizeof *d);
+	shard_error e;
+	for (int i = 0; i < n; i++) {
+		d[i] = open_or_die(argv[optind + i]);
+		if (i && shard_spec_compatible(shard_dataset_spec(d[0]), shard_dataset_spec(d[i]), &e))
+			kiln_die(KILN_EXIT_FAIL, "%s: cannot merge with %s: %s", argv[optind + i], argv[optind], e.msg);
+	}
+	const char *tmp = kiln_outdir_begin(o.output, o.force);
+	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o.output, strerror(errno), errno == EEXIST ? " (use --force to replace)" : "");
+	size_t mlen;
+	const char *meta = shard_dataset_meta(d[0], &mlen);
+	char *metas = kiln_xmalloc(mlen + 1);
+	memcpy(metas, meta, mlen);
+	metas[mlen] = 0;
+	shard_writer_opts wo = { o.max_shard, mlen ? metas : NULL };
+	shard_writer *w;
+	if (shard_writer_create(tmp, shard_dataset_spec(d[0]), &wo, &w, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+	keyset seen = { 0 };
+	uint64_t kept = 0, dropped = 0;
+	for (int i = 0; i < n; i++) {
+		for (uint64_t r = 0; r < shard_dataset_records(d[i]); r++) {
+			shard_record rec;
+			/* Records are checked as they are copied: a merge never launders corruption. */
+			if (shard_dataset_record(d[i], r, &rec, &e) || shard_dataset_verify_record(d[i], r, &e))
+				kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+			if (o.dedup && !keyset_add(&seen, rec.group)) { dropped++; continue; }
+			if (shard_writer_add_record(w, &rec, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+			kept++;
+		}
+	}
+	if (shard_writer_close(w, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+	merge_side_files(tmp, argv + optind, n);
+	if (kiln_outdir_commit(tmp, o.output, o.force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o.output, strerror(errno));
+	if (!kiln_quiet())
+		fprintf(stderr, "%s: merged %d datasets into %s: %" PRIu64 " records%s\n", kiln_progname(), n, o.output, kept,
+		        dropped ? " (duplicates dropped)" : "");
+	for (int i = 0; i < n; i++) shard_dataset_close(d[i]);
+	free(d);
+	free(metas);
+	free(seen.k);
+	free(seen.used);
+	return 0;
+}
+
 /* ---- stats ------------------------------------------------------------- */
 
 static int cmp_u64(const void *a, const void *b)
@@ -592,7 +723,7 @@ int main(int argc, char **argv)
 	/* Subcommands parse argv[1..]: getopt sees the command as argv[0]. */
 	struct { const char *name; int (*fn)(int, char **); } cmds[] = {
 		{ "pack", cmd_pack }, { "info", cmd_info }, { "verify", cmd_verify },
-		{ "cat", cmd_cat }, { "split", cmd_split }, { "stats", cmd_stats },
+		{ "cat", cmd_cat }, { "split", cmd_split }, { "stats", cmd_stats }, { "merge", cmd_merge },
 	};
 	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
 		if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);

@@ -93,3 +93,16 @@ kill -TERM $pid; wait $pid 2>/dev/null
 kill $feeder 2>/dev/null; wait $feeder 2>/dev/null
 t interrupted-no-output sh_ok '! test -e interrupted'
 t interrupted-no-temp sh_ok '! ls -a | grep -q "\.interrupted\.tmp"'
+
+# Scale-out: N independent --part workers + merge == one run, byte for byte.
+t pack-whole expect_exit 0 kiln-shard pack --bytes in dup -o whole --quiet
+for p in 1 2 3; do kiln-shard pack --bytes in dup --part $p/3 -o part$p --quiet; done
+t merge-parts expect_exit 0 kiln-shard merge part1 part2 part3 -o merged --quiet
+t merge-equals-whole sh_ok 'cmp whole/shard-00000.kshard merged/shard-00000.kshard'
+t merge-verify expect_exit 0 kiln-shard verify merged
+t part-bad expect_exit 2 kiln-shard pack --bytes in --part 4/3 -o never
+t merge-dedup expect_exit 0 kiln-shard merge whole -o dd --dedup --quiet
+t merge-dedup-count sh_ok '[ "$(kiln-shard info --json dd | grep -o "\"records\":[0-9]*")" = "\"records\":5" ]'
+t merge-mismatch expect_exit 1 kiln-shard merge whole "$SRC/tests/fuzz/corpus/shard/tokens.kshard" -o never2
+kiln-shard split whole --ratio 0.5 --seed 1 -o sp --quiet >/dev/null
+t merge-refuses-corrupt sh_ok 'cp -r whole wc && printf "\x55" | dd of=wc/shard-00000.kshard bs=1 seek=400 conv=notrunc 2>/dev/null; ! kiln-shard merge wc -o never3 2>/dev/null && ! test -e never3'

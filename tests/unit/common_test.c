@@ -239,3 +239,31 @@ TEST(read_file_cap)
 	CHECK(kiln_read_file("nope", 9, &n) == NULL && errno == ENOENT);
 	CHECK(kiln_read_file(".", 9, &n) == NULL);
 }
+
+TEST(parts_tile_the_input)
+{
+	uint32_t i, n;
+	CHECK(kiln_parse_part("1/1", &i, &n) == 0 && i == 1 && n == 1);
+	CHECK(kiln_parse_part("3/8", &i, &n) == 0 && i == 3 && n == 8);
+	CHECK(kiln_parse_part("0/8", &i, &n) == -1);
+	CHECK(kiln_parse_part("9/8", &i, &n) == -1);
+	CHECK(kiln_parse_part("1/0", &i, &n) == -1);
+	CHECK(kiln_parse_part("3", &i, &n) == -1);
+	CHECK(kiln_parse_part("a/3", &i, &n) == -1);
+	for (uint64_t total = 0; total < 40; total++) {
+		for (uint32_t parts = 1; parts <= 9; parts++) {
+			uint64_t expect = 0;
+			for (uint32_t p = 1; p <= parts; p++) {
+				uint64_t lo, hi;
+				kiln_part_range(total, p, parts, &lo, &hi);
+				CHECK_EQ_U64(lo, expect);
+				CHECK(hi >= lo && hi - lo <= total / parts + 1);
+				expect = hi;
+			}
+			CHECK_EQ_U64(expect, total);
+		}
+	}
+	uint64_t lo, hi;
+	kiln_part_range(UINT64_MAX, 2, 2, &lo, &hi);
+	CHECK_EQ_U64(hi, UINT64_MAX);
+}
