@@ -134,6 +134,9 @@ typedef struct vid_info {
  * VID_EFORMAT (not a container, or no video stream), VID_ELIMIT (frame
  * larger than VID_MAX_DIM). On error *out is NULL and err holds the detail. */
 int vid_open(const char *path, vid_reader **out, char *err, size_t errlen);
+/* The same from memory (kept, not copied, until vid_close); name is used in
+ * messages. For fuzzing and for callers that hold the bytes already. */
+int vid_open_mem(const void *data, size_t size, const char *name, vid_reader **out, char *err, size_t errlen);
 void vid_close(vid_reader *r);    /* NULL ok */
 const vid_info *vid_reader_info(const vid_reader *r);
 /* Detail of the last error on this handle ("" if none). */

@@ -57,11 +57,63 @@ static void averr(int e, char *buf, size_t n)
 		snprintf(buf, n, "error %d", e);
 }
 
+/* Custom I/O over the caller's buffer (vid_open_mem). */
+static int mem_read(void *opaque, uint8_t *buf, int n)
+{
+	vid_reader *r = opaque;
+	size_t left = r->mem_size - r->mem_pos;
+	if (left == 0)
+		return AVERROR_EOF;
+	if ((size_t)n > left)
+		n = (int)left;
+	memcpy(buf, r->mem + r->mem_pos, (size_t)n);
+	r->mem_pos += (size_t)n;
+	return n;
+}
+
+static int64_t mem_seek(void *opaque, int64_t off, int whence)
+{
+	vid_reader *r = opaque;
+	int64_t base;
+	switch (whence & ~AVSEEK_FORCE) {
+	case AVSEEK_SIZE: return (int64_t)r->mem_size;
+	case SEEK_SET: base = 0; break;
+	case SEEK_CUR: base = (int64_t)r->mem_pos; break;
+	case SEEK_END: base = (int64_t)r->mem_size; break;
+	default: return AVERROR(EINVAL);
+	}
+	if (off > (int64_t)r->mem_size - base || off < -base)
+		return AVERROR(EINVAL);
+	r->mem_pos = (size_t)(base + off);
+	return (int64_t)r->mem_pos;
+}
+
+static void close_fmt(vid_reader *r)
+{
+	avformat_close_input(&r->fmt);
+	if (r->io) {
+		av_freep(&r->io->buffer);
+		avio_context_free(&r->io);
+	}
+}
+
 /* Open the container and pick the stream the CLI would pick for -map 0:v
  * by default (libavformat's best video stream). */
 static int open_fmt(vid_reader *r)
 {
 	char e[128];
+	if (r->mem) {
+		r->mem_pos = 0;
+		uint8_t *buf = av_malloc(4096);
+		r->fmt = avformat_alloc_context();
+		r->io = buf ? avio_alloc_context(buf, 4096, 0, r, mem_read, NULL, mem_seek) : NULL;
+		if (!r->io)
+			av_free(buf);
+		if (!r->fmt || !r->io)
+			return vid__fail(r, VID_ENOMEM, "%s: out of memory", r->path);
+		r->fmt->pb = r->io;
+		r->fmt->flags |= AVFMT_FLAG_CUSTOM_IO;
+	}
 	int ret = avformat_open_input(&r->fmt, r->path, NULL, NULL);
 	if (ret < 0) {
 		averr(ret, e, sizeof e);
@@ -87,7 +139,25 @@ static int open_fmt(vid_reader *r)
 	return 0;
 }
 
+static int open_any(const char *path, const void *data, size_t size, vid_reader **out, char *err, size_t errlen);
+
 int vid_open(const char *path, vid_reader **out, char *err, size_t errlen)
+{
+	return open_any(path, NULL, 0, out, err, errlen);
+}
+
+int vid_open_mem(const void *data, size_t size, const char *name, vid_reader **out, char *err, size_t errlen)
+{
+	if (!data) {
+		*out = NULL;
+		if (err && errlen)
+			snprintf(err, errlen, "%s: no data", name ? name : "memory");
+		return VID_EINVAL;
+	}
+	return open_any(name ? name : "memory", data, size, out, err, errlen);
+}
+
+static int open_any(const char *path, const void *data, size_t size, vid_reader **out, char *err, size_t errlen)
 {
 	*out = NULL;
 	vid_reader *r = calloc(1, sizeof *r);
@@ -98,6 +168,8 @@ int vid_open(const char *path, vid_reader **out, char *err, size_t errlen)
 		return VID_ENOMEM;
 	}
 	av_log_set_level(AV_LOG_QUIET);   /* messages are ours to give, not libav's */
+	r->mem = data;
+	r->mem_size = size;
 	int rc = open_fmt(r);
 	if (rc == 0) {
 		AVCodecParameters *par = r->st->codecpar;
@@ -157,14 +229,14 @@ void vid_close(vid_reader *r)
 {
 	if (!r)
 		return;
-	avformat_close_input(&r->fmt);
+	close_fmt(r);
 	free(r->path);
 	free(r);
 }
 
 int vid__reopen(vid_reader *r)
 {
-	avformat_close_input(&r->fmt);
+	close_fmt(r);
 	r->st = NULL;
 	int si = r->si;
 	int rc = open_fmt(r);

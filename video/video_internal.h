@@ -21,6 +21,9 @@ struct vid_reader {
 	vid_info info;
 	int64_t ts_off;         /* added to every packet timestamp (stream time base):
 	                           minus the container start time, as the CLI does */
+	const uint8_t *mem;     /* vid_open_mem: the caller's bytes, else NULL */
+	size_t mem_size, mem_pos;
+	AVIOContext *io;
 	int used;               /* frames were read: reopen before extracting again */
 	char err[512];
 };
