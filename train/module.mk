@@ -6,7 +6,8 @@ TRAIN_SRCS := $(wildcard train/trn_*.c)
 TRAIN_TOOL_SRCS := $(filter-out train/trn_%,$(wildcard train/train_*.c))
 LIBTRAIN := $(LIB)/libtrain.a
 $(LIBTRAIN): $(TRAIN_SRCS:%.c=$(OBJ)/%.o)
-$(OBJ)/train/%.o: EXTRA_CFLAGS += $(OMP_CFLAGS)
+# -O3: the kernels are written so that vectorising them keeps results exact
+$(OBJ)/train/%.o: EXTRA_CFLAGS += $(OMP_CFLAGS) -O3
 $(OBJ)/tests/unit/train_test.o: EXTRA_CFLAGS += $(OMP_CFLAGS)
 TRAIN_LDLIBS := $(SHARD_LDLIBS) $(OMP_LIBS)
 

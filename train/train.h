@@ -247,6 +247,17 @@ uint32_t trn_data_eos(const trn_data *d);
 uint32_t trn_data_vocab(const trn_data *d);
 int trn_data_grid(const trn_data *d, int *width, int *height, int *prefix);
 const uint8_t *trn_data_fingerprint(const trn_data *d);
+
+/* The facts a sampler needs later without the dataset: kept in checkpoints. */
+typedef struct trn_data_info {
+	uint32_t kind;         /* 1 tokens, 2 sprites (shard_kind) */
+	uint32_t vocab;        /* the dataset's vocabulary (ids < vocab) */
+	uint32_t elem_size;    /* 1, 2 or 4 */
+	uint32_t bos, eos;     /* as the loader used them */
+	uint32_t width, height, channels;   /* sprites: grid and conditioning count */
+	uint8_t fingerprint[32];            /* tokenizer/palette identity */
+} trn_data_info;
+void trn_data_get_info(const trn_data *d, trn_data_info *info);
 /* Fill b (allocated B x T) with the next rows. A document (BOS prompt
  * content EOS) is never split between rows unless it is longer than a row,
  * then it is cut into row-sized pieces; rows end in masked padding. Loss
@@ -270,7 +281,7 @@ typedef struct trn_ckpt_state {
 	int64_t gstep;         /* optimizer steps done in the whole run */
 	int64_t tokens;        /* tokens trained on in the whole run */
 	trn_data_pos data;
-	uint8_t fingerprint[32];
+	trn_data_info info;    /* what the model was trained on (for sampling) */
 	int done;              /* 1 when every stage has finished */
 } trn_ckpt_state;
 

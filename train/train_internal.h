@@ -11,6 +11,21 @@
 /* Fill err (may be NULL) and return code. */
 int trn_seterr(trn_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Dot product with eight running sums in a fixed order: the compiler may
+ * vectorise it (a single sum would forbid that under strict IEEE rules),
+ * and the result still never depends on threads or run. */
+static inline float trn_dot(const float *a, const float *b, int n)
+{
+	float acc[8] = { 0 };
+	int i = 0;
+	for (; i + 8 <= n; i += 8)
+		for (int j = 0; j < 8; j++)
+			acc[j] += a[i + j] * b[i + j];
+	for (; i < n; i++)
+		acc[0] += a[i] * b[i];
+	return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
 /* ---- layers (trn_layers.c). N = B*T rows; every "backward" ADDS into
  * weight gradients; the input gradient is overwritten (matmul, gelu,
  * attention, rope) or added to (layernorm, encoder) as each says. */

@@ -5,15 +5,17 @@
  * opened under a temporary name (atomic rename is the tool's job); reading
  * checks every size against caps and the config before allocating.
  *
- * Layout (version 1), header 136 bytes:
+ * Layout (version 1), header 168 bytes:
  *   0  "KILNCKPT"         8  u32 version        12 u32 flags (1 = optimizer state)
  *   16 u64 config bytes   24 u64 parameters     32 i32 stage   36 i32 done
  *   40 i64 step           48 i64 run step       56 i64 tokens
  *   64 u64 epoch          72 u64 cursor         80 u64 offset
  *   88 u8[32] fingerprint (of the dataset's tokenizer/palette)
- *   120 i64 optimizer t   128 u32 header CRC (bytes 0..127)  132 u32 zero
- *   136 config text, then parameters (f32), then m, v, buf (f32) when flagged,
- *   then u32 CRC-32 of everything from byte 136.
+ *   120 i64 optimizer t   128 u32 kind, vocab, elem size, bos, eos, width,
+ *   height, channels (the dataset, 8 x u32)   160 u32 header CRC (0..159)
+ *   164 u32 zero
+ *   168 config text, then parameters (f32), then m, v, buf (f32) when flagged,
+ *   then u32 CRC-32 of everything from byte 168.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -24,7 +26,7 @@
 
 #define CKPT_MAGIC "KILNCKPT"
 #define CKPT_VERSION 1
-#define HDR 136
+#define HDR 168
 #define MAX_CONFIG (1u << 20)
 
 struct trn_ckpt {
@@ -80,9 +82,13 @@ int trn_ckpt_write(FILE *fp, const trn_config *c, const trn_ckpt_state *st,
 	put64(h + 64, st->data.epoch);
 	put64(h + 72, st->data.cursor);
 	put64(h + 80, st->data.offset);
-	memcpy(h + 88, st->fingerprint, 32);
+	memcpy(h + 88, st->info.fingerprint, 32);
 	put64(h + 120, o ? (uint64_t)o->t : 0);
-	put32(h + 128, (uint32_t)crc32(0, h, 128));
+	const uint32_t info[8] = { st->info.kind, st->info.vocab, st->info.elem_size, st->info.bos, st->info.eos,
+	                           st->info.width, st->info.height, st->info.channels };
+	for (int i = 0; i < 8; i++)
+		put32(h + 128 + 4 * i, info[i]);
+	put32(h + 160, (uint32_t)crc32(0, h, 160));
 	uLong crc = crc32(0, NULL, 0), hc = 0;
 	int bad = fwrite(h, 1, HDR, fp) != HDR;
 	bad = bad || wr(fp, text, tl, &crc) || wr(fp, trn_model_params((trn_model *)m), np * 4, &crc);
@@ -132,8 +138,8 @@ int trn_ckpt_read(const char *path, trn_ckpt **out, trn_error *err)
 		rc = trn_seterr(err, TRN_EFORMAT, "%s: not a kiln-train checkpoint (bad magic at byte 0)", path);
 		goto fail;
 	}
-	if (get32(h + 128) != (uint32_t)crc32(0, h, 128)) {
-		rc = trn_seterr(err, TRN_EFORMAT, "%s: header checksum mismatch at byte 128", path);
+	if (get32(h + 160) != (uint32_t)crc32(0, h, 160)) {
+		rc = trn_seterr(err, TRN_EFORMAT, "%s: header checksum mismatch at byte 160", path);
 		goto fail;
 	}
 	if (get32(h + 8) != CKPT_VERSION) {
@@ -157,8 +163,12 @@ int trn_ckpt_read(const char *path, trn_ckpt **out, trn_error *err)
 	k->st.data.epoch = get64(h + 64);
 	k->st.data.cursor = get64(h + 72);
 	k->st.data.offset = get64(h + 80);
-	memcpy(k->st.fingerprint, h + 88, 32);
+	memcpy(k->st.info.fingerprint, h + 88, 32);
 	k->opt_t = (int64_t)get64(h + 120);
+	uint32_t *info[8] = { &k->st.info.kind, &k->st.info.vocab, &k->st.info.elem_size, &k->st.info.bos,
+	                      &k->st.info.eos, &k->st.info.width, &k->st.info.height, &k->st.info.channels };
+	for (int i = 0; i < 8; i++)
+		*info[i] = get32(h + 128 + 4 * i);
 	text = malloc(tl + 1);
 	if (!text) {
 		rc = trn_seterr(err, TRN_ENOMEM, "out of memory");

@@ -91,6 +91,20 @@ uint32_t trn_data_vocab(const trn_data *d) { return d->vocab; }
 const uint8_t *trn_data_fingerprint(const trn_data *d) { return d->spec.fingerprint; }
 trn_data_pos trn_data_tell(const trn_data *d) { return d->pos; }
 
+void trn_data_get_info(const trn_data *d, trn_data_info *info)
+{
+	memset(info, 0, sizeof *info);
+	info->kind = d->spec.kind;
+	info->vocab = d->spec.vocab_size;
+	info->elem_size = d->spec.elem_size;
+	info->bos = d->bos;
+	info->eos = d->eos;
+	info->width = d->spec.width;
+	info->height = d->spec.height;
+	info->channels = d->spec.channels;
+	memcpy(info->fingerprint, d->spec.fingerprint, 32);
+}
+
 int trn_data_grid(const trn_data *d, int *width, int *height, int *prefix)
 {
 	if (d->spec.kind != SHARD_SPRITES)
@@ -211,7 +225,7 @@ int trn_data_next(trn_data *d, trn_batch *b, trn_error *err)
 		size_t base = (size_t)row * T;
 		int t = 0;
 		while (t < T) {
-			uint64_t idx;
+			uint64_t idx = 0;
 			int rc = order(d, d->pos.epoch, d->pos.cursor, &idx, err);
 			if (rc || (rc = load_doc(d, idx, err)))
 				return rc;

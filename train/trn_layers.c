@@ -130,19 +130,15 @@ void trn_layernorm_backward(float *dinp, float *dw, float *db, const float *dout
 
 /* ---- matmul ------------------------------------------------------------- */
 
+
 void trn_matmul_forward(float *out, const float *inp, const float *W, int N, int C, int OC)
 {
 #pragma omp parallel for if (PAR((size_t)N * C * OC))
 	for (int n = 0; n < N; n++) {
 		const float *x = inp + (size_t)n * C;
 		float *o = out + (size_t)n * OC;
-		for (int k = 0; k < OC; k++) {
-			const float *wr = W + (size_t)k * C;
-			float acc = 0;
-			for (int c = 0; c < C; c++)
-				acc += x[c] * wr[c];
-			o[k] = acc;
-		}
+		for (int k = 0; k < OC; k++)
+			o[k] = trn_dot(x, W + (size_t)k * C, C);
 	}
 }
 

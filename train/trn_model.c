@@ -199,8 +199,9 @@ int trn_model_create(const trn_model_config *mc, trn_model **out, trn_error *err
 		goto oom;
 	m->nparams = layout(m);
 	if (m->nparams > TRN_MAX_PARAMS) {
+		size_t np = m->nparams;
 		trn_model_free(m);
-		return trn_seterr(err, TRN_ERANGE, "model has %zu parameters (cap %llu)", m->nparams,
+		return trn_seterr(err, TRN_ERANGE, "model has %zu parameters (cap %llu)", np,
 		                  (unsigned long long)TRN_MAX_PARAMS);
 	}
 	m->params = calloc(m->nparams, sizeof(float));

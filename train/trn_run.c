@@ -59,13 +59,13 @@ int trn_run(const trn_config *c, trn_data *train, trn_data *val, const trn_ckpt 
 		rc = trn_seterr(err, TRN_ENOMEM, "out of memory for the optimizer state");
 		goto out;
 	}
-	memcpy(st.fingerprint, trn_data_fingerprint(train), 32);
+	trn_data_get_info(train, &st.info);
 	if (resume) {
 		const trn_ckpt_state *rs = trn_ckpt_state_of(resume);
 		if ((rc = trn_ckpt_load(resume, m, &o, err)) || (rc = trn_data_seek(train, rs->data, err)))
 			goto out;
 		st = *rs;
-		memcpy(st.fingerprint, trn_data_fingerprint(train), 32);
+		trn_data_get_info(train, &st.info);
 		if (st.done)
 			goto out;   /* nothing left to do */
 	} else {

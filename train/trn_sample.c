@@ -43,8 +43,9 @@ int trn_sampler_create(const trn_model *m, trn_sampler **out, trn_error *err)
 	s->logits = malloc(V * sizeof(float));
 	s->scratch = malloc(2 * V * sizeof(float));
 	if (!s->L || !s->kcache || !s->vcache || !s->x || !s->ln || !s->qkv || !s->att || !s->fc || !s->logits || !s->scratch) {
+		int ctx = s->c.ctx;
 		trn_sampler_free(s);
-		return trn_seterr(err, TRN_ENOMEM, "out of memory for the KV cache (context %d)", s->c.ctx);
+		return trn_seterr(err, TRN_ENOMEM, "out of memory for the KV cache (context %d)", ctx);
 	}
 	trn_model_view(m, &s->wte, &s->wout, &s->lnfw, &s->lnfb, s->L);
 	*out = s;
@@ -73,13 +74,8 @@ void trn_sampler_free(trn_sampler *s)
 static void gemv(float *out, const float *x, const float *W, int C, int OC)
 {
 #pragma omp parallel for if ((size_t)C * OC > (1u << 20))
-	for (int k = 0; k < OC; k++) {
-		const float *wr = W + (size_t)k * C;
-		float acc = 0;
-		for (int c = 0; c < C; c++)
-			acc += x[c] * wr[c];
-		out[k] = acc;
-	}
+	for (int k = 0; k < OC; k++)
+		out[k] = trn_dot(x, W + (size_t)k * C, C);
 }
 
 /* Feed token tok at the next position; leaves the next token's logits. */
