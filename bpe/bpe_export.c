@@ -42,8 +42,8 @@ static void put(sbuf *b, const char *s, size_t n)
 static void puts_(sbuf *b, const char *s) { put(b, s, strlen(s)); }
 
 /* A token's string: its bytes through the ByteLevel table, UTF-8 encoded.
- * None of the mapped code points needs JSON escaping (no '"', '\\' or
- * controls: those bytes map to U+0100 and up). */
+ * Control bytes and space map to U+0100 and up; of the printable ASCII that
+ * maps to itself only '"' and '\\' need a JSON escape. */
 static void put_token(sbuf *b, const bpe_vocab *v, uint32_t id)
 {
 	const uint8_t *p = v->bytes + v->off[id];
@@ -51,7 +51,8 @@ static void put_token(sbuf *b, const bpe_vocab *v, uint32_t id)
 	size_t k = 0;
 	for (uint32_t i = 0; i < v->len[id]; i++) {
 		uint32_t c = bpe_byte_to_unicode(p[i]);
-		if (c < 0x80) tmp[k++] = (char)c;
+		if (c == '"' || c == '\\') { tmp[k++] = '\\'; tmp[k++] = (char)c; }
+		else if (c < 0x80) tmp[k++] = (char)c;
 		else { tmp[k++] = (char)(0xc0 | (c >> 6)); tmp[k++] = (char)(0x80 | (c & 63)); }
 		if (k > sizeof tmp - 4) { put(b, tmp, k); k = 0; }
 	}

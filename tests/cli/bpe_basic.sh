@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# kiln-bpe command line: usage errors, train/encode/decode round trips on
+# files and datasets, id offsets, thread determinism, resume, bad inputs.
+. "$(dirname "$0")/lib.sh"
+
+# Inputs: text, a binary (the tool itself), runs of zeros, empty and 1-byte files.
+mkdir in
+seq 1 30000 > in/numbers.txt
+cp "$KILN_BIN/kiln-bpe" in/binary
+head -c 20000 /dev/zero > in/zeros
+: > in/empty
+printf x > in/one
+
+t help             expect_exit 0 kiln-bpe --help
+t help_stdout      out_has '^Usage: kiln-bpe'
+t version          expect_exit 0 kiln-bpe --version
+t no_command       expect_exit 2 kiln-bpe
+t bad_command      expect_exit 2 kiln-bpe frobnicate
+t train_no_size    expect_exit 2 kiln-bpe train -o v in
+t train_bad_size   expect_exit 2 kiln-bpe train --vocab-size 12x -o v in
+t train_size_256   expect_exit 2 kiln-bpe train --vocab-size 256 -o v in
+t train_bad_opt    expect_exit 2 kiln-bpe train --vocab-size 300 --bogus -o v in
+t usage_hint       err_has "try 'kiln-bpe --help'"
+t missing_input    expect_exit 1 kiln-bpe train --vocab-size 300 -o v nope/
+t missing_named    err_has 'nope'
+
+t train            expect_exit 0 kiln-bpe train --vocab-size 2000 -q -o v.txt in
+t vocab_header     sh_ok 'head -1 v.txt | grep -qx "kiln-bpe-vocab 1" && grep -qx "merges 1744" v.txt'
+t train_json       expect_exit 0 kiln-bpe train --vocab-size 2000 --json -o v2.txt in
+t train_json_ok    out_has '"merges":1744'
+t train_same       sh_ok "cmp v.txt v2.txt"
+t threads_1        expect_exit 0 kiln-bpe train --vocab-size 2000 -t 1 -q -o v_t1.txt in
+t threads_2        expect_exit 0 kiln-bpe train --vocab-size 2000 -t 2 -q -o v_t2.txt in
+t threads_same     sh_ok 'cmp v_t1.txt v_t2.txt && cmp v.txt v_t1.txt'
+
+# Round trips through decimal ids, with and without an id offset.
+for f in numbers.txt binary zeros one empty; do
+  t "ids_$f"       expect_exit 0 kiln-bpe encode -v v.txt --ids -o "$f.ids" "in/$f"
+  t "decode_$f"    expect_exit 0 kiln-bpe decode -v v.txt -o "$f.back" "$f.ids"
+  t "same_$f"      sh_ok "cmp in/$f $f.back"
+done
+t shrinks          sh_ok '[ $(wc -l < binary.ids) -lt $(stat -c %s in/binary) ]'
+t offset_ids       expect_exit 0 kiln-bpe encode -v v.txt --ids --id-offset 151643 -o off.ids in/binary
+t offset_min       sh_ok '[ $(sort -n off.ids | head -1) -ge 151643 ] && [ $(sort -n off.ids | tail -1) -lt $((151643 + 2000)) ]'
+t offset_same      sh_ok 'paste -d" " binary.ids off.ids | awk "\$2 != \$1 + 151643 { exit 1 }"'
+t offset_decode    expect_exit 0 kiln-bpe decode -v v.txt --id-offset 151643 -o off.back off.ids
+t offset_back      sh_ok 'cmp in/binary off.back'
+t decode_range     expect_exit 1 kiln-bpe decode -v v.txt -o x.back off.ids
+t decode_range_msg err_has 'off.ids: byte offset 0: id [0-9]+ is outside'
+t decode_no_output sh_ok '[ ! -e x.back ]'
+printf '12\nabc\n' > bad.ids
+t decode_garbage   expect_exit 1 kiln-bpe decode -v v.txt -o x.back bad.ids
+t decode_garb_msg  err_has 'bad.ids: byte offset 3'
+
+# Datasets: a byte dataset trains the same vocabulary as its files; encoded
+# datasets carry the vocabulary's fingerprint and decode back exactly.
+t pack             expect_exit 0 kiln-shard pack --bytes -q -o bytes.ds in
+t train_ds         expect_exit 0 kiln-bpe train --vocab-size 2000 -q -o v_ds.txt bytes.ds
+t train_ds_same    sh_ok 'diff <(grep -v "^corpus" v.txt) <(grep -v "^corpus" v_ds.txt)'
+t encode_ds        expect_exit 0 kiln-bpe encode -v v.txt -q -o tok.ds bytes.ds
+t verify_ds        expect_exit 0 kiln-shard verify tok.ds
+t info_ds          expect_exit 0 kiln-shard info --json tok.ds
+t info_vocab       out_has '"vocab_size": ?2000'
+t info_elem        out_has '"elem_size": ?2'
+t fingerprint      sh_ok 'fp=$(kiln-bpe train --vocab-size 2000 --json -o v3.txt in | grep -o "\"fingerprint\":\"[0-9a-f]*\"" | cut -d\" -f4); kiln-shard info --json tok.ds | grep -q "$fp"'
+t meta_sha         sh_ok 'grep -q vocab_sha256 tok.ds/manifest.json'
+t encode_exists    expect_exit 1 kiln-bpe encode -v v.txt -q -o tok.ds bytes.ds
+t encode_force     expect_exit 0 kiln-bpe encode -v v.txt -q --force --id-offset 70000 -o tok.ds bytes.ds
+t info_u32         sh_ok 'kiln-shard info --json tok.ds | grep -Eq "\"elem_size\": ?4"'
+t encode_files     expect_exit 0 kiln-bpe encode -v v.txt -q -o tok2.ds in
+t cat_records      sh_ok '[ "$(kiln-shard info --json tok2.ds | grep -Eo "\"records\": ?[0-9]+" | grep -Eo "[0-9]+$")" = 5 ]'
+
+# Resume: stop at 600 ids, continue to 2000: the same merges as one run.
+t ckpt_600         expect_exit 0 kiln-bpe train --vocab-size 600 -q --checkpoint ck.txt -o v600.txt in
+t resume           expect_exit 0 kiln-bpe train --vocab-size 2000 -q --resume ck.txt -o v_res.txt in
+t resume_same      sh_ok 'diff <(grep -E "^[0-9]" v.txt) <(grep -E "^[0-9]" v_res.txt)'
+t resume_other     expect_exit 1 kiln-bpe train --vocab-size 2000 -q --min-count 3 --resume ck.txt -o x.txt in
+t resume_other_msg err_has 'min-count'
+
+# Options that change the result.
+t maxlen           expect_exit 0 kiln-bpe train --vocab-size 2000 --max-token-bytes 4 -q -o v4.txt in
+t maxlen_stats     expect_exit 0 kiln-bpe stats -v v4.txt --json in
+t maxlen_ok        out_has '"max_token_bytes":4'
+t sample           expect_exit 0 kiln-bpe train --vocab-size 1000 --sample 100K --seed 3 -q -o vs.txt in
+t sample_meta      sh_ok 'grep -qx "sample 102400" vs.txt && [ $(grep "^corpus-bytes" vs.txt | cut -d" " -f2) -le 102400 ]'
+t chunk            expect_exit 0 kiln-bpe train --vocab-size 1000 --chunk 4K -q -o vc.txt in
+t chunk_docs       sh_ok '[ $(grep "^corpus-docs" vc.txt | cut -d" " -f2) -gt 5 ]'
+t stats            expect_exit 0 kiln-bpe stats -v v.txt in
+t stats_text       out_has '^bytes/token +[0-9.]+'
+
+# Bad vocabularies name the file and the byte offset.
+printf 'kiln-bpe-vocab 1\nmerges 2\n97 98\n97 300\n' > bad.txt
+t bad_vocab        expect_exit 1 kiln-bpe encode -v bad.txt --ids -o x.ids in/one
+t bad_vocab_msg    err_has 'bad.txt: byte offset 32'
+t export           expect_exit 0 kiln-bpe export -v v.txt --format hf -o tok.json
+t export_json      sh_ok 'command -v python3 >/dev/null || exit 0; python3 -c "import json,sys; d=json.load(open(\"tok.json\")); assert len(d[\"model\"][\"vocab\"])==2000 and len(d[\"model\"][\"merges\"])==1744"'
+t export_format    expect_exit 2 kiln-bpe export -v v.txt --format spm -o x.json
