@@ -18,6 +18,7 @@
 
 #define MAX_PACKETS (1u << 28)     /* ~52 days at 60 fps: bounds the index */
 #define MIN_CHUNK 24               /* packets: below this a piece is not worth a flush */
+#define PIECE_MEMORY (1ull << 30)  /* bytes of decoded output pieces may hold at once */
 
 typedef struct pk {
 	int64_t pts, dur;
@@ -450,6 +451,20 @@ int vid__extract_parallel(vid_reader *r, const vid_opts *o, int threads,
 		rc = order ? plan(&P, order) : vid__fail(r, VID_ENOMEM, "%s: out of memory", r->path);
 	}
 	free(order);
+	if (!rc) {
+		/* Pieces hold their selected frames until handed out: with very long
+		 * GOPs at large sizes that is too much memory; go sequential then. */
+		size_t fb = (size_t)o->width * o->height * 3, worst = 0;
+		for (size_t k = 0; k < P.nc; k++) {
+			size_t sel = 0;
+			for (size_t i = P.c[k].a; i < P.c[k].b; i++)
+				sel += P.p[i].count != 0;
+			if (sel > worst)
+				worst = sel;
+		}
+		if ((double)worst * fb * (2.0 * threads + 1) > (double)PIECE_MEMORY)
+			rc = 1;
+	}
 	if (rc) {
 		free(P.p);
 		free(P.c);
