@@ -13,6 +13,7 @@ TOOLS += $(BIN)/kiln-sprites
 $(BIN)/kiln-sprites: $(SPRITES_TOOL_OBJS) $(LIBSPRITES) $(LIBSHARD) $(LIBCOMMON)
 	$(call link_tool,$(FFMPEG_LIBS) $(SHARD_LDLIBS) $(COMMON_LDLIBS) $(OMP_LIBS))
 
+$(OBJ)/tests/unit/sprites_test.o: EXTRA_CFLAGS += $(OMP_CFLAGS)
 UNIT_TESTS += $(TBIN)/sprites_test
 $(TBIN)/sprites_test: $(OBJ)/tests/unit/sprites_test.o $(OBJ)/tests/unit/test_main.o $(LIBSPRITES) $(LIBSHARD) $(LIBCOMMON)
 	$(call link_tool,$(SPRITES_LDLIBS) $(SHARD_LDLIBS) $(COMMON_LDLIBS))

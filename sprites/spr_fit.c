@@ -112,6 +112,10 @@ int spr_fit(const spr_image *im, const spr_fit_opts *o, spr_image *out, spr_erro
 	if (!scratch) { spr_image_free(out); return spr__fail(err, SPR_ENOMEM, UINT64_MAX, "out of memory"); }
 	uint32_t ox = (size - ow) / 2, oy = (size - oh) / 2;
 	size_t visible = 0;
+	/* Pass 0 keeps a cell when at least half of it is opaque; a sprite so
+	 * thin that no cell qualifies (a strip of tiny frames) gets pass 1,
+	 * where any opaque pixel keeps its cell. */
+	for (int pass = 0; pass < 2 && !visible; pass++)
 	for (uint32_t j = 0; j < oh; j++) {
 		/* source rows [sy0, sy1) of this output row; every row is covered */
 		uint32_t sy0 = (uint32_t)((uint64_t)j * bh / oh), sy1 = (uint32_t)((uint64_t)(j + 1) * bh / oh);
@@ -133,12 +137,12 @@ int spr_fit(const spr_image *im, const spr_fit_opts *o, spr_image *out, spr_erro
 			uint8_t *q = out->rgba + ((size_t)(oy + j) * size + ox + i) * 4;
 			if (scale == SPR_SCALE_MODE) {
 				/* opaque when at least half the cell is */
-				if (k == 0 || k * 2 < total) continue;
+				if (k == 0 || (pass == 0 && k * 2 < total)) continue;
 				uint32_t c = cell_mode(scratch, k);
 				q[0] = c >> 16; q[1] = c >> 8; q[2] = c; q[3] = 255;
 			} else {
 				/* opaque when the mean coverage passes the threshold */
-				if (k == 0 || alpha / total < thr) continue;
+				if (k == 0 || (pass == 0 && alpha / total < thr)) continue;
 				q[0] = lin_to8(lr / k); q[1] = lin_to8(lg / k); q[2] = lin_to8(lb / k); q[3] = 255;
 			}
 			visible++;

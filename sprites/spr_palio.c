@@ -3,6 +3,7 @@
  * (read: every distinct opaque colour in row-major order; written: one row of
  * 8x8 cells). Parsing is strict and names the line of the first problem.
  */
+#define _GNU_SOURCE   /* memmem */
 #include "spr_internal.h"
 
 #include <ctype.h>
@@ -55,6 +56,8 @@ static int parse_gpl(const char *s, size_t n, const char *name, spr_palette *p, 
 		}
 		int rc = add_color(p, (uint8_t)v[0], (uint8_t)v[1], (uint8_t)v[2], name, line, err);
 		if (rc) return rc;
+		/* our own files name the reserved entry "transparent" */
+		if (p->transparent < 0 && strstr(t, "transparent")) p->transparent = (int)p->n - 1;
 		continue;
 	bad:
 		return spr__fail(err, SPR_EFORMAT, UINT64_MAX, "%s: line %zu: expected \"R G B [name]\" with values 0..255", name, line);
@@ -84,6 +87,7 @@ static int parse_hex(const char *s, size_t n, const char *name, spr_palette *p, 
 			return spr__fail(err, SPR_EFORMAT, UINT64_MAX, "%s: line %zu: expected a colour as #rrggbb", name, line);
 		int rc = add_color(p, (uint8_t)(d[0] * 16 + d[1]), (uint8_t)(d[2] * 16 + d[3]), (uint8_t)(d[4] * 16 + d[5]), name, line, err);
 		if (rc) return rc;
+		if (p->transparent < 0 && memmem(s + z, e - z, "transparent", 11)) p->transparent = (int)p->n - 1;
 	}
 	return SPR_OK;
 }
@@ -95,10 +99,16 @@ static int parse_png(const void *data, size_t size, const char *name, spr_palett
 	if (rc) return rc;
 	for (size_t i = 0; i < (size_t)im.w * im.h; i++) {
 		const uint8_t *q = im.rgba + 4 * i;
-		if (q[3] < 128) continue;
+		if (q[3] < 128) {
+			/* the first transparent pixel stands for the reserved entry */
+			if (p->transparent < 0 && (rc = add_color(p, 0, 0, 0, name, 0, err)) == SPR_OK)
+				p->transparent = (int)p->n - 1;
+			if (rc) break;
+			continue;
+		}
 		uint32_t j;
 		for (j = 0; j < p->n; j++)
-			if (!memcmp(p->rgb[j], q, 3)) break;
+			if ((int)j != p->transparent && !memcmp(p->rgb[j], q, 3)) break;
 		if (j < p->n) continue;
 		if ((rc = add_color(p, q[0], q[1], q[2], name, 0, err))) {
 			spr__fail(err, rc, UINT64_MAX, "%s: more than %u distinct colours in the swatch", name, SPR_MAX_COLORS);

@@ -155,8 +155,10 @@ int spr_palette_build(const spr_image *imgs, size_t n, const spr_build_opts *opt
  * header), PNG swatch (every distinct opaque colour in first-seen order,
  * row-major; needs ffmpeg), or a hex list (one "#rrggbb"/"rrggbb" per line,
  * '#'/';' comments after the colour allowed, blank lines ignored). At most
- * SPR_MAX_COLORS colours. The result has transparent = -1; the caller decides
- * whether an index is reserved. Errors name the line. */
+ * SPR_MAX_COLORS colours. An entry is the reserved transparent one when its
+ * .gpl name or hex comment says "transparent", or, in a PNG swatch, where
+ * the first transparent pixel is met (as spr_palette_write writes them);
+ * otherwise transparent = -1. Errors name the line. */
 int spr_palette_parse(const void *data, size_t size, const char *name, spr_palette *out,
                       spr_error *err);
 
@@ -167,8 +169,9 @@ int spr_palette_format_for_name(const char *name);
  * one row of n pixels scaled by 8, the transparent index drawn transparent. */
 int spr_palette_write(const spr_palette *p, int format, uint8_t **out, size_t *size,
                       spr_error *err);
-/* Canonical bytes hashed for the dataset fingerprint: n, transparent index,
- * then n x RGB. Returns the length written to buf (>= 2 + 3 * 256 bytes). */
+/* Canonical bytes hashed for the dataset fingerprint: n - 1 (one byte), the
+ * transparent index (0xFF for none), then n x RGB. Returns the length
+ * written to buf (give it 2 + 3 * SPR_MAX_COLORS bytes). */
 size_t spr_palette_canonical(const spr_palette *p, uint8_t *buf);
 
 /* ---- mapping (spr_map.c) ------------------------------------------------- */
