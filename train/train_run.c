@@ -344,7 +344,7 @@ int cmd_run(const tool_opts *o, const char *config_path)
 		    strcmp(kc->data, c.data) || ks->stage >= c.n_stages || memcmp(&ks->info, &ti, sizeof ti))
 			kiln_die(KILN_EXIT_FAIL, "%s: the run folder holds a checkpoint of a different model, seed or "
 			         "dataset (use --restart to discard it)", r.ckpt_path);
-		if (!o->quiet)
+		if (!o->quiet && !ks->done)
 			kiln_warn("%s: resuming at step %lld (stage %s, step %lld)", r.ckpt_path, (long long)ks->gstep,
 			          c.stages[ks->stage].name, (long long)ks->step);
 		if (trim_log(log_path, ks->gstep))

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# kiln-train from the command line: usage and exit codes, a tiny run that
+# memorises its data, resume after --stop-after and after a real SIGKILL
+# (both must equal the uninterrupted run byte for byte), damaged inputs,
+# and sampling the memorised files back.
+. "$(dirname "$0")/lib.sh"
+
+mkdir -p files
+for i in 1 2 3 4 5; do printf 'kiln file %d: the quick brown fox.\n' "$i" > files/f$i.txt; done
+kiln-shard pack --bytes files -o data -q || { echo "FAIL: train_cli/setup: kiln-shard pack failed"; exit 1; }
+
+cat > tiny.conf <<'CONF'
+# two stages: Muon at context 24, then AdamW at context 48
+data = data
+out = run
+seed = 5
+log_every = 5
+checkpoint_every = 10
+batch = 4
+[model]
+layers = 2
+width = 32
+heads = 4
+mlp = 2
+[stage warm]
+context = 24
+steps = 30
+optimizer = muon
+lr = 0.01
+muon_lr = 0.03
+warmup = 3
+[stage main]
+context = 48
+steps = 90
+lr = 0.006
+schedule = linear
+CONF
+
+t help expect_exit 0 kiln-train --help
+t help_lists_commands out_has 'sample CHECKPOINT'
+t version expect_exit 0 kiln-train --version
+t no_command expect_exit 2 kiln-train
+t unknown_command expect_exit 2 kiln-train frobnicate x
+t bad_option_value expect_exit 2 kiln-train sample --top-p 2 x
+t missing_config expect_exit 1 kiln-train run nope.conf
+t missing_config_named err_has 'nope.conf'
+
+printf 'data = data\n[model]\nwidth = 3x\n' > bad.conf
+t bad_config expect_exit 1 kiln-train run bad.conf
+t bad_config_line err_has 'bad.conf:3'
+printf 'data = data\nbackend = cuda\n[model]\ncontext = 16\n' > cuda.conf
+t cuda_not_built expect_exit 3 kiln-train config cuda.conf
+t example_parses sh_ok 'kiln-train example bytecraft > bc.conf && kiln-train config bc.conf | grep -q "context = 32768"'
+
+# the uninterrupted run
+t run expect_exit 0 kiln-train run -q tiny.conf
+t run_outputs sh_ok 'test -s run/model.kckpt && test -s run/checkpoint.kckpt && grep -q "<polyline" run/loss.svg'
+t log_is_json_lines sh_ok 'head -1 run/log.jsonl | grep -q "\"type\":\"train\",\"stage\":\"warm\",\"step\":1," && grep -c "\"type\":\"train\"" run/log.jsonl | grep -qx 26'
+t loss_falls sh_ok 'first=$(head -1 run/log.jsonl | grep -oE "\"loss\":[0-9.e-]+" | cut -d: -f2); last=$(tail -1 run/log.jsonl | grep -oE "\"loss\":[0-9.e-]+" | cut -d: -f2); awk -v a="$first" -v b="$last" "BEGIN{exit !(a > 3 && b < 0.1)}"'
+t info_json sh_ok 'kiln-train info --json run/model.kckpt | grep -q "\"step\":120,.*\"done\":true"'
+t rerun_finished expect_exit 0 kiln-train run tiny.conf
+t rerun_says_finished err_has 'already finished'
+mv run full   # the interrupted runs below reuse the same config (and out folder name)
+
+# --stop-after, then continue: identical checkpoint files
+t stop_after expect_exit 0 kiln-train run --stop-after 17 tiny.conf
+t stop_after_state sh_ok 'kiln-train info --json run/checkpoint.kckpt | grep -q "\"stage_step\":17,\"step\":17,"'
+t resume expect_exit 0 kiln-train run tiny.conf
+t resume_message err_has 'resuming at step 17'
+t resume_bit_exact cmp run/model.kckpt full/model.kckpt
+t resume_log_complete sh_ok 'grep -c "\"type\":\"train\"" run/log.jsonl | grep -qx 26'
+rm -rf run
+
+# a real kill -9 mid-run, then continue
+kiln-train run -q tiny.conf & pid=$!
+for _ in $(seq 1 600); do [ -e run/checkpoint.kckpt ] && break; sleep 0.05; done
+kill -9 $pid 2>/dev/null; wait $pid 2>/dev/null
+t killed_left_checkpoint sh_ok 'test -s run/checkpoint.kckpt'
+t resume_after_kill expect_exit 0 kiln-train run -q tiny.conf
+t resume_after_kill_bit_exact cmp run/model.kckpt full/model.kckpt
+t resume_after_kill_checkpoint cmp run/checkpoint.kckpt full/checkpoint.kckpt
+
+# a changed model refuses the old checkpoint; --restart starts over
+sed 's/^width = 32/width = 16/' tiny.conf > changed.conf
+t changed_model_refused expect_exit 1 kiln-train run changed.conf
+t changed_model_message err_has 'restart'
+
+# damaged checkpoints: exit 1 and the file named, never a crash
+head -c 300 full/model.kckpt > trunc.kckpt
+t truncated_ckpt expect_exit 1 kiln-train info trunc.kckpt
+t truncated_ckpt_named err_has 'trunc.kckpt'
+cp full/model.kckpt flip.kckpt
+printf '\x55' | dd of=flip.kckpt bs=1 seek=2000 conv=notrunc 2>/dev/null
+t flipped_ckpt expect_exit 1 kiln-train info flip.kckpt
+t flipped_ckpt_checksum err_has 'checksum'
+t not_a_ckpt expect_exit 1 kiln-train sample tiny.conf
+
+# sampling: greedy from the memorised model gives a training file back
+t sample_greedy expect_exit 0 kiln-train sample full/model.kckpt -t 0 -o s1 --ext txt
+t sample_is_memorised sh_ok 'for f in files/*.txt; do cmp -s s1/sample-0001-01.txt "$f" && exit 0; done; exit 1'
+t sample_k_json expect_exit 0 kiln-train sample full/model.kckpt -k 3 --top-k 5 --top-p 0.9 --min-p 0.05 --seed 4 --json -o s2
+t sample_k_json_lines sh_ok 'test $(grep -c "\"sample\":" last.out) -eq 3 && ls s2/sample-0001-03.ids'
+t sample_prompt expect_exit 0 kiln-train sample full/model.kckpt -t 0 --prompt "107 105 108 110 32 102 105 108 101 32 51" -o s3
+t sample_prompt_continues sh_ok 'grep -q "^: the quick brown fox" s3/sample-0001-01.bin'
+t sample_bad_prompt expect_exit 2 kiln-train sample full/model.kckpt --prompt "300" -o s4
+t sample_out_exists expect_exit 1 kiln-train sample full/model.kckpt -o s1
+t sample_same_seed_same_output sh_ok 'kiln-train sample -q full/model.kckpt --seed 9 -o a1 && kiln-train sample -q full/model.kckpt --seed 9 -o a2 && cmp a1/sample-0001-01.ids a2/sample-0001-01.ids'
+t restart expect_exit 0 kiln-train run --restart -q changed.conf
+t restart_new_model sh_ok 'kiln-train info run/model.kckpt | grep -q "^width = 16"'
