@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,13 +214,35 @@ static void gather(char **args, int n, struct inputs *in)
 	}
 }
 
+/* What a failed extraction must remove. Removed here rather than by
+ * kiln_die(), which leaves its registry strings to the sanitizer's leak
+ * report on purpose (it may run from a signal handler). */
+static struct { const char *tmp; shard_writer *w; kiln_outfile *raw; } g_out;
+
+static void die_out(const char *fmt, ...) KILN_PRINTF(1, 2);
+static void die_out(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	kiln_error("%s", msg);
+	if (g_out.w)
+		shard_writer_abort(g_out.w);
+	if (g_out.raw)
+		kiln_outfile_abort(g_out.raw);
+	kiln_outdir_abort(g_out.tmp);
+	exit(KILN_EXIT_FAIL);
+}
+
 static vid_reader *open_or_die(const char *path)
 {
 	vid_reader *r;
 	char err[600];
 	int rc = vid_open(path, &r, err, sizeof err);
 	if (rc)
-		kiln_die(KILN_EXIT_FAIL, "%s", err);   /* err names the file */
+		die_out("%s", err);   /* err names the file */
 	return r;
 }
 
@@ -306,7 +329,7 @@ static void end_episode(struct ex *x)
 	if (x->ep_frames == 0)
 		return;
 	if (shard_writer_end_episode(x->w, x->group, x->ep_start, &x->se))
-		kiln_die(KILN_EXIT_FAIL, "%s", x->se.msg);
+		die_out("%s", x->se.msg);
 	if (x->n_ep == x->cap_ep) {
 		x->cap_ep = x->cap_ep ? x->cap_ep * 2 : 64;
 		x->ep_len = kiln_xrealloc(x->ep_len, x->cap_ep * sizeof *x->ep_len);
@@ -335,11 +358,8 @@ static int on_frame(void *ud, const uint8_t *rgb, uint64_t index, double t)
 		x->err = 1;
 		return 1;
 	}
-	if (x->have_raw && fwrite(rgb, 1, x->fb, x->raw.fp) != x->fb) {
-		kiln_file_error(x->o->raw, "write failed: %s", strerror(errno));
-		kiln_cleanup_run();
-		exit(KILN_EXIT_FAIL);
-	}
+	if (x->have_raw && fwrite(rgb, 1, x->fb, x->raw.fp) != x->fb)
+		die_out("%s: write failed: %s", x->o->raw, strerror(errno));
 	x->ep_frames++;
 	x->frames_total++;
 	if (x->o->episode && x->ep_frames == x->o->episode)
@@ -357,7 +377,7 @@ static char *build_meta(struct opts *o, struct inputs *in, const vid_info *infos
 	size_t len = 0;
 	FILE *fp = open_memstream(&buf, &len);
 	if (!fp)
-		kiln_die(KILN_EXIT_FAIL, "out of memory");
+		die_out("out of memory");
 	kiln_json j;
 	kiln_json_init(&j, fp, 0);
 	kiln_json_obj_begin(&j, NULL);
@@ -440,7 +460,7 @@ static void hash_file(const char *path, uint8_t out[32])
 {
 	FILE *fp = fopen(path, "rb");
 	if (!fp)
-		kiln_die(KILN_EXIT_FAIL, "%s: %s", path, strerror(errno));
+		die_out("%s: %s", path, strerror(errno));
 	kiln_sha256_ctx *c = kiln_sha256_new();
 	static uint8_t buf[1 << 16];
 	size_t n;
@@ -449,7 +469,7 @@ static void hash_file(const char *path, uint8_t out[32])
 	int bad = ferror(fp);
 	fclose(fp);
 	if (bad)
-		kiln_die(KILN_EXIT_FAIL, "%s: read error", path);
+		die_out("%s: read error", path);
 	kiln_sha256_final(c, out);
 }
 
@@ -462,7 +482,7 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	struct inputs in;
 	gather(argv, argc, &in);
 	if (in.n == 0)
-		kiln_die(KILN_EXIT_FAIL, "no video files found in the inputs");
+		die_out("no video files found in the inputs");
 	if (o->nactions && o->nactions != in.n)
 		kiln_usage_error("extract: %zu --actions files for %zu input videos (give one per video, in order)",
 		                 o->nactions, in.n);
@@ -475,11 +495,11 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 		size_t len;
 		uint8_t *data = kiln_read_file(o->actions[k], MAX_LABEL_FILE, &len);
 		if (!data)
-			kiln_die(KILN_EXIT_FAIL, "%s: %s", o->actions[k],
+			die_out("%s: %s", o->actions[k],
 			         errno == EFBIG ? "label file too large (over 256 MiB)" : strerror(errno));
 		char err[600];
 		if (vid_labels_parse((const char *)data, len, o->actions[k], &labels[k], err, sizeof err))
-			kiln_die(KILN_EXIT_FAIL, "%s", err);
+			die_out("%s", err);
 		free(data);
 		if (vid_labels_vocab(labels[k]) > vocab)
 			vocab = vid_labels_vocab(labels[k]);
@@ -511,18 +531,21 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
 	if (!tmp)
-		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
+		die_out("%s: %s", o->output, strerror(errno));
+	g_out.tmp = tmp;
 	struct ex x = { .o = o };
 	x.fb = (size_t)o->width * o->height * 3;
 	if (o->chw)
 		x.chw = kiln_xmalloc(x.fb);
 	shard_writer_opts wo = { .max_shard_bytes = o->max_shard, .meta_json = meta };
 	if (shard_writer_create(tmp, &spec, &wo, &x.w, &x.se))
-		kiln_die(KILN_EXIT_FAIL, "%s", x.se.msg);
+		die_out("%s", x.se.msg);
+	g_out.w = x.w;
 	if (o->raw) {
 		if (kiln_outfile_open(&x.raw, o->raw))
-			kiln_die(KILN_EXIT_FAIL, "%s: %s", o->raw, strerror(errno));
+			die_out("%s: %s", o->raw, strerror(errno));
 		x.have_raw = 1;
+		g_out.raw = &x.raw;
 	}
 
 	uint64_t est = 0;
@@ -547,8 +570,8 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 		if (rc) {
 			kiln_progress_end(x.prog);
 			if (x.err)
-				kiln_die(KILN_EXIT_FAIL, "%s", x.se.msg);
-			kiln_die(KILN_EXIT_FAIL, "%s", vid_errmsg(r));
+				die_out("%s", x.se.msg);
+			die_out("%s", vid_errmsg(r));
 		}
 		end_episode(&x);
 		total.packets += st.packets;
@@ -562,18 +585,19 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	}
 	kiln_progress_end(x.prog);
 	uint64_t records = shard_writer_records(x.w);
+	g_out.w = NULL;   /* close frees the writer, also on error */
 	if (shard_writer_close(x.w, &x.se))
-		kiln_die(KILN_EXIT_FAIL, "%s", x.se.msg);
+		die_out("%s", x.se.msg);
 
 	/* Window index: every T-frame window inside one record, O(1) to sample. */
 	uint64_t nwin = 0;
 	if (o->window) {
 		char *wp;
 		if (asprintf(&wp, "%s/windows.bin", tmp) < 0)
-			kiln_die(KILN_EXIT_FAIL, "out of memory");
+			die_out("out of memory");
 		FILE *fp = fopen(wp, "wb");
 		if (!fp)
-			kiln_die(KILN_EXIT_FAIL, "%s: %s", wp, strerror(errno));
+			die_out("%s: %s", wp, strerror(errno));
 		for (size_t e = 0; e < x.n_ep; e++) {
 			uint64_t cnt = vid_windows_in(x.ep_len[e], o->window, o->wstride);
 			for (uint64_t i = 0; i < cnt; i++) {
@@ -588,13 +612,17 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 			nwin += cnt;
 		}
 		if (fflush(fp) || ferror(fp) || fclose(fp))
-			kiln_die(KILN_EXIT_FAIL, "%s: write failed", wp);
+			die_out("%s: write failed", wp);
 		free(wp);
 	}
 	if (kiln_outdir_commit(tmp, o->output, o->force))
-		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
-	if (x.have_raw && kiln_outfile_commit(&x.raw))
-		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->raw, strerror(errno));
+		die_out("%s: %s", o->output, strerror(errno));
+	g_out.tmp = NULL;
+	if (x.have_raw && kiln_outfile_commit(&x.raw)) {
+		g_out.raw = NULL;
+		die_out("%s: %s", o->raw, strerror(errno));
+	}
+	g_out.raw = NULL;
 
 	if (o->json) {
 		kiln_json j;
