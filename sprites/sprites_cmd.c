@@ -85,39 +85,45 @@ static void get_palette(const tool_opts *o, const sprite_list *l, spr_palette *p
 }
 
 /* Map every sprite (in parallel, one mapper per thread) into idx (n x size
- * x size) and score the fitted ones held in / held out separately. */
+ * x size) and score the fitted ones held in / held out separately. Scores
+ * are summed per fixed block of sprites and the blocks merged in order, so
+ * the floating-point totals do not depend on the thread count. */
+#define QBLOCK 256
 static void map_all(const tool_opts *o, const sprite_list *l, const spr_palette *pal, uint8_t *idx,
                     spr_quality *q_in, spr_quality *q_out)
 {
 	uint32_t sz = o->fit.size;
-	spr_quality_init(q_in);
-	spr_quality_init(q_out);
+	size_t nb = (l->n + QBLOCK - 1) / QBLOCK;
+	spr_quality *bq = kiln_xmalloc((nb ? nb : 1) * 2 * sizeof *bq);
 	int failed = 0;
 	#pragma omp parallel
 	{
 		spr_mapper *m = NULL;
-		spr_quality qi, qo;
-		spr_quality_init(&qi);
-		spr_quality_init(&qo);
 		if (spr_mapper_create(pal, o->dither, &m)) {
 			#pragma omp atomic write
 			failed = 1;
 		}
-		#pragma omp for schedule(static)
-		for (size_t i = 0; i < l->n; i++) {
-			if (!m) continue;
-			uint8_t *g = idx + i * sz * sz;
-			spr_map(m, l->v[i].img.rgba, sz, sz, o->fit.alpha_threshold, g);
-			spr_quality_add(l->v[i].holdout ? &qo : &qi, pal, l->v[i].img.rgba, g, sz, sz, o->fit.alpha_threshold);
+		#pragma omp for schedule(dynamic, 1)
+		for (size_t b = 0; b < nb; b++) {
+			spr_quality *qi = &bq[2 * b], *qo = &bq[2 * b + 1];
+			spr_quality_init(qi);
+			spr_quality_init(qo);
+			for (size_t i = b * QBLOCK; i < l->n && i < (b + 1) * QBLOCK && m; i++) {
+				uint8_t *g = idx + i * sz * sz;
+				spr_map(m, l->v[i].img.rgba, sz, sz, o->fit.alpha_threshold, g);
+				spr_quality_add(l->v[i].holdout ? qo : qi, pal, l->v[i].img.rgba, g, sz, sz, o->fit.alpha_threshold);
+			}
 		}
 		spr_mapper_free(m);
-		#pragma omp critical
-		{
-			spr_quality_merge(q_in, &qi);
-			spr_quality_merge(q_out, &qo);
-		}
 	}
 	if (failed) kiln_die(KILN_EXIT_FAIL, "palette has no usable colour");
+	spr_quality_init(q_in);
+	spr_quality_init(q_out);
+	for (size_t b = 0; b < nb; b++) {
+		spr_quality_merge(q_in, &bq[2 * b]);
+		spr_quality_merge(q_out, &bq[2 * b + 1]);
+	}
+	free(bq);
 }
 
 static void json_quality(kiln_json *j, const char *key, const spr_quality *q)

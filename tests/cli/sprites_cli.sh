@@ -1,0 +1,144 @@
+#!/usr/bin/env bash
+# kiln-sprites command line: usage errors, synth -> palette -> quantize ->
+# render/sheet/shade round trips checked with kiln-shard and ImageMagick,
+# determinism across thread counts, labels, sprite sheets, bad inputs, and
+# the quality bar on the real sprite corpus when ../shared is present.
+. "$(dirname "$0")/lib.sh"
+
+t help             expect_exit 0 kiln-sprites --help
+t help_stdout      out_has '^Usage: kiln-sprites'
+t version          expect_exit 0 kiln-sprites --version
+t version_ffmpeg   out_has '^ffmpeg: '
+t no_command       expect_exit 2 kiln-sprites
+t bad_command      expect_exit 2 kiln-sprites frobnicate
+t usage_hint       err_has "try 'kiln-sprites --help'"
+t bad_option       expect_exit 2 kiln-sprites quantize --bogus x -o y
+t bad_scale        expect_exit 2 kiln-sprites quantize --scale blurry x -o y
+t bad_sheet        expect_exit 2 kiln-sprites quantize --sheet 32 x -o y
+t bad_colors       expect_exit 2 kiln-sprites palette --colors 1000 x -o y.gpl
+t bad_light        expect_exit 2 kiln-sprites render --light 0,0 d -o r
+t no_output        expect_exit 2 kiln-sprites quantize x
+t no_inputs        expect_exit 2 kiln-sprites palette -o p.gpl
+
+# Synthetic corpus: 6 zones x 6 categories x 3.
+t synth            expect_exit 0 kiln-sprites synth --count 3 -o syn
+t synth_count      sh_ok '[ "$(find syn -name "*.png" | wc -l)" -eq 108 ] && [ -f syn/reef/jellyfish/0002.png ]'
+t synth_again      expect_exit 0 kiln-sprites synth --count 3 -q -o syn2
+t synth_same       sh_ok 'diff -r syn syn2 >/dev/null'
+
+for fmt in gpl hex png; do
+  t "palette_$fmt" expect_exit 0 kiln-sprites palette -q -o "pal.$fmt" syn
+done
+t palette_gpl_head sh_ok 'head -1 pal.gpl | grep -qx "GIMP Palette" && [ "$(grep -c "^ *[0-9]" pal.gpl)" -eq 64 ]'
+t palette_hex_n    sh_ok '[ "$(grep -c "^#[0-9a-f]\{6\}" pal.hex)" -eq 64 ]'
+t palette_exists   expect_exit 1 kiln-sprites palette -q -o pal.gpl syn
+t palette_report   expect_exit 0 kiln-sprites palette --json -o pal2.gpl --force syn
+t palette_json     out_has '"psnr_mean_db":[0-9.]+,"psnr_pooled_db"'
+
+t quantize         expect_exit 0 kiln-sprites quantize -o ds syn
+t quantize_report  out_has 'PSNR mean [0-9.]+ dB'
+t shard_verify     expect_exit 0 kiln-shard verify ds
+t shard_info       expect_exit 0 kiln-shard info --json ds
+t info_kind        out_has '"kind":"sprites","elem_size":1,"vocab_size":80'
+t info_special     out_has '"bos_id":65,"eos_id":66,"pad_id":64,"mask_id":67,"width":32,"height":32,"channels":2'
+t info_records     out_has '"records":108'
+t info_zones       out_has '"zones":\["abyss","deep","kelp","open","reef","shallows"\]'
+t info_layout      out_has '"zone_base":68,"zones":6,"category_base":74,"categories":6,"vocab":80'
+# record 0 is abyss/cephalopod: zone 0 -> 68, category 0 -> 74
+t prompt_tokens    sh_ok '[ "$(kiln-shard cat ds -r 0 --segment prompt | od -An -tu1 | tr -s " " | sed "s/^ //")" = "68 74" ]'
+t content_range    sh_ok 'kiln-shard cat ds --segment content | od -An -tu1 -v | tr -s " " "\n" | awk "NF && \$1 > 63 {bad=1} END {exit bad}"'
+# the same palette given back in every file format gives the same fingerprint
+fp=$(kiln-shard info --json ds | grep -o '"fingerprint":"[0-9a-f]*"')
+for fmt in gpl hex png; do
+  t "with_pal_$fmt" expect_exit 0 kiln-sprites quantize -q --palette "pal.$fmt" -o "ds_$fmt" syn
+  t "fp_same_$fmt"  sh_ok "kiln-shard info --json ds_$fmt | grep -q '$fp'"
+done
+# same records (the metadata differs: palette_seed vs palette_source)
+t quantize_same    sh_ok 'cmp <(kiln-shard cat ds) <(kiln-shard cat ds_gpl)'
+t threads_1        expect_exit 0 env OMP_NUM_THREADS=1 kiln-sprites quantize -q -o ds_t1 syn
+t threads_2        expect_exit 0 env OMP_NUM_THREADS=2 kiln-sprites quantize -q -o ds_t2 syn
+t threads_same     sh_ok 'cmp ds_t1/shard-00000.kshard ds_t2/shard-00000.kshard && cmp ds/shard-00000.kshard ds_t1/shard-00000.kshard'
+t exists_no_force  expect_exit 1 kiln-sprites quantize -q -o ds syn
+t exists_named     err_has 'ds: .*--force'
+t exists_force     expect_exit 0 kiln-sprites quantize -q --force -o ds syn
+t dither           expect_exit 0 kiln-sprites quantize -q --dither --palette pal.gpl -o ds_dither syn
+t dither_differs   sh_ok '! cmp -s ds/shard-00000.kshard ds_dither/shard-00000.kshard'
+t counts           expect_exit 0 kiln-sprites quantize -q --colors 32 --zones 8 --categories 7 -o ds_small syn
+t counts_info      sh_ok 'kiln-shard info --json ds_small | grep -q "\"vocab_size\":51" && kiln-shard verify ds_small >/dev/null'
+t too_few_zones    expect_exit 1 kiln-sprites quantize -q --zones 4 -o ds_z syn
+t too_few_named    err_has '6 distinct zone names.*--zones'
+
+# Back to pictures: every render decodes (ImageMagick as the independent reader).
+t render           expect_exit 0 kiln-sprites render -q --zoom 4 -o rend ds
+t render_count     sh_ok '[ "$(ls rend | wc -l)" -eq 108 ] && ls rend | head -1 | grep -qx "000000-abyss-cephalopod.png"'
+if command -v identify >/dev/null 2>&1; then
+  t render_size    sh_ok '[ "$(identify -format "%wx%h" rend/000000-abyss-cephalopod.png)" = 128x128 ]'
+else skip render_size "ImageMagick not installed"; fi
+t sheet            expect_exit 0 kiln-sprites sheet -q -o sheet.png ds
+t sheet_png        sh_ok 'head -c 8 sheet.png | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a"'
+t sheet_sweep      expect_exit 0 kiln-sprites sheet -q --sweep --per-cell 4 -o sweep.png ds ds_dither
+t shade            expect_exit 0 kiln-sprites shade -q -o ds_shaded ds
+t shade_verify     expect_exit 0 kiln-shard verify ds_shaded
+t shade_differs    sh_ok '! cmp -s ds/shard-00000.kshard ds_shaded/shard-00000.kshard'
+t shade_same_fp    sh_ok "kiln-shard info --json ds_shaded | grep -q '$fp'"
+t render_shaded    expect_exit 0 kiln-sprites render -q --shade --limit 3 -o rend_sh ds
+
+# fit + compare: a folder compared with itself is perfect.
+t fit              expect_exit 0 kiln-sprites fit -q -o fitted syn
+t fit_names        sh_ok '[ -f fitted/reef__fish__0001.png ]'
+t compare_self     expect_exit 0 kiln-sprites compare --json fitted fitted
+t compare_perfect  out_has '"psnr_mean_db":60,.*"delta_e_x100":0,'
+
+# Labels from a CSV, and a sprite sheet cut on a grid.
+mkdir flat
+cp syn/reef/fish/0000.png flat/a.png
+cp syn/deep/eel/0001.png flat/b.png
+printf 'file,zone,category\na.png,reef,fish\nb.png,deep,eel\n' > labels.csv
+t labels_csv       expect_exit 0 kiln-sprites quantize -q --labels labels.csv --palette pal.gpl -o ds_csv flat
+t labels_meta      sh_ok 'kiln-shard info --json ds_csv | grep -q "\"zones\":\[\"deep\",\"reef\"\],\"categories\":\[\"eel\",\"fish\"\]"'
+printf 'file,zone,category\na.png,reef,fish\n' > partial.csv
+t labels_missing   expect_exit 1 kiln-sprites quantize -q --labels partial.csv --palette pal.gpl -o ds_part flat
+t labels_named     err_has 'b.png: no label'
+t labels_rest      sh_ok 'kiln-shard info --json ds_part | grep -q "\"records\":1"'
+if command -v convert >/dev/null 2>&1; then
+  convert syn/reef/fish/0000.png syn/deep/eel/0001.png syn/open/coral/0002.png +append sheet_in.png
+  t sheet_cut      expect_exit 0 kiln-sprites quantize -q --sheet 32x32 --palette pal.gpl -o ds_sheet sheet_in.png
+  t sheet_records  sh_ok 'kiln-shard info --json ds_sheet | grep -q "\"records\":3"'
+  # cells are the same sprites as the separate files
+  t sheet_vs_files expect_exit 0 kiln-sprites quantize -q --palette pal.gpl -o ds_three syn/reef/fish/0000.png syn/deep/eel/0001.png syn/open/coral/0002.png
+  t sheet_same     sh_ok '[ "$(kiln-shard cat ds_sheet --segment content | od -An -tx1)" = "$(kiln-shard cat ds_three --segment content | od -An -tx1)" ]'
+else skip sheet_cut "ImageMagick not installed"; fi
+
+# Bad inputs: each named, the rest still processed, exit 1.
+mkdir bad empty
+cp syn/reef/fish/0000.png bad/good1.png
+cp syn/kelp/coral/0001.png bad/good2.png
+head -c 100 syn/reef/fish/0001.png > bad/truncated.png
+echo "not an image" > bad/text.png
+printf '\x89PNG\r\n\x1a\n\0\0\0\x0dIHDR\0\x01\x86\xa0\0\x01\x86\xa0\x08\x06\0\0\0\0\0\0\0' > bad/huge.png
+: > bad/zero.png
+t bad_inputs       expect_exit 1 kiln-sprites quantize --palette pal.gpl -o ds_bad bad
+t bad_truncated    err_has 'bad/truncated.png: .*(corrupt|truncated)'
+t bad_text         err_has 'bad/text.png: .*not a PNG'
+t bad_huge         err_has 'bad/huge.png: offset 16: declared size 100000x100000 over the cap'
+t bad_zero         err_has 'bad/zero.png: .*empty'
+t bad_rest         sh_ok 'kiln-shard info --json ds_bad | grep -q "\"records\":2"'
+t bad_report       out_has '2 sprites from 6 files \(4 failed'
+t empty_folder     expect_exit 1 kiln-sprites quantize -o ds_empty empty
+t empty_named      err_has 'empty: no images'
+t empty_no_output  sh_ok '[ ! -e ds_empty ]'
+t missing_input    expect_exit 1 kiln-sprites palette -o p.gpl nope.png
+t missing_named    err_has 'nope.png'
+t bad_palette      expect_exit 1 kiln-sprites quantize --palette labels.csv -o ds_x syn
+t bad_palette_msg  err_has 'labels.csv: line 1'
+t max_dim          expect_exit 1 kiln-sprites quantize --max-dim 16 --palette pal.gpl -o ds_md flat
+t max_dim_msg      err_has 'a.png: .*over the cap'
+
+# The quality bar on real game sprites (bench/sprites.sh prints the same).
+c=$(corpus sprites)
+if [ -n "$c" ]; then
+  t corpus_quantize expect_exit 0 kiln-sprites quantize --json --holdout 0.1 -o ds_corpus "$c"
+  # both the fitted-on and the held-out sets: PSNR >= 27 dB and dE <= 3.2
+  t corpus_psnr    sh_ok "grep -o '\"psnr_mean_db\":[0-9.]*' last.out | cut -d: -f2 | awk '{n++; if (\$1 < 27) bad=1} END {exit bad || n != 2}'"
+  t corpus_de      sh_ok "grep -o '\"delta_e_x100\":[0-9.]*' last.out | cut -d: -f2 | awk '{n++; if (\$1 > 3.2) bad=1} END {exit bad || n != 2}'"
+else skip corpus_quantize "no ../shared/corpus/sprites"; fi
