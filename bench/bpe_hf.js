@@ -6,6 +6,7 @@
 //   node bpe_hf.js check TOKENIZER_JSON IDS_FILE INPUT   ids equal kiln-bpe encode --ids?
 //   node bpe_hf.js train CHUNKS_TXT OUT_JSON             HF BpeTrainer (default 30,000 vocab)
 //   node bpe_hf.js encode TOKENIZER_JSON CHUNKS_TXT      tokens, bytes, seconds
+//   node bpe_hf.js chunks SIZE DIR CHUNKS_TXT            write the mapped chunks
 // CHUNKS_TXT holds one mapped chunk per line (the ByteLevel table never
 // produces '\n', so lines are exactly the chunks).
 'use strict';
@@ -77,8 +78,15 @@ async function main() {
     console.log(JSON.stringify({ bytes: chars, tokens, seconds: secs, bytes_per_token: chars / tokens }));
     return 0;
   }
-  if (cmd === 'chunks') {   // chunks DIR_OR_FILE... -> stdout, 4 KiB per line
-    return 2;
+  if (cmd === 'chunks') {   // chunks SIZE DIR OUT: every file of DIR (sorted) cut into SIZE-byte lines
+    const size = Number(a), names = fs.readdirSync(b).sort();
+    const fd = fs.openSync(c, 'w');
+    for (const n of names) {
+      const buf = fs.readFileSync(path.join(b, n));
+      for (let o = 0; o < buf.length; o += size) fs.writeSync(fd, mapBytes(buf.subarray(o, o + size)) + '\n');
+    }
+    fs.closeSync(fd);
+    return 0;
   }
   console.error('usage: bpe_hf.js check|train|encode ...');
   return 2;

@@ -158,7 +158,7 @@ typedef struct bpe_train_opts {
 	int (*progress)(void *ud, const uint32_t *pairs, size_t n, uint64_t count);
 	void *progress_ud;
 	/* List entries allowed beyond the live ones before the lists are
-	 * compacted (0 = half the live entries + 4M). Results never depend on
+	 * compacted (0 = a quarter of the live entries + 4M). Results never depend on
 	 * it; tests set 1 to exercise compaction. */
 	uint64_t gc_slack;
 } bpe_train_opts;

@@ -506,6 +506,7 @@ static int cmd_train(int argc, char **argv)
 		kiln_json_double(&j, "seconds", secs);
 		kiln_json_u64(&j, "pairs_tracked", st.pairs_tracked);
 		kiln_json_u64(&j, "compactions", st.gc_runs);
+		kiln_json_u64(&j, "stale_pops", st.stale_pops);
 		kiln_json_u64(&j, "threads", (uint64_t)nthreads(&o));
 		kiln_json_obj_end(&j);
 		kiln_json_end_line(&j);

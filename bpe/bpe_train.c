@@ -94,8 +94,8 @@ typedef struct {
 } pairrec;
 
 typedef struct {
-	uint64_t count;
 	uint64_t key;        /* a << 32 | b: ties go to the smaller key */
+	uint32_t count;      /* < 2^32: a run holds fewer positions */
 	uint32_t idx;
 } hent;
 
@@ -137,7 +137,7 @@ static int heap_gt(const hent *x, const hent *y)
 	return x->count > y->count || (x->count == y->count && x->key < y->key);
 }
 
-static int heap_push(trainer *t, uint64_t count, uint32_t idx)
+static int heap_push(trainer *t, uint32_t count, uint32_t idx)
 {
 	if (t->nheap == t->capheap) {
 		size_t cap = t->capheap ? t->capheap * 2 : 1 << 16;
@@ -146,7 +146,7 @@ static int heap_push(trainer *t, uint64_t count, uint32_t idx)
 		t->heap = h;
 		t->capheap = cap;
 	}
-	hent e = { count, (uint64_t)t->pr[idx].a << 32 | t->pr[idx].b, idx };
+	hent e = { (uint64_t)t->pr[idx].a << 32 | t->pr[idx].b, count, idx };
 	size_t i = t->nheap++;
 	while (i) {
 		size_t up = (i - 1) / 2;
@@ -214,6 +214,8 @@ static uint32_t pair_recount(trainer *t, size_t i)
 	uint32_t a = p->a, b = p->b, la = t->tlen[a];
 	uint32_t *l = t->arena + p->off, k = 0;
 	for (uint32_t j = 0; j < p->n; j++) {
+		/* Sparse pairs hit a cache miss per entry: fetch well ahead. */
+		if (j + 16 < p->n) __builtin_prefetch(&sym[l[j + 16]]);
 		uint32_t pos = l[j];
 		if (sym[pos] == a && sym[pos + la] == b) l[k++] = pos;
 	}
@@ -508,6 +510,7 @@ static int merge(trainer *t, size_t i, uint32_t x)
 	t->tlen[x] = lx;
 	t->nslots = 0;
 	for (uint32_t j = 0; j < P.n && !rc; j++) {
+		if (j + 16 < P.n) __builtin_prefetch(&sym[l[j + 16] - 1], 1);
 		uint32_t p = l[j], q = p + la;
 		if (sym[p] != a || sym[q] != b) continue;   /* consumed by an overlapping site */
 		uint32_t v = sym[p - 1], r = q + lb, w = sym[r];
@@ -535,6 +538,7 @@ static int merge(trainer *t, size_t i, uint32_t x)
 			int right = (s->key & TAIL) != 0;
 			uint32_t o = s->key & ~TAIL, pa = right ? x : o, pb = right ? o : x, lpa = t->tlen[pa], c = 0;
 			for (uint32_t j = 0; j < s->n; j++) {
+				if (j + 16 < s->n) __builtin_prefetch(&sym[s->pos[j + 16]]);
 				uint32_t pos = s->pos[j];
 				if (sym[pos] == pa && sym[pos + lpa] == pb) s->pos[c++] = pos;
 			}
@@ -665,6 +669,8 @@ int bpe_train(bpe_corpus *c, const bpe_train_opts *o, uint32_t **pairs_out, size
 	uint8_t *cat = NULL;
 	size_t catcap = 0;
 	uint64_t slack = o->gc_slack ? o->gc_slack : 1u << 22;
+	/* Compaction costs a pass over every list; a quarter of the live entries
+	 * as slack keeps it rare and the arena near its live size. */
 	while (256 + n_merges < V && t->nheap) {
 		hent e = heap_pop(t);
 		pairrec *p = &t->pr[e.idx];
@@ -700,7 +706,7 @@ int bpe_train(bpe_corpus *c, const bpe_train_opts *o, uint32_t **pairs_out, size
 		if ((rc = token_add(t, x, cat, lx, h))) break;
 		n_merges++;
 		if (o->progress && o->progress(o->progress_ud, out, n_merges, e.count)) { rc = BPE_ESTOPPED; break; }
-		if (t->used > t->live_after_gc + (o->gc_slack ? slack : t->live_after_gc / 2 + slack) && (rc = gc(t))) break;
+		if (t->used > t->live_after_gc + (o->gc_slack ? slack : t->live_after_gc / 4 + slack) && (rc = gc(t))) break;
 	}
 	free(cat);
 	if (rc == BPE_ENOMEM) bpe__seterr(err, rc, UINT64_MAX, "out of memory");
