@@ -40,7 +40,7 @@ typedef struct item {
 	uint8_t *content;      /* bytes to store (owned) or NULL */
 	size_t content_n;
 	char *prompt;
-	char *info_json;       /* the info fields as one JSON object */
+	char *info_json;       /* manifest fields: "{" + sha256, content_sha256, prompt, info + "}" */
 	/* filled by the decision pass */
 	int status;
 	int64_t record;        /* record index, or -1 */
@@ -229,16 +229,27 @@ static void judge(const swf_cmd_opts *o, item *it)
 		free(side);
 		if (!it->prompt) kiln_die(KILN_EXIT_FAIL, "out of memory");
 	}
-	char *js = NULL;
+	/* The manifest fields known now, rendered here in parallel rather than
+	 * on the writing thread: the object without its opening brace. */
+	char *js = NULL, hex[65];
 	size_t jn = 0;
 	FILE *mf = open_memstream(&js, &jn);
 	if (!mf) kiln_die(KILN_EXIT_FAIL, "out of memory");
 	kiln_json j;
 	kiln_json_init(&j, mf, 0);
 	kiln_json_obj_begin(&j, NULL);
+	kiln_hex(it->sha, 32, hex);
+	kiln_json_str(&j, "sha256", hex);
+	if (i->verdict != SWF_VERDICT_BROKEN) {
+		kiln_hex(it->csha, 32, hex);
+		kiln_json_str(&j, "content_sha256", hex);
+	}
+	if (it->prompt) kiln_json_str(&j, "prompt", it->prompt);
+	kiln_json_obj_begin(&j, "info");
 	swf_cmd_info_fields(&j, i);
 	kiln_json_obj_end(&j);
-	fclose(mf);
+	kiln_json_obj_end(&j);
+	if (fclose(mf) || !js || js[0] != '{') kiln_die(KILN_EXIT_FAIL, "out of memory");
 	it->info_json = js;
 	swf_file_free(f);
 	free(raw);
@@ -390,28 +401,28 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 				kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, se.msg);
 			}
 		}
-		char hex[65];
-		kiln_json_init(&j, man, 0);
-		kiln_json_obj_begin(&j, NULL);
-		kiln_json_str(&j, "origin", it->origin);
-		kiln_json_str(&j, "status", status_names[it->status]);
-		if (it->record >= 0) kiln_json_i64(&j, "record", it->record);
-		else kiln_json_null(&j, "record");
-		if (it->status == ST_UNREADABLE) {
-			kiln_json_str(&j, "error", strerror(it->err));
-		} else {
-			kiln_hex(it->sha, 32, hex);
-			kiln_json_str(&j, "sha256", hex);
-			if (it->verdict != SWF_VERDICT_BROKEN) {
-				kiln_hex(it->csha, 32, hex);
-				kiln_json_str(&j, "content_sha256", hex);
-			}
-			if (it->status == ST_DUPLICATE) kiln_json_str(&j, "duplicate_of", g.items[it->dup_of].origin);
-			if (it->prompt) kiln_json_str(&j, "prompt", it->prompt);
-			kiln_json_raw(&j, "info", it->info_json);
+		/* The line: origin, status, record, duplicate_of, then the fields
+		 * the worker rendered (its object minus the opening brace). */
+		fputs("{\"origin\":", man);
+		kiln_json_write_string(man, it->origin, strlen(it->origin));
+		fprintf(man, ",\"status\":\"%s\",\"record\":", status_names[it->status]);
+		if (it->record >= 0) fprintf(man, "%lld", (long long)it->record);
+		else fputs("null", man);
+		if (it->status == ST_DUPLICATE) {
+			const char *d = g.items[it->dup_of].origin;
+			fputs(",\"duplicate_of\":", man);
+			kiln_json_write_string(man, d, strlen(d));
 		}
-		kiln_json_obj_end(&j);
-		kiln_json_end_line(&j);
+		if (it->status == ST_UNREADABLE) {
+			const char *e = strerror(it->err);
+			fputs(",\"error\":", man);
+			kiln_json_write_string(man, e, strlen(e));
+			fputs("}\n", man);
+		} else {
+			fputc(',', man);
+			fputs(it->info_json + 1, man);
+			fputc('\n', man);
+		}
 		free(it->content);
 		it->content = NULL;
 	}
