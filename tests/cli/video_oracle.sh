@@ -94,6 +94,16 @@ EOF"
 C=$(corpus video/supertux-720p60-20s.mp4)
 if [ -n "$C" ]; then
   t corpus-720p60 same "$C" fps=12,scale=320:180:flags=area
+  # Its actions: output frame n shows source frame 5n+2 (time (5n+2)/60 s);
+  # its action is the last label at or before that time (awk reference).
+  A=$(corpus video/supertux-actions.txt)
+  t corpus-actions sh_ok "kiln-video extract '$C' -o ds.act --size 32x18 --actions '$A' -q &&
+    kiln-shard cat ds.act --segment actions | od -An -tu4 -v | tr -s ' ' '\n' | grep . > got.txt &&
+    n=\$(wc -l < got.txt) && [ \$n -ge 238 ] &&
+    awk -v n=\$n -v m=0 '!/^#/ && NF >= 2 { t[m] = \$1; id[m] = \$2; m++ }
+      END { for (k = 0; k < n; k++) { s = (5 * k + 2) / 60; a = 0;
+            for (i = 0; i < m; i++) if (t[i] <= s) a = id[i]; print a } }' '$A' > want.txt &&
+    cmp got.txt want.txt && [ \$(sort -u got.txt | wc -l) -ge 3 ]"
 else
   skip corpus-720p60 "../shared/corpus/video not present"
 fi
