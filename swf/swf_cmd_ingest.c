@@ -302,7 +302,9 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	for (size_t b0 = 0; b0 < g.n; b0 += BATCH) {
 		size_t b1 = b0 + BATCH < g.n ? b0 + BATCH : g.n;
 		long lb0 = (long)b0, lb1 = (long)b1;
+#if defined(_OPENMP)
 		#pragma omp parallel for schedule(dynamic, 1)
+#endif
 		for (long k = lb0; k < lb1; k++) judge(o, &g.items[k]);
 		for (size_t k = b0; k < b1; k++) {
 			item *it = &g.items[k];
