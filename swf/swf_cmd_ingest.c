@@ -35,6 +35,7 @@ typedef struct item {
 	size_t raw_n;
 	/* filled by the worker */
 	int err;               /* errno reading the file, or 0 */
+	char *errmsg;          /* why an archive member could not be read, or NULL */
 	int verdict;
 	uint8_t sha[32], csha[32];
 	uint8_t *content;      /* bytes to store (owned) or NULL */
@@ -146,8 +147,14 @@ static void scan_archive(ingest *g, struct archive *a, const char *origin, int d
 			if (n == cap) buf = kiln_xrealloc(buf, cap *= 2);
 		}
 		if (got < 0) {
-			kiln_warn("%s: %s (entry skipped)", sub, archive_error_string(a));
+			/* Recorded in the manifest as unreadable, like a file that
+			 * cannot be read: a damaged member never stops the run. */
+			const char *why = archive_error_string(a);
+			kiln_warn("%s: %s (entry skipped)", sub, why ? why : "read error");
 			g->archive_errors++;
+			item *it = add_item(g, sub);
+			it->err = EIO;
+			it->errmsg = kiln_xstrdup(why ? why : "read error");
 			free(buf);
 		} else if (big) {
 			kiln_warn("%s: larger than --max-size (skipped)", sub);
@@ -193,6 +200,7 @@ static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
 /* The worker: read, judge, hash, describe. Thread-safe: touches only it. */
 static void judge(const swf_cmd_opts *o, item *it)
 {
+	if (it->errmsg) return;          /* an archive member that would not extract */
 	uint8_t *raw = it->raw;
 	size_t n = it->raw_n;
 	if (it->path) {
@@ -310,7 +318,7 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 			item *it = &g.items[k];
 			if (it->err) {
 				it->status = ST_UNREADABLE;
-				kiln_file_error(it->origin, "%s (skipped)", strerror(it->err));
+				if (!it->errmsg) kiln_file_error(it->origin, "%s (skipped)", strerror(it->err));
 			} else {
 				verdicts[it->verdict]++;
 				if (it->verdict == SWF_VERDICT_BROKEN) it->status = ST_BROKEN;
@@ -416,7 +424,7 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 			kiln_json_write_string(man, d, strlen(d));
 		}
 		if (it->status == ST_UNREADABLE) {
-			const char *e = strerror(it->err);
+			const char *e = it->errmsg ? it->errmsg : strerror(it->err);
 			fputs(",\"error\":", man);
 			kiln_json_write_string(man, e, strlen(e));
 			fputs("}\n", man);
@@ -442,11 +450,13 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 		        (unsigned long long)verdicts[0], (unsigned long long)verdicts[1], (unsigned long long)verdicts[2],
 		        (unsigned long long)cnt[ST_DUPLICATE], (unsigned long long)cnt[ST_UNREADABLE]);
 	for (size_t k = 0; k < g.n; k++) {
-		free(g.items[k].origin); free(g.items[k].path); free(g.items[k].raw);
+		free(g.items[k].origin); free(g.items[k].path); free(g.items[k].raw); free(g.items[k].errmsg);
 		free(g.items[k].prompt); free(g.items[k].info_json);
 	}
 	free(g.items);
 	free(mpath);
 	free(meta);
-	return g.walk_failed || cnt[ST_UNREADABLE] ? KILN_EXIT_FAIL : KILN_EXIT_OK;
+	/* Unreadable members and files are in the manifest; only inputs that
+	 * could not be walked at all make the run a failure. */
+	return g.walk_failed ? KILN_EXIT_FAIL : KILN_EXIT_OK;
 }

@@ -62,6 +62,20 @@ t deterministic    sh_ok 'diff -r ds ds2'
 t no-clobber       expect_exit 1 kiln-swf ingest in -o ds --quiet
 t keep-compressed  expect_exit 0 kiln-swf ingest in -o dsk --keep-compressed --quiet
 t keep-compressed-bytes sh_ok "kiln-shard cat dsk -r \$(python3 -c \"import json; print([json.loads(l)['record'] for l in open('dsk/manifest.jsonl') if json.loads(l)['origin']=='in/sub/dup.swf'][0])\") --segment content | cmp - in/sub/dup.swf"
+# A damaged zip: members before the damage are kept, the member that will
+# not extract is listed as unreadable, and the run still succeeds.
+mkdir dz
+python3 - <<'PY' || exit 1
+import zipfile
+with zipfile.ZipFile("full.zip", "w", zipfile.ZIP_DEFLATED) as z:
+    for i in range(3): z.write("syn/synth-%06d.swf" % i, "m%d.swf" % i)
+d = bytearray(open("full.zip", "rb").read())
+d[60] ^= 0xFF                     # inside the first member's deflate data
+open("dz/flipped.zip", "wb").write(bytes(d))
+PY
+t damaged-zip      expect_exit 0 kiln-swf ingest dz -o dsz
+t damaged-zip-warns err_has 'flipped.zip!m0.swf: .*entry skipped'
+t damaged-zip-rows sh_ok "python3 -c \"import json; r=[json.loads(l) for l in open('dsz/manifest.jsonl')]; s=[x['status'] for x in r]; assert s==['unreadable','added','added'], s; assert r[0]['error']\""
 t missing-input    expect_exit 1 kiln-swf ingest nowhere -o dsx --quiet
 t missing-no-output sh_ok '! test -e dsx'
 
