@@ -41,20 +41,22 @@ const char *swf_strerror(int code);
 enum swf_verdict { SWF_VERDICT_OK = 0, SWF_VERDICT_DAMAGED = 1, SWF_VERDICT_BROKEN = 2 };
 const char *swf_verdict_name(int verdict);      /* "ok", "damaged", "broken" */
 
-/* Why a file is broken or damaged: the first problem found. */
+/* Why a file is broken or damaged: the first problem found (a compressed
+ * stream that stops early is named as the cause of whatever the tag walk
+ * then finds at its end). The verdict is broken when the header could not
+ * be read (the first group, or a codec error/cap before the header was
+ * complete) and damaged otherwise. */
 enum swf_reason {
 	SWF_R_NONE = 0,
-	/* broken */
 	SWF_R_EMPTY,              /* zero bytes */
 	SWF_R_TOO_SHORT,          /* fewer than the 8 header bytes */
 	SWF_R_NOT_SWF,            /* signature is not FWS, CWS or ZWS */
 	SWF_R_TOO_BIG,            /* declared length over the caller's cap */
-	SWF_R_ZLIB_ERROR,         /* zlib data error before the header was complete */
-	SWF_R_LZMA_ERROR,         /* LZMA properties/data error before the header was complete */
+	SWF_R_ZLIB_ERROR,         /* zlib data error */
+	SWF_R_LZMA_ERROR,         /* LZMA properties or data error */
 	SWF_R_HEADER_TRUNCATED,   /* RECT/frame rate/frame count not all present */
-	/* damaged */
-	SWF_R_ZLIB_TRUNCATED,     /* zlib stream ends early / data error after the header */
-	SWF_R_LZMA_TRUNCATED,     /* LZMA stream ends early / data error after the header */
+	SWF_R_ZLIB_TRUNCATED,     /* zlib stream ends before its end marker */
+	SWF_R_LZMA_TRUNCATED,     /* LZMA input ends before the declared size */
 	SWF_R_TRUNCATED_TAG_HEADER,
 	SWF_R_TRUNCATED_LONG_HEADER,
 	SWF_R_TAG_OVERRUNS_FILE,
