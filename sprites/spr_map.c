@@ -13,16 +13,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CACHE_BITS 12
+#define CACHE_BITS 14
 #define CACHE_SIZE (1u << CACHE_BITS)
+
+/* Four lanes of floats/ints (GCC and clang vector extensions): SSE2 on
+ * x86-64 without any -m flag, NEON on arm64. */
+typedef float v4f __attribute__((vector_size(16)));
+typedef int32_t v4i __attribute__((vector_size(16)));
 
 struct spr_mapper {
 	uint32_t nsel;                   /* selectable (non-reserved) colours */
 	float L[SPR_MAX_COLORS], A[SPR_MAX_COLORS], B[SPR_MAX_COLORS];
+	uint32_t n4;                     /* groups of four; padding lanes sit far away */
+	v4f L4[SPR_MAX_COLORS / 4], A4[SPR_MAX_COLORS / 4], B4[SPR_MAX_COLORS / 4];
 	uint8_t sel[SPR_MAX_COLORS];     /* palette index of each selectable colour */
 	uint8_t clear_idx;               /* index for transparent pixels */
 	int dither;
 	float step;                      /* dither amplitude in OKLab L units */
+	float lin[256];                  /* sRGB code value -> linear light */
 	uint32_t key[CACHE_SIZE];        /* 0 = empty; else colour | cell << 24 | 1 << 31 */
 	uint8_t val[CACHE_SIZE];
 };
@@ -45,7 +53,15 @@ int spr_mapper_create(const spr_palette *p, int dither, spr_mapper **out)
 		m->sel[m->nsel++] = (uint8_t)i;
 	}
 	if (m->nsel == 0) { free(m); return SPR_EINVAL; }
+	m->n4 = (m->nsel + 3) / 4;
+	for (uint32_t i = 0; i < m->n4 * 4; i++) {
+		int real = i < m->nsel;
+		m->L4[i / 4][i % 4] = real ? m->L[i] : 1e15f;
+		m->A4[i / 4][i % 4] = real ? m->A[i] : 0;
+		m->B4[i / 4][i % 4] = real ? m->B[i] : 0;
+	}
 	m->dither = dither;
+	for (int v = 0; v < 256; v++) m->lin[v] = spr__lin((uint8_t)v);
 	/* dither step: mean distance from each colour to its nearest neighbour */
 	double s = 0;
 	for (uint32_t i = 0; i < m->nsel; i++) {
@@ -76,19 +92,41 @@ int spr_mapper_create(const spr_palette *p, int dither, spr_mapper **out)
 
 void spr_mapper_free(spr_mapper *m) { free(m); }
 
+/* spr_srgb_to_oklab with the transfer function from the mapper's table
+ * (the same float arithmetic, so the same result). */
+static spr_lab lab_fast(const spr_mapper *m, const uint8_t *p)
+{
+	float r = m->lin[p[0]], g = m->lin[p[1]], b = m->lin[p[2]];
+	float l = cbrtf(0.4122214708f * r + 0.5363325363f * g + 0.0514459929f * b);
+	float mm = cbrtf(0.2119034982f * r + 0.6806995451f * g + 0.1073969566f * b);
+	float s = cbrtf(0.0883024619f * r + 0.2817188376f * g + 0.6299787005f * b);
+	spr_lab o;
+	o.L = 0.2104542553f * l + 0.7936177850f * mm - 0.0040720468f * s;
+	o.a = 1.9779984951f * l - 2.4285922050f * mm + 0.4505937099f * s;
+	o.b = 0.0259040371f * l + 0.7827717662f * mm - 0.8086757660f * s;
+	return o;
+}
+
+/* Nearest selectable colour: four candidates per step, each lane keeping
+ * its first strict minimum, then the lanes reduced with ties going to the
+ * lower index, which is exactly the first minimum of a plain scan. */
 static uint8_t search(const spr_mapper *m, float L, float a, float b)
 {
-	/* two passes (distances, then argmin) so the first loop vectorises */
-	float d[SPR_MAX_COLORS];
-	uint32_t n = m->nsel;
-	for (uint32_t j = 0; j < n; j++) {
-		float dL = m->L[j] - L, da = m->A[j] - a, db = m->B[j] - b;
-		d[j] = dL * dL + da * da + db * db;
+	v4f vl = { L, L, L, L }, va = { a, a, a, a }, vb = { b, b, b, b };
+	v4f best = { 3e38f, 3e38f, 3e38f, 3e38f };
+	v4i bi = { 0, 0, 0, 0 }, cur = { 0, 1, 2, 3 }, four = { 4, 4, 4, 4 };
+	for (uint32_t j = 0; j < m->n4; j++) {
+		v4f dL = m->L4[j] - vl, da = m->A4[j] - va, db = m->B4[j] - vb;
+		v4f d = dL * dL + da * da + db * db;
+		v4i lt = d < best;
+		best = (v4f)(((v4i)d & lt) | ((v4i)best & ~lt));
+		bi = (cur & lt) | (bi & ~lt);
+		cur += four;
 	}
-	uint32_t best = 0;
-	for (uint32_t j = 1; j < n; j++)
-		if (d[j] < d[best]) best = j;
-	return m->sel[best];
+	uint32_t k = 0;
+	for (int q = 1; q < 4; q++)
+		if (best[q] < best[k] || (best[q] == best[k] && bi[q] < bi[k])) k = (uint32_t)q;
+	return m->sel[bi[k]];
 }
 
 void spr_map(spr_mapper *m, const uint8_t *rgba, uint32_t w, uint32_t h,
@@ -104,7 +142,7 @@ void spr_map(spr_mapper *m, const uint8_t *rgba, uint32_t w, uint32_t h,
 			uint32_t key = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2] | cell << 24 | 1u << 31;
 			uint32_t slot = (key * 2654435761u) >> (32 - CACHE_BITS);
 			if (m->key[slot] == key) { idx[o] = m->val[slot]; continue; }
-			spr_lab c = spr_srgb_to_oklab(p[0], p[1], p[2]);
+			spr_lab c = lab_fast(m, p);
 			if (m->dither) c.L += ((cell + 0.5f) / 16.0f - 0.5f) * m->step;
 			uint8_t v = search(m, c.L, c.a, c.b);
 			m->key[slot] = key;

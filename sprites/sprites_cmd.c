@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -65,23 +66,35 @@ char *palette_json_array(const spr_palette *p)
 	return s;
 }
 
+/* Wall-clock seconds per stage, for the report (bench/sprites.sh reads them). */
+static struct { double load, palette, map; } timing;
+
+static double now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
 /* Palette from --palette, or built from the sprites not held out. */
 static void get_palette(const tool_opts *o, const sprite_list *l, spr_palette *pal)
 {
+	double t0 = now();
 	if (o->palette) {
 		load_palette_file(o->palette, pal);
 		if (o->build_colors_set && pal->n != o->build.n_colors)
 			kiln_warn("%s: has %u colours; --colors %u ignored", o->palette, pal->n, o->build.n_colors);
-		return;
+	} else {
+		spr_image *imgs = kiln_xmalloc((l->n ? l->n : 1) * sizeof *imgs);
+		size_t k = 0;
+		for (size_t i = 0; i < l->n; i++)
+			if (!l->v[i].holdout) imgs[k++] = l->v[i].img;
+		spr_error err;
+		int rc = spr_palette_build(imgs, k, &o->build, pal, &err);
+		free(imgs);
+		if (rc) kiln_die(KILN_EXIT_FAIL, "palette: %s", err.msg);
 	}
-	spr_image *imgs = kiln_xmalloc((l->n ? l->n : 1) * sizeof *imgs);
-	size_t k = 0;
-	for (size_t i = 0; i < l->n; i++)
-		if (!l->v[i].holdout) imgs[k++] = l->v[i].img;
-	spr_error err;
-	int rc = spr_palette_build(imgs, k, &o->build, pal, &err);
-	free(imgs);
-	if (rc) kiln_die(KILN_EXIT_FAIL, "palette: %s", err.msg);
+	timing.palette = now() - t0;
 }
 
 /* Map every sprite (in parallel, one mapper per thread) into idx (n x size
@@ -96,6 +109,7 @@ static void map_all(const tool_opts *o, const sprite_list *l, const spr_palette 
 	size_t nb = (l->n + QBLOCK - 1) / QBLOCK;
 	spr_quality *bq = kiln_xmalloc((nb ? nb : 1) * 2 * sizeof *bq);
 	int failed = 0;
+	double t0 = now();
 	#pragma omp parallel
 	{
 		spr_mapper *m = NULL;
@@ -103,16 +117,20 @@ static void map_all(const tool_opts *o, const sprite_list *l, const spr_palette 
 			#pragma omp atomic write
 			failed = 1;
 		}
+		/* mapping alone first, so its rate can be reported on its own */
+		#pragma omp for schedule(static)
+		for (size_t i = 0; i < l->n; i++)
+			if (m) spr_map(m, l->v[i].img.rgba, sz, sz, o->fit.alpha_threshold, idx + i * sz * sz);
+		#pragma omp single
+		timing.map = now() - t0;
 		#pragma omp for schedule(dynamic, 1)
 		for (size_t b = 0; b < nb; b++) {
 			spr_quality *qi = &bq[2 * b], *qo = &bq[2 * b + 1];
 			spr_quality_init(qi);
 			spr_quality_init(qo);
-			for (size_t i = b * QBLOCK; i < l->n && i < (b + 1) * QBLOCK && m; i++) {
-				uint8_t *g = idx + i * sz * sz;
-				spr_map(m, l->v[i].img.rgba, sz, sz, o->fit.alpha_threshold, g);
-				spr_quality_add(l->v[i].holdout ? qo : qi, pal, l->v[i].img.rgba, g, sz, sz, o->fit.alpha_threshold);
-			}
+			for (size_t i = b * QBLOCK; i < l->n && i < (b + 1) * QBLOCK; i++)
+				spr_quality_add(l->v[i].holdout ? qo : qi, pal, l->v[i].img.rgba, idx + i * sz * sz, sz, sz,
+				                o->fit.alpha_threshold);
 		}
 		spr_mapper_free(m);
 	}
@@ -169,6 +187,12 @@ static void report(const tool_opts *o, const sprite_list *l, const spr_palette *
 		kiln_json_str(&j, "fingerprint", hex);
 		json_quality(&j, "quality", qi);
 		if (qo->images) json_quality(&j, "holdout", qo);
+		kiln_json_obj_begin(&j, "seconds");
+		kiln_json_double(&j, "decode_fit", timing.load);
+		kiln_json_double(&j, "palette", timing.palette);
+		kiln_json_double(&j, "map", timing.map);
+		kiln_json_obj_end(&j);
+		kiln_json_double(&j, "map_sprites_per_s", timing.map > 0 ? l->n / timing.map : 0);
 		kiln_json_obj_end(&j);
 		kiln_json_end_line(&j);
 		return;
@@ -178,6 +202,8 @@ static void report(const tool_opts *o, const sprite_list *l, const spr_palette *
 	printf("palette   %u colours%s, sha256 %s\n", pal->n, pal->transparent >= 0 ? " (index 0 transparent)" : "", hex);
 	print_quality(qo->images ? "fitted-on" : "all", qi);
 	if (qo->images) print_quality("held-out", qo);
+	printf("time      decode+fit %.2f s, palette %.2f s, map %.3f s (%.0f sprites/s)\n", timing.load, timing.palette,
+	       timing.map, timing.map > 0 ? l->n / timing.map : 0);
 }
 
 static void need_inputs(const tool_opts *o)
@@ -190,7 +216,9 @@ int cmd_palette(tool_opts *o)
 {
 	need_inputs(o);
 	sprite_list l;
+	double t0 = now();
 	load_sprites(o, &l, 0);
+	timing.load = now() - t0;
 	if (l.n == 0) kiln_die(KILN_EXIT_FAIL, "no usable sprite in the inputs");
 	spr_palette pal;
 	get_palette(o, &l, &pal);
@@ -274,7 +302,9 @@ int cmd_quantize(tool_opts *o)
 {
 	need_inputs(o);
 	sprite_list l;
+	double t0 = now();
 	load_sprites(o, &l, 1);
+	timing.load = now() - t0;
 	if (l.n == 0) kiln_die(KILN_EXIT_FAIL, "no usable sprite in the inputs");
 	spr_palette pal;
 	get_palette(o, &l, &pal);
