@@ -152,11 +152,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 static int nthreads(const struct opts *o)
 {
-	if (o->threads) return o->threads;
 #ifdef _OPENMP
-	return omp_get_max_threads();
+	return o->threads ? o->threads : omp_get_max_threads();
 #else
-	return 1;
+	(void)o;
+	return 1;   /* built without OpenMP: --threads is accepted and has no effect */
 #endif
 }
 
@@ -635,7 +635,9 @@ static int cmd_encode(int argc, char **argv)
 			bytes += j->len;
 			i++;
 		}
+#ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
+#endif
 		for (size_t k = 0; k < nb; k++) {
 			int me = 0;
 #ifdef _OPENMP
@@ -790,14 +792,18 @@ static int cmd_stats(int argc, char **argv)
 			nb++;
 			i++;
 		}
+#ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
+#endif
 		{
 			int me = 0;
 #ifdef _OPENMP
 			me = omp_get_thread_num();
 #endif
 			bpe_workspace *w = bpe_workspace_create();
+#ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
+#endif
 			for (size_t k = 0; k < nb; k++) {
 				job *j = &jobs[k];
 				j->ids = kiln_xmalloc((j->len + 1) * sizeof *j->ids);

@@ -236,7 +236,9 @@ static int build_bytes(trainer *t)
 	uint32_t *idx = malloc(65536 * sizeof *idx);
 	if (!cnt || !start || !idx) { free(cnt); free(start); free(idx); return BPE_ENOMEM; }
 	const uint32_t *sym = t->sym;
+#ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
+#endif
 	{
 		int me = 0;
 #ifdef _OPENMP
@@ -267,7 +269,9 @@ static int build_bytes(trainer *t)
 	if (!rc) rc = arena_reserve(t, total);
 	if (!rc) {
 		uint32_t *arena = t->arena;
+#ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
+#endif
 		{
 			int me = 0;
 #ifdef _OPENMP
@@ -374,14 +378,18 @@ static int replay(trainer *t, const uint32_t *pairs, size_t n_init)
 	for (uint64_t p = 0; p < t->nsym; p++) if (t->sym[p] == SEP) ds[nd++] = p;
 	int bad = 0;
 	uint32_t *sym = t->sym;
+#ifdef _OPENMP
 #pragma omp parallel num_threads(t->nt) reduction(|:bad)
+#endif
 	{
 		bpe_workspace *w = bpe_workspace_create();
 		uint8_t *buf = NULL;
 		uint32_t *ids = NULL;
 		size_t cap = 0;
 		if (!w) bad = 1;
+#ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
+#endif
 		for (uint64_t d = 1; d < nd; d++) {
 			if (bad) continue;
 			uint64_t s = ds[d - 1] + 1, len = ds[d] - s;
@@ -419,7 +427,9 @@ static int gc(trainer *t)
 {
 	size_t npr = t->npr;
 	pairrec *pr = t->pr;
+#ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 4096) num_threads(t->nt)
+#endif
 	for (size_t i = 0; i < npr; i++)
 		if (pr[i].state == PAIR_LIVE) pair_recount(t, i);
 	/* Lists are in the arena in pair order: slide them down. */
@@ -616,9 +626,9 @@ int bpe_train(bpe_corpus *c, const bpe_train_opts *o, uint32_t **pairs_out, size
 	t->nsym = c->n;
 	t->min_count = o->min_count;
 	t->maxlen = o->max_token_bytes ? o->max_token_bytes : UINT32_MAX;
-	t->nt = o->threads > 0 ? o->threads : 1;
+	t->nt = 1;   /* without OpenMP every parallel region runs once */
 #ifdef _OPENMP
-	if (o->threads <= 0) t->nt = omp_get_max_threads();
+	t->nt = o->threads > 0 ? o->threads : omp_get_max_threads();
 #endif
 	t->st.corpus_bytes = c->bytes;
 	t->st.docs = c->docs;
