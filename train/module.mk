@@ -18,3 +18,8 @@ $(BIN)/kiln-train: $(TRAIN_TOOL_SRCS:%.c=$(OBJ)/%.o) $(LIBTRAIN) $(LIBSHARD) $(L
 UNIT_TESTS += $(TBIN)/train_test
 $(TBIN)/train_test: $(OBJ)/tests/unit/train_test.o $(OBJ)/tests/unit/test_main.o $(LIBTRAIN) $(LIBSHARD) $(LIBCOMMON)
 	$(call link_tool,$(TRAIN_LDLIBS) $(COMMON_LDLIBS))
+
+# fuzz target: tests/fuzz/train_fuzz.c (config text and checkpoint reader)
+FUZZERS += train
+FUZZ_DEPS_train := $(LIBTRAIN) $(LIBSHARD)
+FUZZ_LDLIBS_train := $(TRAIN_LDLIBS)

@@ -175,6 +175,8 @@ void trn_model_free(trn_model *m);   /* NULL ok */
 void trn_model_init(trn_model *m, uint64_t seed);
 const trn_model_config *trn_model_config_of(const trn_model *m);
 size_t trn_model_nparams(const trn_model *m);
+/* Parameters a config builds, without building it (0 if out of range). */
+uint64_t trn_model_count_params(const trn_model_config *mc);
 float *trn_model_params(trn_model *m);
 float *trn_model_grads(trn_model *m);
 int trn_model_ntensors(const trn_model *m);
@@ -293,6 +295,8 @@ int trn_ckpt_write(FILE *fp, const trn_config *c, const trn_ckpt_state *st,
 typedef struct trn_ckpt trn_ckpt;
 /* Read and check a checkpoint (size caps, CRC, config parse). */
 int trn_ckpt_read(const char *path, trn_ckpt **out, trn_error *err);
+/* Same from an open stream (must be seekable; name is used in messages). */
+int trn_ckpt_read_fp(FILE *fp, const char *name, trn_ckpt **out, trn_error *err);
 void trn_ckpt_free(trn_ckpt *k);      /* NULL ok */
 const trn_config *trn_ckpt_config(const trn_ckpt *k);
 const trn_ckpt_state *trn_ckpt_state_of(const trn_ckpt *k);

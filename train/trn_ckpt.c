@@ -125,6 +125,21 @@ int trn_ckpt_read(const char *path, trn_ckpt **out, trn_error *err)
 	FILE *fp = fopen(path, "rb");
 	if (!fp)
 		return trn_seterr(err, TRN_EIO, "%s: %s", path, strerror(errno));
+	int rc = trn_ckpt_read_fp(fp, path, out, err);
+	fclose(fp);
+	return rc;
+}
+
+int trn_ckpt_read_fp(FILE *fp, const char *path, trn_ckpt **out, trn_error *err)
+{
+	*out = NULL;
+	/* the file's size bounds every allocation below */
+	if (fseek(fp, 0, SEEK_END))
+		return trn_seterr(err, TRN_EIO, "%s: cannot seek: %s", path, strerror(errno));
+	long fsize = ftell(fp);
+	rewind(fp);
+	if (fsize < 0)
+		return trn_seterr(err, TRN_EIO, "%s: cannot tell the size: %s", path, strerror(errno));
 	trn_ckpt *k = calloc(1, sizeof *k);
 	char *text = NULL;
 	unsigned char h[HDR];
@@ -184,16 +199,22 @@ int trn_ckpt_read(const char *path, trn_ckpt **out, trn_error *err)
 		                k->st.stage, (long long)k->st.step);
 		goto fail;
 	}
-	/* the parameter count must be what the stored config builds: this caps
-	 * the allocation below by something the file cannot inflate alone */
-	trn_model *probe;
-	if ((rc = trn_model_create(&k->cfg.model, &probe, err)))
+	/* the parameter count must be what the stored config builds, and the
+	 * file must be long enough to hold them, before anything is allocated */
+	if (k->cfg.model.vocab <= 0) {
+		rc = trn_seterr(err, TRN_EFORMAT, "%s: the stored config has no vocabulary", path);
 		goto fail;
-	uint64_t want = trn_model_nparams(probe);
-	trn_model_free(probe);
+	}
+	uint64_t want = trn_model_count_params(&k->cfg.model);
 	if (want != k->nparams) {
 		rc = trn_seterr(err, TRN_EFORMAT, "%s: %llu parameters at byte 24, its config builds %llu", path,
 		                (unsigned long long)k->nparams, (unsigned long long)want);
+		goto fail;
+	}
+	uint64_t need = HDR + tl + k->nparams * 4 * (k->has_optim ? 4 : 1) + 4;
+	if ((uint64_t)fsize != need) {
+		rc = trn_seterr(err, TRN_EFORMAT, "%s: %ld bytes, the header describes %llu (truncated or trailing data)",
+		                path, fsize, (unsigned long long)need);
 		goto fail;
 	}
 	size_t bytes = (size_t)k->nparams * 4;
@@ -220,13 +241,11 @@ int trn_ckpt_read(const char *path, trn_ckpt **out, trn_error *err)
 		goto fail;
 	}
 	free(text);
-	fclose(fp);
 	*out = k;
 	return TRN_OK;
 fail:
 	free(text);
 	trn_ckpt_free(k);
-	fclose(fp);
 	return rc;
 }
 

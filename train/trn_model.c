@@ -253,6 +253,16 @@ void trn_model_init(trn_model *m, uint64_t seed)
 	}
 }
 
+uint64_t trn_model_count_params(const trn_model_config *c)
+{
+	if (c->vocab <= 0 || c->width <= 0 || c->n_layer <= 0 || c->mlp <= 0 || c->width > TRN_MAX_WIDTH ||
+	    c->n_layer > TRN_MAX_LAYERS || (unsigned)c->vocab > TRN_MAX_VOCAB || c->mlp > 64)
+		return 0;
+	uint64_t C = c->width, F = (uint64_t)c->mlp * C, V = c->vocab;
+	uint64_t per_layer = 4 * C + 3 * C * C + C * C + 2 * F * C;   /* as layout() */
+	return V * C * (c->tie ? 1 : 2) + c->n_layer * per_layer + 2 * C;
+}
+
 const trn_model_config *trn_model_config_of(const trn_model *m) { return &m->c; }
 size_t trn_model_nparams(const trn_model *m) { return m->nparams; }
 float *trn_model_params(trn_model *m) { return m->params; }
