@@ -65,12 +65,16 @@ t validate-noend   expect_exit 0 kiln-swf validate $SEEDS/no-end.swf
 t validate-strict  expect_exit 1 kiln-swf validate --strict $SEEDS/no-end.swf
 t validate-strict-why out_has 'no_end_tag@'
 
-# tags: names, nesting, JSON.
+t validate-json    expect_exit 1 kiln-swf validate --json $F $SEEDS/overrun.swf
+t validate-json-rows sh_ok "python3 -c \"import json; r=[json.loads(l) for l in open('$W/last.out')]; assert [x['pass'] for x in r]==[True,False] and r[1]['reason']=='tag_overruns_file' and r[1]['offset']==29, r\""
+
+# tags: names, nesting, JSON; a compressed file lists the same tags.
 t tags             expect_exit 0 kiln-swf tags $SEEDS/rich-fws.swf
 t tags-nested      out_has '^ +[0-9]+   PlaceObject2'
 t tags-json        expect_exit 0 kiln-swf tags --json $SEEDS/rich-fws.swf
 t tags-json-parent out_has '"name":"PlaceObject2","header":2,"length":5,"depth":1,"parent":5'
 t tags-broken      expect_exit 1 kiln-swf tags $SEEDS/header-only.swf
+t tags-cws-same    sh_ok "kiln-swf compress --zlib $F -o tags-c.swf && cmp <(kiln-swf tags --json $F) <(kiln-swf tags --json tags-c.swf)"
 
 # decompress/compress: zlib-flate/xz are not assumed; python's zlib and lzma
 # modules are the oracles for the compressed bodies.
