@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# kiln-train composed with the other tools (each part skips when the tool is
+# missing): a BPE model (u16 ids) decoded by kiln-bpe, SWF samples checked by
+# kiln-swf validate, a validation set in the log, prompts from a file.
+. "$(dirname "$0")/lib.sh"
+
+conf() {  # conf DATA OUT CONTEXT STEPS [extra lines]
+  printf 'data = %s\nout = %s\nseed = 3\nlog_every = 10\nbatch = 4\n%s\n[model]\nlayers = 2\nwidth = 32\nheads = 4\nmlp = 2\n[stage main]\ncontext = %s\nsteps = %s\nlr = 0.01\nwarmup = 5\n' "$1" "$2" "${5:-}" "$3" "$4"
+}
+
+mkdir -p tx
+for i in 1 2 3; do echo "note $i: tokens in, files out, again and again $i" > tx/n$i.txt; done
+
+if command -v kiln-bpe >/dev/null; then
+  t bpe_train sh_ok 'kiln-bpe train --vocab-size 300 -o v.bpe tx -q && kiln-bpe encode -v v.bpe -o toks tx -q'
+  conf toks bperun 48 150 > bpe.conf
+  t bpe_run expect_exit 0 kiln-train run -q bpe.conf
+  t bpe_vocab_from_data sh_ok 'kiln-train info bperun/model.kckpt | grep -q "^vocab = 293"'
+  t bpe_sample expect_exit 0 kiln-train sample bperun/model.kckpt -t 0 --vocab v.bpe --ext txt -o bs
+  t bpe_sample_decoded sh_ok 'for f in tx/*.txt; do cmp -s bs/sample-0001-01.txt "$f" && exit 0; done; exit 1'
+else
+  skip bpe "kiln-bpe not built"
+fi
+
+if command -v kiln-swf >/dev/null; then
+  # two minimal SWF files (header, ShowFrame, End): 17 bytes each
+  mkdir -p sw
+  printf 'FWS\x0a\x11\x00\x00\x00\x00\x00\x18\x01\x00\x40\x00\x00\x00' > sw/a.swf
+  printf 'FWS\x0a\x11\x00\x00\x00\x00\x00\x0c\x02\x00\x40\x00\x00\x00' > sw/b.swf
+  kiln-shard pack --bytes sw -o swd -q
+  conf swd swrun 24 120 > sw.conf
+  t swf_run expect_exit 0 kiln-train run -q sw.conf
+  t swf_sample expect_exit 0 kiln-train sample swrun/model.kckpt -t 0 -k 2 --ext swf --json -o ss
+  t swf_sample_validated sh_ok 'grep -q "\"swf_valid\":true" last.out && test -s ss/sample-0001-01.validate.json'
+  t swf_summary sh_ok 'kiln-train sample swrun/model.kckpt -t 0 --ext swf -o ss2 2>&1 | grep -q "kiln-swf validate: 1 of 1 valid"'
+else
+  skip swf "kiln-swf not built"
+fi
+
+# a validation set and prompts from a file (no other tool needed)
+kiln-shard pack --bytes tx -o txd -q
+conf txd vrun 48 40 'val = txd
+val_every = 20
+val_batches = 2' > val.conf
+t val_run expect_exit 0 kiln-train run -q val.conf
+t val_lines sh_ok 'test $(grep -c "\"type\":\"val\"" vrun/log.jsonl) -eq 2 && grep -q "<circle" vrun/loss.svg'
+printf '110 111\n110 111 116 101 32 51\n' > prompts.txt
+t prompts_file expect_exit 0 kiln-train sample vrun/model.kckpt --prompts prompts.txt -k 2 --max-new 5 --json -o ps
+t prompts_file_count sh_ok 'test $(grep -c "\"prompt_ids\":6" last.out) -eq 2 && ls ps/sample-0002-02.ids'
+t prompts_file_max_new sh_ok 'test $(wc -l < ps/sample-0001-01.ids) -le 5'
+printf '110 x\n' > badprompts.txt
+t prompts_file_bad expect_exit 1 kiln-train sample vrun/model.kckpt --prompts badprompts.txt -o pb
+t prompts_file_bad_line err_has 'badprompts.txt:1'
