@@ -103,7 +103,7 @@ static int lzma_try(const uint8_t *in, size_t n, uint64_t size, obuf *o, int *st
 	/* The dictionary never needs to be larger than the output: clamping it
 	 * keeps a hostile 4 GiB dictionary size from costing 4 GiB. */
 	uint64_t need = size == UINT64_MAX ? o->limit : size;
-	if (lo->dict_size > need) lo->dict_size = need < 4096 ? 4096 : (uint32_t)need;
+	if (lo->dict_size > need) lo->dict_size = need < 4096 ? 4096 : (uint32_t)need;  /* need < dict_size <= 4 GiB */
 	f[0].id = LZMA_FILTER_LZMA1EXT;
 	lo->ext_flags = LZMA_LZMA1EXT_ALLOW_EOPM;
 	lo->ext_size_low = (uint32_t)size;
