@@ -108,47 +108,60 @@ static point *collect(const spr_image *imgs, size_t n, size_t *np, size_t *nimg_
 /* Greedy k-means++ (as in scikit-learn): each step draws a few candidates
  * by weight x squared distance and keeps the one that lowers the total
  * weighted potential most, which lands in better optima than plain
- * k-means++ at the cost of a few extra distance passes. */
+ * k-means++. One parallel pass per step scores all candidates, summed per
+ * fixed chunk and combined in order (thread-count independent); the
+ * sequential drawing scan also folds the previous winner into mind[]. */
 #define CANDIDATES 8
 static void seed_centres(const point *pts, size_t np, uint32_t k, uint64_t seed, spr_lab *c, float *mind)
 {
-	float *trial = malloc(np * sizeof *trial);
-	float *best_d = malloc(np * sizeof *best_d);
-	if (!trial || !best_d) { free(trial); free(best_d); trial = best_d = NULL; }
-	double total = 0;
-	for (size_t i = 0; i < np; i++) { total += pts[i].w; mind[i] = 1.0f; }
+	double (*pot)[CANDIDATES] = calloc(NCHUNK, sizeof *pot);
+	if (!pot) return;
 	uint64_t draw = 0;
 	for (uint32_t j = 0; j < k; j++) {
-		int ncand = j == 0 || !trial ? 1 : CANDIDATES;
-		double best_pot = -1;
+		int ncand = j == 0 ? 1 : CANDIDATES;
+		/* fold in the previous centre and total the sampling weights */
+		double total = 0;
+		for (size_t i = 0; i < np; i++) {
+			if (j > 0) {
+				float d = d2(&pts[i], &c[j - 1]);
+				if (j == 1 || d < mind[i]) mind[i] = d;
+			}
+			total += pts[i].w * (j ? mind[i] : 1.0f);
+		}
+		if (total <= 0) total = 1e-30;
+		spr_lab cand[CANDIDATES];
 		for (int t = 0; t < ncand; t++) {
 			double r = spr__unit(seed, draw++) * total, acc = 0;
 			size_t pick = np - 1;
 			for (size_t i = 0; i < np; i++) {
-				acc += pts[i].w * mind[i];
+				acc += pts[i].w * (j ? mind[i] : 1.0f);
 				if (acc > r) { pick = i; break; }
 			}
-			spr_lab cand = { pts[pick].L, pts[pick].a, pts[pick].b };
-			float *dst = trial ? trial : mind;
-			double pot = 0;
-			#pragma omp parallel for reduction(+:pot) schedule(static)
-			for (size_t i = 0; i < np; i++) {
-				float d = d2(&pts[i], &cand);
-				float m = j == 0 || d < mind[i] ? d : mind[i];
-				dst[i] = m;
-				pot += pts[i].w * m;
-			}
-			if (best_pot < 0 || pot < best_pot) {
-				best_pot = pot;
-				c[j] = cand;
-				if (trial) { float *sw = best_d; best_d = trial; trial = sw; }
+			cand[t] = (spr_lab){ pts[pick].L, pts[pick].a, pts[pick].b };
+		}
+		if (ncand == 1) { c[j] = cand[0]; continue; }
+		#pragma omp parallel for schedule(dynamic, 1) if (np >= 4096)
+		for (int ch = 0; ch < NCHUNK; ch++) {
+			size_t lo = np * ch / NCHUNK, hi = np * (ch + 1) / NCHUNK;
+			for (int t = 0; t < ncand; t++) {
+				double sum = 0;
+				for (size_t i = lo; i < hi; i++) {
+					float d = d2(&pts[i], &cand[t]);
+					sum += pts[i].w * (d < mind[i] ? d : mind[i]);
+				}
+				pot[ch][t] = sum;
 			}
 		}
-		if (trial) memcpy(mind, best_d, np * sizeof *mind);
-		total = best_pot > 0 ? best_pot : 1e-30;
+		int best = 0;
+		double best_pot = 0;
+		for (int t = 0; t < ncand; t++) {
+			double s = 0;
+			for (int ch = 0; ch < NCHUNK; ch++) s += pot[ch][t];
+			if (t == 0 || s < best_pot) { best_pot = s; best = t; }
+		}
+		c[j] = cand[best];
 	}
-	free(trial);
-	free(best_d);
+	free(pot);
 }
 
 /* Lloyd iterations with per-chunk partial sums combined in chunk order. */
@@ -158,7 +171,7 @@ static void lloyd(const point *pts, size_t np, spr_lab *c, uint32_t k, uint32_t 
 	if (!sum) return;
 	for (uint32_t it = 0; it < iters; it++) {
 		memset(sum, 0, (size_t)NCHUNK * k * sizeof *sum);
-		#pragma omp parallel for schedule(dynamic, 1)
+		#pragma omp parallel for schedule(dynamic, 1) if (np >= 4096)
 		for (int ch = 0; ch < NCHUNK; ch++) {
 			size_t lo = np * ch / NCHUNK, hi = np * (ch + 1) / NCHUNK;
 			double (*s)[4] = sum + (size_t)ch * k;
