@@ -56,7 +56,8 @@ static void eval_usage(FILE *out)
 	        "\n"
 	        "Options:\n"
 	        "      --train DATASET   training dataset (token documents, vocab 256: kiln-swf ingest)\n"
-	        "      --truth DIR       true files: generated P.swf or P-sN.swf is compared with DIR/P.swf\n"
+	        "      --truth DIR       true files: generated P.swf, P-sN.swf or P-N.swf is compared\n"
+	        "                        with DIR/P.swf (the first of those names that exists)\n"
 	        "      --raw             compare the bytes as generated (default: the FWS form when\n"
 	        "                        a file's header parses, matching ingest's default)\n"
 	        "      --markdown FILE   write the Table-1 Markdown table to FILE ('-' = stdout)\n"
@@ -117,7 +118,10 @@ static int load_and_judge(const char *path, const eval_opts *o, uint8_t **out, s
 	return 0;
 }
 
-/* "P-s3.swf" -> "P.swf": the true file's name for a generated file. */
+/* The true file of a generated file in dir: the first that exists of the
+ * same name, the name without a "-sN" sample suffix ("P-s3.swf" -> P.swf)
+ * and the name without a "-N" suffix (kiln-train's "sample-0007-02.swf" ->
+ * "sample-0007.swf"). NULL if none exists. */
 static char *truth_path(const char *dir, const char *gen)
 {
 	const char *base = strrchr(gen, '/');
@@ -126,10 +130,17 @@ static char *truth_path(const char *dir, const char *gen)
 	if (len > 4 && !strcmp(base + len - 4, ".swf")) len -= 4;
 	size_t k = len;
 	while (k > 0 && base[k - 1] >= '0' && base[k - 1] <= '9') k--;
-	if (k < len && k >= 2 && base[k - 1] == 's' && base[k - 2] == '-') len = k - 2;
+	size_t cand[3] = { len, len, len };
+	if (k < len && k >= 2 && base[k - 1] == 's' && base[k - 2] == '-') cand[1] = k - 2;
+	if (k < len && k >= 1 && base[k - 1] == '-') cand[2] = k - 1;
 	char *p = kiln_xmalloc(strlen(dir) + len + 8);
-	sprintf(p, "%s/%.*s.swf", dir, (int)len, base);
-	return p;
+	for (int c = 0; c < 3; c++) {
+		struct stat st;
+		sprintf(p, "%s/%.*s.swf", dir, (int)cand[c], base);
+		if (stat(p, &st) == 0 && S_ISREG(st.st_mode)) return p;
+	}
+	free(p);
+	return NULL;
 }
 
 /* ---- output -------------------------------------------------------------- */
@@ -356,14 +367,13 @@ int swf_cmd_eval_main(int argc, char **argv)
 			g->truth_sim = -1;
 			if (load_and_judge(g->path, &o, &g->bytes, &g->n, g)) { errors++; continue; }
 			swf_jw_result r;
-			if (swf_jw_set_max(train, g->bytes, g->n, &r)) { errors++; continue; }
+			if (swf_jw_set_max(train, g->bytes, g->n, &r)) { errors++; free(g->bytes); g->bytes = NULL; continue; }
 			g->max_sim = r.best;
 			g->best_index = r.best_index;
 			g->exact = r.exact;
 			if (o.truth) {
 				char *tp = truth_path(o.truth, g->path);
-				struct stat sb;
-				if (stat(tp, &sb) == 0) {
+				if (tp) {
 					uint8_t *tb;
 					size_t tn;
 					if (load_and_judge(tp, &o, &tb, &tn, NULL) == 0) {
