@@ -244,10 +244,11 @@ TEST(grad_encoder_and_sin2d)
 
 /* ---- the PyTorch reference (tests/train_ref/make_ref.py) -------------------- */
 
-typedef struct ref { unsigned char *data; size_t n; } ref;
+typedef struct ref { unsigned char *data; size_t n; void *copies[32]; int ncopies; } ref;
 
-/* Find record name in the reference file; returns its elements and count. */
-static const void *ref_get(const ref *r, const char *name, uint32_t type, uint64_t *count)
+/* Find record name in the reference file; returns an aligned copy of its
+ * elements (records in the file are not 4-byte aligned) and their count. */
+static const void *ref_get(ref *r, const char *name, uint32_t type, uint64_t *count)
 {
 	size_t off = 8;
 	while (off + 44 <= r->n) {
@@ -261,8 +262,12 @@ static const void *ref_get(const ref *r, const char *name, uint32_t type, uint64
 			break;
 		if (!strncmp((const char *)h, name, 32)) {
 			CHECKF(t == type, "%s: type %u, wanted %u", name, t, type);
+			CHECK(r->ncopies < 32);
+			void *copy = malloc(c * esz + 1);
+			memcpy(copy, h + 44, c * esz);
+			r->copies[r->ncopies++] = copy;
 			*count = c;
-			return h + 44;
+			return copy;
 		}
 		off += 44 + c * esz;
 	}
@@ -290,7 +295,7 @@ static void ref_model(const char *tag)
 {
 	char path[4096], nm[64];
 	snprintf(path, sizeof path, "%s/tests/train_ref/ref.bin", test_srcdir());
-	ref r;
+	ref r = { 0 };
 	r.data = test_read_file(path, &r.n);
 	CHECK(r.n > 8 && !memcmp(r.data, "KTRNREF1", 8));
 	uint64_t n;
@@ -348,6 +353,8 @@ static void ref_model(const char *tag)
 	trn_optim_free(&o);
 	trn_batch_free(&b);
 	trn_model_free(m);
+	for (int i = 0; i < r.ncopies; i++)
+		free(r.copies[i]);
 	free(r.data);
 }
 
@@ -390,6 +397,7 @@ static void model_gradcheck(int pos, int tie)
 	mdl_loss(&c);
 	CHECK(trn_model_backward(m, 1.0f, &err) == 0);
 	size_t n = trn_model_nparams(m);
+	CHECK_EQ_U64(trn_model_count_params(&mc), n);
 	float *g = malloc(n * sizeof(float));
 	memcpy(g, trn_model_grads(m), n * sizeof(float));
 	/* every tensor, a few elements each */
