@@ -222,6 +222,22 @@ TEST(decode_matches_imagemagick)
 		tested++;
 	}
 	CHECKF(tested >= 6, "only %d formats could be produced by convert", tested);
+	/* JPEG: decoders may differ in IDCT and chroma upsampling, so only the
+	 * mean error is held to a small bound (a wrong layout would be far off) */
+	if (test_sh("convert src.png -background white -flatten -quality 95 x.jpg 2>/dev/null && "
+	            "convert x.jpg -depth 8 rgba:x.raw 2>/dev/null") == 0) {
+		size_t fl, rl;
+		unsigned char *file = test_read_file("x.jpg", &fl), *raw = test_read_file("x.raw", &rl);
+		spr_image im;
+		CHECKF(spr_decode(file, fl, "x.jpg", 0, &im, &err) == SPR_OK, "jpeg: %s", err.msg);
+		CHECK_EQ_U64(rl, (size_t)im.w * im.h * 4);
+		double sum = 0;
+		for (size_t i = 0; i < rl; i++) sum += abs(im.rgba[i] - raw[i]);
+		CHECKF(sum / rl < 4.0, "jpeg mean abs difference %.2f", sum / rl);
+		spr_image_free(&im);
+		free(file);
+		free(raw);
+	}
 	spr_image_free(&src);
 }
 
