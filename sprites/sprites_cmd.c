@@ -36,6 +36,18 @@ void write_png_or_die(const char *path, const spr_image *im)
 	free(png);
 }
 
+void json_done(const tool_opts *o, uint64_t sprites)
+{
+	kiln_json j;
+	kiln_json_init(&j, stdout, 0);
+	kiln_json_obj_begin(&j, NULL);
+	kiln_json_str(&j, "command", o->cmd);
+	kiln_json_str(&j, "output", o->output);
+	kiln_json_u64(&j, "sprites", sprites);
+	kiln_json_obj_end(&j);
+	kiln_json_end_line(&j);
+}
+
 void load_palette_file(const char *path, spr_palette *p)
 {
 	size_t n;
@@ -386,7 +398,8 @@ int cmd_fit(tool_opts *o)
 		free(f);
 	}
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
-	if (!kiln_quiet()) printf("fit: %zu sprites from %zu files (%zu failed, %zu empty) -> %s\n", l.n, l.nfiles, l.failed, l.skipped, o->output);
+	if (o->json) json_done(o, l.n);
+	else if (!kiln_quiet()) printf("fit: %zu sprites from %zu files (%zu failed, %zu empty) -> %s\n", l.n, l.nfiles, l.failed, l.skipped, o->output);
 	int rc = l.failed ? KILN_EXIT_FAIL : KILN_EXIT_OK;
 	free_sprites(&l);
 	return rc;

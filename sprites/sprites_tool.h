@@ -72,6 +72,8 @@ void load_palette_file(const char *path, spr_palette *p);
 /* Write bytes atomically to path or die. */
 void write_file_atomic(const char *path, const void *data, size_t n);
 void write_png_or_die(const char *path, const spr_image *im);
+/* --json ending of the output commands: {"command","output","sprites"}. */
+void json_done(const tool_opts *o, uint64_t sprites);
 
 int cmd_palette(tool_opts *o);
 int cmd_quantize(tool_opts *o);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* ---- reading the palette and labels back from meta_json ----------------
  * Only the fields kiln-sprites itself writes are needed, so this is a
@@ -208,7 +209,8 @@ int cmd_render(tool_opts *o)
 	}
 	kiln_progress_end(pr);
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
-	if (!kiln_quiet()) printf("render: %llu sprites -> %s\n", (unsigned long long)n, o->output);
+	if (o->json) json_done(o, n);
+	else if (!kiln_quiet()) printf("render: %llu sprites -> %s\n", (unsigned long long)n, o->output);
 	view_close(&v);
 	return KILN_EXIT_OK;
 }
@@ -219,6 +221,8 @@ int cmd_sheet(tool_opts *o)
 {
 	if (o->ninputs < 1 || !o->output) kiln_usage_error("sheet: expected DATASET... -o SHEET.png");
 	if (!o->sweep && o->ninputs != 1) kiln_usage_error("sheet: one DATASET (or --sweep for one row per dataset)");
+	if (!o->force && strcmp(o->output, "-") && access(o->output, F_OK) == 0)
+		kiln_die(KILN_EXIT_FAIL, "%s: exists (use --force to replace it)", o->output);
 	uint32_t per = o->per_cell ? o->per_cell : o->sweep ? 8 : 2, zoom = o->zoom, ts = zoom > 1 ? zoom / 2 : 1, pad = 4 * zoom;
 	view *vs = kiln_xcalloc(o->ninputs, sizeof *vs);
 	for (int i = 0; i < o->ninputs; i++) view_open(o, o->inputs[i], &vs[i]);
@@ -292,7 +296,8 @@ int cmd_sheet(tool_opts *o)
 		}
 	}
 	write_png_or_die(o->output, &sheet);
-	if (!kiln_quiet()) printf("sheet: %zu sprites in %ux%u cells -> %s (%ux%u)\n", placed, rows, cols, o->output, sheet.w, sheet.h);
+	if (o->json) json_done(o, placed);
+	else if (!kiln_quiet()) printf("sheet: %zu sprites in %ux%u cells -> %s (%ux%u)\n", placed, rows, cols, o->output, sheet.w, sheet.h);
 	spr_image_free(&sheet);
 	free(filled);
 	if (o->sweep) {
@@ -349,7 +354,8 @@ int cmd_shade(tool_opts *o)
 	free(grid);
 	if (shard_writer_close(w, &se)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, se.msg);
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
-	if (!kiln_quiet()) printf("shade: %llu sprites -> %s\n", (unsigned long long)n, o->output);
+	if (o->json) json_done(o, n);
+	else if (!kiln_quiet()) printf("shade: %llu sprites -> %s\n", (unsigned long long)n, o->output);
 	free(nmeta);
 	view_close(&v);
 	return KILN_EXIT_OK;
@@ -379,7 +385,8 @@ int cmd_synth(tool_opts *o)
 		}
 	free(p);
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
-	if (!kiln_quiet()) printf("synth: %llu sprites (%u zones x %u categories x %llu) -> %s\n", (unsigned long long)total,
+	if (o->json) json_done(o, total);
+	else if (!kiln_quiet()) printf("synth: %llu sprites (%u zones x %u categories x %llu) -> %s\n", (unsigned long long)total,
 	                          SPR_SYNTH_ZONES, SPR_SYNTH_CATEGORIES, (unsigned long long)o->count, o->output);
 	return KILN_EXIT_OK;
 }

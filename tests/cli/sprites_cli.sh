@@ -76,6 +76,9 @@ if command -v identify >/dev/null 2>&1; then
 else skip render_size "ImageMagick not installed"; fi
 t sheet            expect_exit 0 kiln-sprites sheet -q -o sheet.png ds
 t sheet_png        sh_ok 'head -c 8 sheet.png | od -An -tx1 | grep -q "89 50 4e 47 0d 0a 1a 0a"'
+t sheet_exists     expect_exit 1 kiln-sprites sheet -q -o sheet.png ds
+t sheet_json       expect_exit 0 kiln-sprites sheet --json --force -o sheet.png ds
+t sheet_json_out   out_has '^\{"command":"sheet","output":"sheet.png","sprites":72\}$'
 t sheet_sweep      expect_exit 0 kiln-sprites sheet -q --sweep --per-cell 4 -o sweep.png ds ds_dither
 t shade            expect_exit 0 kiln-sprites shade -q -o ds_shaded ds
 t shade_verify     expect_exit 0 kiln-shard verify ds_shaded
