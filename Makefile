@@ -8,6 +8,7 @@
 #   make check      the same suite built with ASan + UBSan (build/check/)
 #   make fuzz       libFuzzer binaries (clang) into build/fuzz/
 #   make install    PREFIX=/usr/local DESTDIR= : tools and man pages
+#   make pipeline   CONFIG=FILE: corpus -> dataset -> BPE -> training -> samples -> eval
 #
 # Knobs: HAVE_CUDA=auto|yes|no, HAVE_OPENMP=auto|yes|no, SANITIZE=address,undefined,
 # NATIVE=1 (-march=native), V=1 (show commands), T=pattern (run matching tests only).
@@ -136,7 +137,7 @@ $(CONFIG): FORCE
 	@if [ "$(HAVE_CUDA)" = yes ] && [ "$(CUDA)" != yes ]; then echo "kiln: HAVE_CUDA=yes but $(NVCC) was not found" >&2; exit 1; fi
 	@if [ ! -f $@ ] || [ "$$(cat $@)" != "$(CONFIG_LINE)" ]; then echo "$(CONFIG_LINE)" > $@; fi
 
-.PHONY: all FORCE deps demo test check test-run fuzz install install-files uninstall clean man-lint
+.PHONY: all FORCE deps demo test check test-run fuzz install install-files uninstall clean man-lint pipeline
 # Keep objects that only feed a link (the fuzz and replay objects).
 .SECONDARY:
 FORCE:
@@ -164,6 +165,10 @@ check: deps
 	  tests/run.sh --bin build/check/bin --tbin build/check/tests --sanitized $(if $(T),--filter '$(T)')
 
 # install-files copies what is built (tests call it on an existing build).
+# The ByteCraft path (corpus -> ... -> Table 1), see scripts/pipeline.mk.
+pipeline: all
+	@$(MAKE) --no-print-directory -f scripts/pipeline.mk BIN=$(BIN) $(if $(CONFIG),CONFIG=$(CONFIG))
+
 install: all
 	@$(MAKE) --no-print-directory install-files
 

@@ -16,6 +16,7 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -52,7 +53,8 @@ static void eval_usage(FILE *out)
 	        "Usage: kiln-swf eval --train DATASET [OPTIONS] [LABEL=]DIR|FILE...\n"
 	        "Judge generated SWF files as ByteCraft's Table 1 does: verdict shares, spec\n"
 	        "notes, max Jaro-Winkler similarity to the training set, similarity to the\n"
-	        "true file. Each DIR (every file in it) is one sampling setting (a column).\n"
+	        "true file. Each DIR (its *.swf files, recursively) or FILE is one sampling\n"
+	        "setting: a column of the table.\n"
 	        "\n"
 	        "Options:\n"
 	        "      --train DATASET   training dataset (token documents, vocab 256: kiln-swf ingest)\n"
@@ -73,12 +75,21 @@ static void eval_usage(FILE *out)
 
 /* ---- inputs -------------------------------------------------------------- */
 
-struct collect { gen_file *v; size_t n, cap; int failed; };
+struct collect { gen_file *v; size_t n, cap; int failed; const char *top; };
 
+static int has_swf_ext(const char *p)
+{
+	size_t n = strlen(p);
+	return n >= 4 && !strcasecmp(p + n - 4, ".swf");
+}
+
+/* A file named on the command line is always taken; inside a folder only
+ * *.swf files are (samplers write ids and reports beside their files). */
 static int collect_cb(const char *path, int is_error, int errno_val, void *ud)
 {
 	struct collect *c = ud;
 	if (is_error) { kiln_file_error(path, "%s", strerror(errno_val)); c->failed = 1; return 0; }
+	if (strcmp(path, c->top) && !has_swf_ext(path)) return 0;
 	if (c->n == c->cap) c->v = kiln_xrealloc(c->v, (c->cap = c->cap ? 2 * c->cap : 64) * sizeof *c->v);
 	memset(&c->v[c->n], 0, sizeof c->v[c->n]);
 	c->v[c->n++].path = kiln_xstrdup(path);
@@ -346,6 +357,7 @@ int swf_cmd_eval_main(int argc, char **argv)
 		set[s].label = kiln_xstrdup(arg);
 		if (eq) set[s].label[eq - arg] = 0;   /* "LABEL=PATH" -> "LABEL" */
 		struct collect col = { 0 };
+		col.top = path;
 		kiln_walk(&path, 1, collect_cb, &col);
 		failed |= col.failed;
 		set[s].files = col.v;
