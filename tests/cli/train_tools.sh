@@ -51,3 +51,23 @@ t prompts_file_max_new sh_ok 'test $(wc -l < ps/sample-0001-01.ids) -le 5'
 printf '110 x\n' > badprompts.txt
 t prompts_file_bad expect_exit 1 kiln-train sample vrun/model.kckpt --prompts badprompts.txt -o pb
 t prompts_file_bad_line err_has 'badprompts.txt:1'
+
+# sprites: a sin2d model on procedural 8x8 sprites, sampling and breeding
+if command -v kiln-sprites >/dev/null && kiln-sprites synth -o syn --count 1 -q 2>/dev/null &&
+   kiln-sprites quantize syn -o spr --size 8 -q 2>/dev/null; then
+  printf 'data = spr\nout = srun\nbatch = 4\n[model]\nlayers = 1\nwidth = 32\nheads = 2\nposition = sin2d\ncontext = 67\n[stage main]\nsteps = 20\nlr = 0.005\n' > spr.conf
+  t sprite_run expect_exit 0 kiln-train run -q spr.conf
+  t sprite_grid_from_data sh_ok 'kiln-train info srun/model.kckpt | grep -q "^grid_width = 8" && kiln-train info srun/model.kckpt | grep -q "^grid_prefix = 3"'
+  t sprite_sample expect_exit 0 kiln-train sample srun/model.kckpt --from spr -n 2 -k 2 -o ss1
+  t sprite_sample_outputs sh_ok 'test $(wc -w < ss1/sample-0002-02.grid) -eq 64 && test $(wc -l < ss1/sample-0002-02.grid) -eq 8 && kiln-shard verify ss1/sprites >/dev/null'
+  t sprite_dataset_keeps_palette sh_ok 'kiln-shard info ss1/sprites | grep -q "\"palette\""'
+  t breed expect_exit 0 kiln-train sample srun/model.kckpt --from spr --breed 3,10 --mask 0.4 -o bred --seed 5
+  # kept pixels (about 60%) are parent 3's exactly
+  t breed_keeps_parent sh_ok 'kiln-shard cat spr -r 3 --segment content | od -An -tu1 -v | tr -s " " "\n" | grep . > parent.txt && tr -s " " "\n" < bred/sample-0001-01.grid | grep . > child.txt && same=$(paste parent.txt child.txt | awk "\$1 == \$2" | wc -l) && test "$same" -ge 29'
+  # ... and conditioned on parent 10's tokens
+  t breed_conditioning sh_ok 'kiln-shard cat spr -r 10 --segment prompt | cmp - <(kiln-shard cat bred/sprites -r 0 --segment prompt)'
+  t breed_mask_zero sh_ok 'kiln-train sample -q srun/model.kckpt --from spr --breed 3,10 --mask 0 -o bred0 && kiln-shard cat spr -r 3 --segment content | cmp - <(kiln-shard cat bred0/sprites -r 0 --segment content)'
+  t breed_needs_from expect_exit 2 kiln-train sample srun/model.kckpt --breed 1,2 -o b2
+else
+  skip sprites "kiln-sprites could not make sprites"
+fi
