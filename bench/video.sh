@@ -33,14 +33,14 @@ echo "making a 1080p60 H.264 clip from it (GOP 120, 2 B-frames)..."
 ffmpeg -nostdin -v error -i "$clip" -an -t 12 -vf scale=1920:1080 -c:v libx264 -preset fast -g 120 -bf 2 \
   -pix_fmt yuv420p "$clip1080"
 
-best() {   # best-of-REPEAT wall seconds of a command
-  local b= t0 t1 s
-  for _ in $(seq "$REPEAT"); do
-    t0=$(date +%s.%N); "$@" >/dev/null 2>&1; t1=$(date +%s.%N)
-    s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { print b - a }')
-    if [ -z "$b" ] || awk -v s="$s" -v b="$b" 'BEGIN { exit !(s < b) }'; then b=$s; fi
-  done
-  echo "$b"
+once() {   # wall and CPU seconds (user + sys) of one run: "WALL CPU"
+  local r
+  r=$( { TIMEFORMAT='%R %U %S'; time "$@" >/dev/null 2>&1; } 2>&1 | tail -1)
+  echo "$r" | awk '{ print $1, $2 + $3 }'
+}
+minpair() {   # element-wise minimum of two "WALL CPU" pairs (the first may be empty)
+  [ -z "$1" ] && { echo "$2"; return; }
+  echo "$1 $2" | awk '{ print ($3 < $1 ? $3 : $1), ($4 < $2 ? $4 : $2) }'
 }
 cli() { ffmpeg -nostdin -v error -i "$1" -an -vf fps=12,scale=320:180:flags=area -pix_fmt rgb24 -f rawvideo -y /dev/null; }
 kiln() { "$K" extract "$1" -o "$work/ds" --force -q --fps 12 --size 320x180 --scale area "${@:2}"; }
@@ -51,10 +51,18 @@ for c in "$clip" "$clip1080"; do
   ffmpeg -nostdin -v error -i "$c" -an -vf fps=12,scale=320:180:flags=area -pix_fmt rgb24 -f rawvideo -y "$work/cli.raw"
   "$K" extract "$c" -o "$work/ds" --force -q --rawvideo "$work/kiln.raw"
   if cmp -s "$work/cli.raw" "$work/kiln.raw"; then same="identical"; else same="DIFFERENT"; fi
-  tc=$(best cli "$c")
-  tk=$(best kiln "$c")
-  t1=$(best kiln "$c" --threads 1)
+  # interleaved, best of REPEAT: load from other work hits all three alike
+  tc= tk= t1=
+  for _ in $(seq "$REPEAT"); do
+    tc=$(minpair "$tc" "$(once cli "$c")")
+    tk=$(minpair "$tk" "$(once kiln "$c")")
+    t1=$(minpair "$t1" "$(once kiln "$c" --threads 1)")
+  done
   awk -v n="$name" -v c="$tc" -v k="$tk" -v s="$t1" -v same="$same" 'BEGIN {
-    printf "%s: frames %s; ffmpeg CLI %.3f s, kiln-video %.3f s (--threads 1: %.3f s); ratio CLI/kiln %.2fx (goal >= 1.5)\n",
-      n, same, c, k, s, c / k }'
+    split(c, C, " "); split(k, K, " "); split(s, S, " ");
+    printf "%s: frames %s\n  wall: ffmpeg CLI %.3f s, kiln-video %.3f s (--threads 1: %.3f s); ratio CLI/kiln %.2fx (goal >= 1.5)\n",
+      n, same, C[1], K[1], S[1], C[1] / K[1];
+    printf "  cpu:  ffmpeg CLI %.3f s, kiln-video %.3f s (--threads 1: %.3f s); ratio CLI/kiln %.2fx\n",
+      C[2], K[2], S[2], C[2] / K[2] }'
+  echo "  load average now: $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine skews wall times)"
 done

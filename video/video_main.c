@@ -479,6 +479,8 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 		kiln_usage_error("extract: no input video");
 	if (!o->output)
 		kiln_usage_error("extract: -o DATASET is required");
+	if (o->json && o->raw && !strcmp(o->raw, "-"))
+		kiln_usage_error("extract: --json and --rawvideo - would share standard output");
 	struct inputs in;
 	gather(argv, argc, &in);
 	if (in.n == 0)

@@ -35,6 +35,7 @@ t bad-fit expect_exit 2 kiln-video extract a.y4m -o d --fit zoom
 t bad-layout expect_exit 2 kiln-video extract a.y4m -o d --layout whc
 t no-output expect_exit 2 kiln-video extract a.y4m
 t actions-count expect_exit 2 kiln-video extract a.y4m vids -o d --actions x.txt
+t json-and-raw-stdout expect_exit 2 kiln-video extract a.y4m -o d --json --rawvideo -
 t usage-names-help err_has "try 'kiln-video --help'"
 
 # Bad input: exit 1, the file named, no output and no temporaries left.
