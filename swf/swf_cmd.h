@@ -15,6 +15,8 @@ typedef struct swf_cmd_opts {
 	int codec;                  /* compress: SWF_CWS / SWF_ZWS, -1 unset */
 	uint64_t max_size;          /* cap on decompressed bytes per file */
 	uint64_t max_shard;         /* ingest: bytes per shard (0 = default) */
+	uint64_t memory;            /* ingest: contents held in memory between passes */
+	int have_memory;
 	uint64_t count, seed;       /* synth */
 	int have_count, have_seed;
 	const char *output;

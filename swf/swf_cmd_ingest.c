@@ -23,7 +23,8 @@
 
 #define MAX_ARCHIVE_DEPTH 4          /* zip in tar in zip in 7z is plenty */
 #define BATCH 256                    /* files judged in parallel between decisions */
-#define CACHE_BUDGET (1ull << 30)    /* contents kept in memory between passes */
+/* Memory: contents kept for pass 2 up to --memory (the rest is spilled to a
+ * file in the output folder), archive members held unjudged up to half that. */
 
 enum { ST_ADDED, ST_DUPLICATE, ST_BROKEN, ST_UNREADABLE };
 static const char *const status_names[] = { "added", "duplicate", "broken", "unreadable" };
@@ -46,15 +47,31 @@ typedef struct item {
 	int status;
 	int64_t record;        /* record index, or -1 */
 	size_t dup_of;         /* item index of the first copy */
+	uint64_t spill_at;     /* content offset in the spill file, or UINT64_MAX */
 } item;
+
+/* Dedup set over content hashes: open addressing, keys are item indexes. */
+typedef struct hset { size_t *slot; size_t cap, used; } hset;
 
 typedef struct ingest {
 	const swf_cmd_opts *o;
 	item *items;
 	size_t n, cap;
+	size_t judged;               /* items [0, judged) are judged, decided, written to the manifest */
+	uint64_t pending_raw;        /* bytes of archive members not judged yet */
 	uint64_t files_seen, archives, archive_errors, too_big;
 	int walk_failed;
+	/* decisions */
+	hset h;
+	uint64_t cnt[4], verdicts[3], records, cached, content_bytes;
+	FILE *man;                   /* manifest.jsonl in the temporary folder */
+	FILE *spill;                 /* contents past --memory, read back in pass 2 */
+	uint64_t spill_n;
+	char *spill_path;
+	kiln_progress *progress;
 } ingest;
+
+static void flush(ingest *g);
 
 static item *add_item(ingest *g, const char *origin)
 {
@@ -66,6 +83,7 @@ static item *add_item(ingest *g, const char *origin)
 	memset(it, 0, sizeof *it);
 	it->origin = kiln_xstrdup(origin);
 	it->record = -1;
+	it->spill_at = UINT64_MAX;
 	return it;
 }
 
@@ -111,6 +129,9 @@ static void entry_bytes(ingest *g, uint8_t *buf, size_t n, const char *origin, c
 		item *it = add_item(g, origin);
 		it->raw = buf;
 		it->raw_n = n;
+		/* Judge as we go, so a large archive is never all in memory. */
+		g->pending_raw += n;
+		if (g->n - g->judged >= BATCH || g->pending_raw >= g->o->memory / 2) flush(g);
 		return;
 	}
 	if (depth < MAX_ARCHIVE_DEPTH && n > 0) {
@@ -189,6 +210,7 @@ static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
 	g->files_seen++;
 	if (is_swf_sig(sig, n) || named_swf(path)) {
 		add_item(g, path)->path = kiln_xstrdup(path);
+		if (g->n - g->judged >= BATCH) flush(g);
 		return 0;
 	}
 	struct archive *a = archive_reader();
@@ -263,16 +285,33 @@ static void judge(const swf_cmd_opts *o, item *it)
 	free(raw);
 }
 
-/* Dedup set over content hashes: open addressing, keys are item indexes. */
-typedef struct hset { size_t *slot; size_t cap; } hset;
 static uint64_t le64(const uint8_t *p)
 {
 	uint64_t v = 0;
 	for (int k = 7; k >= 0; k--) v = v << 8 | p[k];
 	return v;
 }
-static size_t hset_find_or_add(hset *h, item *items, size_t idx)
+
+static void hset_insert(hset *h, const item *items, size_t idx)
 {
+	size_t m = h->cap - 1, s = (size_t)le64(items[idx].csha) & m;
+	while (h->slot[s] != SIZE_MAX) s = (s + 1) & m;
+	h->slot[s] = idx;
+	h->used++;
+}
+
+/* The first item with this content, or idx itself (then added). */
+static size_t hset_find_or_add(hset *h, const item *items, size_t idx)
+{
+	if (2 * (h->used + 1) > h->cap) {
+		/* Grow at half load: re-insert the kept indexes. */
+		hset nh = { NULL, h->cap ? h->cap * 2 : 1024, 0 };
+		nh.slot = kiln_xmalloc(nh.cap * sizeof *nh.slot);
+		for (size_t k = 0; k < nh.cap; k++) nh.slot[k] = SIZE_MAX;
+		for (size_t k = 0; k < h->cap; k++) if (h->slot[k] != SIZE_MAX) hset_insert(&nh, items, h->slot[k]);
+		free(h->slot);
+		*h = nh;
+	}
 	const uint8_t *key = items[idx].csha;
 	size_t m = h->cap - 1, s = (size_t)le64(key) & m;
 	while (h->slot[s] != SIZE_MAX) {
@@ -280,10 +319,99 @@ static size_t hset_find_or_add(hset *h, item *items, size_t idx)
 		s = (s + 1) & m;
 	}
 	h->slot[s] = idx;
+	h->used++;
 	return idx;
 }
 
+/* One manifest line: origin, status, record, duplicate_of, then the fields
+ * the worker rendered (its object minus the opening brace). */
+static void manifest_line(ingest *g, const item *it)
+{
+	FILE *man = g->man;
+	fputs("{\"origin\":", man);
+	kiln_json_write_string(man, it->origin, strlen(it->origin));
+	fprintf(man, ",\"status\":\"%s\",\"record\":", status_names[it->status]);
+	if (it->record >= 0) fprintf(man, "%lld", (long long)it->record);
+	else fputs("null", man);
+	if (it->status == ST_DUPLICATE) {
+		const char *d = g->items[it->dup_of].origin;
+		fputs(",\"duplicate_of\":", man);
+		kiln_json_write_string(man, d, strlen(d));
+	}
+	if (it->status == ST_UNREADABLE) {
+		const char *e = it->errmsg ? it->errmsg : strerror(it->err);
+		fputs(",\"error\":", man);
+		kiln_json_write_string(man, e, strlen(e));
+		fputs("}\n", man);
+	} else {
+		fputc(',', man);
+		fputs(it->info_json + 1, man);
+		fputc('\n', man);
+	}
+}
+
+/* Judge the items not judged yet (in parallel), then decide each in input
+ * order on this thread: status, record number, dedup, where its content
+ * waits for pass 2 (memory up to --memory, else the spill file), and
+ * its manifest line. */
+static void flush(ingest *g)
+{
+	long lb0 = (long)g->judged, lb1 = (long)g->n;
+#if defined(_OPENMP)
+	#pragma omp parallel for schedule(dynamic, 1)
+#endif
+	for (long k = lb0; k < lb1; k++) judge(g->o, &g->items[k]);
+	for (size_t k = g->judged; k < g->n; k++) {
+		item *it = &g->items[k];
+		if (it->err) {
+			it->status = ST_UNREADABLE;
+			if (!it->errmsg) kiln_file_error(it->origin, "%s (skipped)", strerror(it->err));
+		} else {
+			g->verdicts[it->verdict]++;
+			if (it->verdict == SWF_VERDICT_BROKEN) it->status = ST_BROKEN;
+			else if ((it->dup_of = hset_find_or_add(&g->h, g->items, k)) != k) it->status = ST_DUPLICATE;
+			else {
+				it->status = ST_ADDED;
+				it->record = (int64_t)g->records++;
+				g->content_bytes += it->content_n;
+				if (g->cached + it->content_n > g->o->memory) {
+					if (fwrite(it->content, 1, it->content_n, g->spill) != it->content_n)
+						kiln_die(KILN_EXIT_FAIL, "%s: %s", g->spill_path, strerror(errno));
+					it->spill_at = g->spill_n;
+					g->spill_n += it->content_n;
+					free(it->content);
+					it->content = NULL;
+				} else {
+					g->cached += it->content_n;
+				}
+			}
+		}
+		if (it->status != ST_ADDED) { free(it->content); it->content = NULL; }
+		g->cnt[it->status]++;
+		manifest_line(g, it);
+		/* Keep only what pass 2 and duplicate_of need. */
+		free(it->info_json);
+		it->info_json = NULL;
+		free(it->path);
+		it->path = NULL;
+		if (it->status != ST_ADDED) { free(it->prompt); it->prompt = NULL; }
+	}
+	g->judged = g->n;
+	g->pending_raw = 0;
+	kiln_progress_update(g->progress, g->n);
+}
+
 static void add_u64(kiln_json *j, const char *k, uint64_t v) { kiln_json_u64(j, k, v); }
+
+/* Everything that removes the temporary output on failure. */
+static KILN_NORETURN void fail(ingest *g, const char *tmp, shard_writer *w, const char *what, const char *msg)
+{
+	if (g->man) fclose(g->man);
+	if (g->spill) fclose(g->spill);
+	if (w) shard_writer_abort(w);
+	kiln_outdir_abort(tmp);
+	kiln_die(KILN_EXIT_FAIL, "%s: %s", what, msg);
+}
 
 int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 {
@@ -297,49 +425,26 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	for (int k = 0; k < ninputs; k++) {
 		if (access(inputs[k], R_OK)) kiln_die(KILN_EXIT_FAIL, "%s: %s", inputs[k], strerror(errno));
 	}
-	kiln_walk((const char *const *)inputs, (size_t)ninputs, walk_cb, &g);
+	const char *tmp = kiln_outdir_begin(o->output, o->force);
+	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
+	size_t plen = strlen(tmp) + 32;
+	char *mpath = kiln_xmalloc(plen);
+	snprintf(mpath, plen, "%s/manifest.jsonl", tmp);
+	g.spill_path = kiln_xmalloc(plen);
+	snprintf(g.spill_path, plen, "%s/.spill", tmp);
+	if (!(g.man = fopen(mpath, "wb"))) fail(&g, tmp, NULL, mpath, strerror(errno));
+	if (!(g.spill = fopen(g.spill_path, "w+b"))) fail(&g, tmp, NULL, g.spill_path, strerror(errno));
 
-	/* Pass 1: judge every file, BATCH at a time in parallel, then decide in
-	 * input order (dedup, cache budget) on this thread. */
-	size_t hcap = 1024;
-	while (hcap < 2 * g.n + 2) hcap *= 2;
-	hset h = { kiln_xmalloc(hcap * sizeof *h.slot), hcap };
-	for (size_t k = 0; k < hcap; k++) h.slot[k] = SIZE_MAX;
-	uint64_t cnt[4] = { 0 }, verdicts[3] = { 0 }, records = 0, cached = 0, content_bytes = 0;
-	kiln_progress *p = kiln_progress_start("ingest", g.n, "files");
-	for (size_t b0 = 0; b0 < g.n; b0 += BATCH) {
-		size_t b1 = b0 + BATCH < g.n ? b0 + BATCH : g.n;
-		long lb0 = (long)b0, lb1 = (long)b1;
-#if defined(_OPENMP)
-		#pragma omp parallel for schedule(dynamic, 1)
-#endif
-		for (long k = lb0; k < lb1; k++) judge(o, &g.items[k]);
-		for (size_t k = b0; k < b1; k++) {
-			item *it = &g.items[k];
-			if (it->err) {
-				it->status = ST_UNREADABLE;
-				if (!it->errmsg) kiln_file_error(it->origin, "%s (skipped)", strerror(it->err));
-			} else {
-				verdicts[it->verdict]++;
-				if (it->verdict == SWF_VERDICT_BROKEN) it->status = ST_BROKEN;
-				else if ((it->dup_of = hset_find_or_add(&h, g.items, k)) != k) it->status = ST_DUPLICATE;
-				else {
-					it->status = ST_ADDED;
-					it->record = (int64_t)records++;
-					content_bytes += it->content_n;
-					/* Past the budget, drop the bytes of files on disk:
-					 * pass 2 reads and decodes them again. */
-					if (it->path && cached + it->content_n > CACHE_BUDGET) { free(it->content); it->content = NULL; }
-					else cached += it->content_n;
-				}
-			}
-			if (it->status != ST_ADDED) { free(it->content); it->content = NULL; }
-			cnt[it->status]++;
-		}
-		kiln_progress_update(p, b1);
-	}
-	kiln_progress_end(p);
-	free(h.slot);
+	/* Pass 1: walk; judge in parallel batches as files are found; decide in
+	 * input order; write manifest.jsonl. */
+	g.progress = kiln_progress_start("ingest", 0, "files");
+	kiln_walk((const char *const *)inputs, (size_t)ninputs, walk_cb, &g);
+	flush(&g);
+	kiln_progress_end(g.progress);
+	free(g.h.slot);
+	int bad = ferror(g.man);
+	if (fclose(g.man) || bad) { g.man = NULL; fail(&g, tmp, NULL, mpath, "write failed"); }
+	g.man = NULL;
 
 	/* The dataset's metadata: tool, options and counts, known now. */
 	char *meta = NULL;
@@ -361,19 +466,18 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	add_u64(&j, "files_seen", g.files_seen);
 	add_u64(&j, "archives", g.archives);
 	add_u64(&j, "swf_candidates", g.n);
-	add_u64(&j, "ok", verdicts[SWF_VERDICT_OK]);
-	add_u64(&j, "damaged", verdicts[SWF_VERDICT_DAMAGED]);
-	add_u64(&j, "broken", verdicts[SWF_VERDICT_BROKEN]);
-	add_u64(&j, "duplicates", cnt[ST_DUPLICATE]);
-	add_u64(&j, "unreadable", cnt[ST_UNREADABLE]);
-	add_u64(&j, "records", records);
-	add_u64(&j, "content_bytes", content_bytes);
+	add_u64(&j, "ok", g.verdicts[SWF_VERDICT_OK]);
+	add_u64(&j, "damaged", g.verdicts[SWF_VERDICT_DAMAGED]);
+	add_u64(&j, "broken", g.verdicts[SWF_VERDICT_BROKEN]);
+	add_u64(&j, "duplicates", g.cnt[ST_DUPLICATE]);
+	add_u64(&j, "unreadable", g.cnt[ST_UNREADABLE]);
+	add_u64(&j, "records", g.records);
+	add_u64(&j, "content_bytes", g.content_bytes);
 	kiln_json_obj_end(&j);
 	kiln_json_obj_end(&j);
 	fclose(mf);
 
-	const char *tmp = kiln_outdir_begin(o->output, o->force);
-	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
+	/* Pass 2: the records, in input order, from memory or the spill file. */
 	shard_spec spec;
 	shard_spec_init(&spec, SHARD_TOKENS);
 	spec.elem_size = 1;
@@ -381,80 +485,44 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	shard_writer_opts wo = { o->max_shard, meta };
 	shard_writer *w;
 	shard_error se;
-	if (shard_writer_create(tmp, &spec, &wo, &w, &se)) {
-		kiln_outdir_abort(tmp);
-		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, se.msg);
-	}
-	size_t mlen = strlen(tmp) + 32;
-	char *mpath = kiln_xmalloc(mlen);
-	snprintf(mpath, mlen, "%s/manifest.jsonl", tmp);
-	FILE *man = fopen(mpath, "wb");
-	if (!man) { shard_writer_abort(w); kiln_outdir_abort(tmp); kiln_die(KILN_EXIT_FAIL, "%s: %s", mpath, strerror(errno)); }
-
-	/* Pass 2: records and manifest lines in input order. */
+	if (shard_writer_create(tmp, &spec, &wo, &w, &se)) fail(&g, tmp, NULL, o->output, se.msg);
+	if (fflush(g.spill)) fail(&g, tmp, w, g.spill_path, strerror(errno));
 	for (size_t k = 0; k < g.n; k++) {
 		item *it = &g.items[k];
-		if (it->status == ST_ADDED && !it->content) {
-			/* Dropped for the cache budget: decode again (same bytes). */
-			char *keep_prompt = it->prompt, *keep_json = it->info_json;
-			it->prompt = it->info_json = NULL;
-			judge(o, it);
-			free(it->prompt); free(it->info_json);
-			it->prompt = keep_prompt;
-			it->info_json = keep_json;
-			if (!it->content) { shard_writer_abort(w); kiln_outdir_abort(tmp); kiln_die(KILN_EXIT_FAIL, "%s: changed while reading", it->origin); }
+		if (it->status != ST_ADDED) continue;
+		if (!it->content) {
+			it->content = kiln_xmalloc(it->content_n ? it->content_n : 1);
+			if (fseeko(g.spill, (off_t)it->spill_at, SEEK_SET) ||
+			    fread(it->content, 1, it->content_n, g.spill) != it->content_n)
+				fail(&g, tmp, w, g.spill_path, "read back failed");
 		}
-		if (it->status == ST_ADDED) {
-			if (shard_writer_add(w, it->prompt, strlen(it->prompt), it->content, it->content_n, le64(it->csha), &se)) {
-				fclose(man);
-				kiln_outdir_abort(tmp);
-				kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, se.msg);
-			}
-		}
-		/* The line: origin, status, record, duplicate_of, then the fields
-		 * the worker rendered (its object minus the opening brace). */
-		fputs("{\"origin\":", man);
-		kiln_json_write_string(man, it->origin, strlen(it->origin));
-		fprintf(man, ",\"status\":\"%s\",\"record\":", status_names[it->status]);
-		if (it->record >= 0) fprintf(man, "%lld", (long long)it->record);
-		else fputs("null", man);
-		if (it->status == ST_DUPLICATE) {
-			const char *d = g.items[it->dup_of].origin;
-			fputs(",\"duplicate_of\":", man);
-			kiln_json_write_string(man, d, strlen(d));
-		}
-		if (it->status == ST_UNREADABLE) {
-			const char *e = it->errmsg ? it->errmsg : strerror(it->err);
-			fputs(",\"error\":", man);
-			kiln_json_write_string(man, e, strlen(e));
-			fputs("}\n", man);
-		} else {
-			fputc(',', man);
-			fputs(it->info_json + 1, man);
-			fputc('\n', man);
-		}
+		if (shard_writer_add(w, it->prompt, strlen(it->prompt), it->content, it->content_n, le64(it->csha), &se))
+			fail(&g, tmp, w, o->output, se.msg);
 		free(it->content);
 		it->content = NULL;
 	}
-	int bad = ferror(man);
-	if (fclose(man) || bad) { shard_writer_abort(w); kiln_outdir_abort(tmp); kiln_die(KILN_EXIT_FAIL, "%s: write failed", mpath); }
-	if (shard_writer_close(w, &se)) { kiln_outdir_abort(tmp); kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, se.msg); }
+	fclose(g.spill);
+	g.spill = NULL;
+	unlink(g.spill_path);
+	if (shard_writer_close(w, &se)) fail(&g, tmp, NULL, o->output, se.msg);
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
 
 	if (!o->quiet)
 		fprintf(stderr,
 		        "kiln-swf: %s: %llu records (%llu bytes) from %llu SWF candidates in %llu files "
 		        "(%llu ok, %llu damaged, %llu broken skipped, %llu duplicates, %llu unreadable)\n",
-		        o->output, (unsigned long long)records, (unsigned long long)content_bytes,
+		        o->output, (unsigned long long)g.records, (unsigned long long)g.content_bytes,
 		        (unsigned long long)g.n, (unsigned long long)g.files_seen,
-		        (unsigned long long)verdicts[0], (unsigned long long)verdicts[1], (unsigned long long)verdicts[2],
-		        (unsigned long long)cnt[ST_DUPLICATE], (unsigned long long)cnt[ST_UNREADABLE]);
+		        (unsigned long long)g.verdicts[0], (unsigned long long)g.verdicts[1],
+		        (unsigned long long)g.verdicts[2], (unsigned long long)g.cnt[ST_DUPLICATE],
+		        (unsigned long long)g.cnt[ST_UNREADABLE]);
 	for (size_t k = 0; k < g.n; k++) {
-		free(g.items[k].origin); free(g.items[k].path); free(g.items[k].raw); free(g.items[k].errmsg);
-		free(g.items[k].prompt); free(g.items[k].info_json);
+		free(g.items[k].origin); free(g.items[k].path); free(g.items[k].raw);
+		free(g.items[k].prompt); free(g.items[k].info_json); free(g.items[k].errmsg);
 	}
 	free(g.items);
 	free(mpath);
+	free(g.spill_path);
 	free(meta);
 	/* Unreadable members and files are in the manifest; only inputs that
 	 * could not be walked at all make the run a failure. */
