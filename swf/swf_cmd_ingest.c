@@ -22,7 +22,7 @@
 #include "swf_cmd.h"
 
 #define MAX_ARCHIVE_DEPTH 4          /* zip in tar in zip in 7z is plenty */
-#define BATCH 256                    /* files judged in parallel between decisions */
+#define BATCH 1024                   /* files judged in parallel between decisions */
 /* Memory: contents kept for pass 2 up to --memory (the rest is spilled to a
  * file in the output folder), archive members held unjudged up to half that. */
 
