@@ -63,6 +63,7 @@ t second-input-nothing-left cmd_ok nothing_left
 # Episodes and windows: 24 frames cut into 10 + 10 + 4; windows of 4, stride 2.
 t episodes expect_exit 0 kiln-video extract a.y4m -o d --episode-frames 10 --window 4 --window-stride 2 --json
 t episodes-json out_has '"episodes":3,"frames":24,"windows":9'
+t episodes-verify sh_ok "kiln-shard verify d"
 t episodes-records sh_ok "kiln-shard info --json d | grep -q '\"records\":3'"
 t windows-index sh_ok "[ \"\$(od -An -tu4 -v d/windows.bin | tr -s ' \n' ' ')\" = ' 0 0 0 2 0 4 0 6 1 0 1 2 1 4 1 6 2 0 ' ]"
 t meta-records-windows sh_ok "kiln-shard info --json d | grep -q '\"windows\":{\"T\":4,\"stride\":2'"
