@@ -16,7 +16,7 @@
 
 #include "video_internal.h"
 
-#define MAX_PACKETS (1u << 28)     /* ~52 days at 60 fps: bounds the index */
+#define MAX_PACKETS (1u << 25)     /* ~6 days at 60 fps (800 MiB of index); longer streams go sequential */
 #define MIN_CHUNK 24               /* packets: below this a piece is not worth a flush */
 #define PIECE_MEMORY (1ull << 30)  /* bytes of decoded output pieces may hold at once */
 
