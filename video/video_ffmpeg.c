@@ -529,8 +529,12 @@ int vid__scale(vid_reader *r, vid_scaler_ctx *s, const AVFrame *in)
 		for (int k = 0; k < d->nb_components; k++)
 			if (d->comp[k].plane == p)
 				bytes = d->comp[k].step;
-		if (d->flags & AV_PIX_FMT_FLAG_PAL)
-			xs = (p == 0) ? xs : 0, ys = (p == 0) ? ys : 0, bytes = (p == 0) ? 1 : 0;
+		if ((d->flags & AV_PIX_FMT_FLAG_PAL) && p > 0) {
+			/* plane 1 of a paletted frame is the palette: never offset */
+			xs = ys = 0;
+		} else if (d->flags & AV_PIX_FMT_FLAG_PAL) {
+			bytes = 1;
+		}
 		src[p] = in->data[p] + (ptrdiff_t)ys * in->linesize[p] + (ptrdiff_t)xs * bytes;
 		stride[p] = in->linesize[p];
 	}
