@@ -2,8 +2,9 @@
  * swf_synth.c - procedural SWF animations for demos and tests: a checkered
  * pattern sliding over the stage, a square cycling through colours and a
  * line of text, at varied sizes and frame rates, with a title and a
- * description in XMP. Only DefineShape, DefineEditText and PlaceObject2 are
- * used, so every Flash-era player shows them; no ActionScript.
+ * description in XMP (sometimes a bouncing diamond too). Only DefineShape,
+ * DefineEditText and PlaceObject2 are used, so every Flash-era player shows
+ * them; no ActionScript.
  */
 #include <math.h>
 #include <stdio.h>
@@ -117,6 +118,41 @@ static void shape_squares(wbuf *out, unsigned id, const uint8_t rgb[3], const in
 	free(s.p);
 }
 
+/* DefineShape with one solid fill: a diamond of half-diagonal h twips,
+ * drawn with general (diagonal) StraightEdgeRecords. */
+static void shape_diamond(wbuf *out, unsigned id, const uint8_t rgb[3], int32_t h)
+{
+	wbuf s = { 0 };
+	put16(&s, id);
+	rect(&s, 0, 2 * h, 0, 2 * h);
+	put8(&s, 1);
+	put8(&s, 0x00);
+	put(&s, rgb, 3);
+	put8(&s, 0);
+	bitw w = { &s, 0, 0 };
+	bits(&w, 4, 1);
+	bits(&w, 4, 0);
+	unsigned mb = sbits_for(h);
+	bits(&w, 6, 0x05);               /* StyleChange: FillStyle1 and MoveTo */
+	bits(&w, 5, mb);
+	bits(&w, mb, 0);
+	bits(&w, mb, (uint32_t)h);
+	bits(&w, 1, 1);
+	static const int d[4][2] = { { 1, -1 }, { 1, 1 }, { -1, 1 }, { -1, -1 } };
+	unsigned eb = sbits_for(h) + 1;
+	for (int e = 0; e < 4; e++) {
+		bits(&w, 2, 3);              /* TypeFlag 1, StraightFlag 1 */
+		bits(&w, 4, eb - 2);
+		bits(&w, 1, 1);              /* GeneralLineFlag: both deltas */
+		bits(&w, eb, (uint32_t)(d[e][0] * h));
+		bits(&w, eb, (uint32_t)(d[e][1] * h));
+	}
+	bits(&w, 6, 0);
+	bits_align(&w);
+	tag(out, 2, &s);
+	free(s.p);
+}
+
 static void matrix(wbuf *b, int32_t tx, int32_t ty)
 {
 	bitw w = { b, 0, 0 };
@@ -205,6 +241,9 @@ int swf_synth(uint64_t seed, uint64_t index, uint8_t **out, size_t *out_n)
 	int with_text = pick(&r, 5) != 0;
 	unsigned ti = pick(&r, 10) < 6 ? pick(&r, 5) : 5 + pick(&r, NTEXT - 5);
 	unsigned sq = 40 + 10 * pick(&r, 8);              /* cycling square, px */
+	int with_diamond = pick(&r, 2);
+	unsigned dcol = pick(&r, NCOL);
+	unsigned dh = 15 + 5 * pick(&r, 6);               /* diamond half-diagonal, px */
 
 	char title[128], desc[512];
 	snprintf(title, sizeof title, "%s %s %llu", adjectives[pick(&r, 8)], nouns[pick(&r, 6)],
@@ -213,6 +252,9 @@ int swf_synth(uint64_t seed, uint64_t index, uint8_t **out, size_t *out_n)
 	                  "A %s and %s checkered pattern slides %s while a square "
 	                  "in the middle cycles through colours",
 	                  colours[ca].name, colours[cb].name, directions[dir]);
+	if (with_diamond)
+		dl += snprintf(desc + dl, sizeof desc - (size_t)dl, "; a %s diamond bounces from side to side",
+		               colours[dcol].name);
 	if (with_text) snprintf(desc + dl, sizeof desc - (size_t)dl, "; a caption reads \"%s\".", texts[ti]);
 	else snprintf(desc + dl, sizeof desc - (size_t)dl, ".");
 
@@ -276,6 +318,8 @@ int swf_synth(uint64_t seed, uint64_t index, uint8_t **out, size_t *out_n)
 	int32_t sqxy[2] = { 0, 0 };
 	shape_squares(&o, 3, black, sqxy, 1, q20, 0, q20, 0, q20);
 
+	if (with_diamond) shape_diamond(&o, 5, colours[dcol].rgb, (int32_t)dh * 20);
+
 	if (with_text) {
 		/* DefineEditText: HasText, ReadOnly, HasTextColor; NoSelect. No
 		 * font id: players draw it with their default device font. */
@@ -298,14 +342,19 @@ int swf_synth(uint64_t seed, uint64_t index, uint8_t **out, size_t *out_n)
 		double ph = 6.283185307179586 * f / frames;
 		int add[3] = { (int)(127.5 + 127.5 * sin(ph)), (int)(127.5 + 127.5 * sin(ph + 2.094)),
 		               (int)(127.5 + 127.5 * sin(ph + 4.189)) };
+		/* The diamond walks a triangle wave across the stage's width. */
+		unsigned span = W - 2 * dh, step = (f * speed * 3) % (2 * span);
+		int32_t dx = (int32_t)(step < span ? step : 2 * span - step) * 20, dy = (int32_t)(H / 4 - dh) * 20;
 		if (f == 0) {
 			place2(&o, 0, 1, 1, 1, 0, 0, NULL);
 			place2(&o, 0, 2, 2, 1, tx, ty, NULL);
 			place2(&o, 0, 3, 3, 1, cx, cy, add);
 			if (with_text) place2(&o, 0, 4, 4, 1, 200, (int32_t)H * 20 - 1000, NULL);
+			if (with_diamond) place2(&o, 0, 5, 5, 1, dx, dy, NULL);
 		} else {
 			place2(&o, 1, 2, -1, 1, tx, ty, NULL);
 			place2(&o, 1, 3, -1, 0, 0, 0, add);
+			if (with_diamond) place2(&o, 1, 5, -1, 1, dx, dy, NULL);
 		}
 		tag(&o, 1, NULL);                             /* ShowFrame */
 	}
