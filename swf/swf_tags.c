@@ -264,7 +264,9 @@ static void edit_text(walk *w, const uint8_t *p, const uint8_t *end, uint64_t of
 		p = str_field(p, end, &s, &n);
 		if (!p) goto short_body;
 	}
-	need = (f1 & 0x01 ? 2 : 0) + (f1 & 0x04 ? 4 : 0) + (f1 & 0x02 ? 2 : 0) + (f2 & 0x20 ? 9 : 0);
+	/* FontHeight follows a font id or a font class (the spec names only the
+	 * id; Flash writes it for both, and Ruffle reads it for both). */
+	need = ((f1 & 0x01) || (f2 & 0x80) ? 2 : 0) + (f1 & 0x04 ? 4 : 0) + (f1 & 0x02 ? 2 : 0) + (f2 & 0x20 ? 9 : 0);
 	if ((size_t)(end - p) < need) goto short_body;
 	p += need;
 	p = str_field(p, end, &s, &n);   /* VariableName */
