@@ -15,7 +15,8 @@ kiln-swf compress --zlib syn/synth-000000.swf -o in/sub/dup.swf    # same movie,
 cp $SEEDS/empty.swf $SEEDS/not-swf.swf $SEEDS/overrun.swf in/sub/
 echo "not an swf" > in/readme.txt
 echo "Squares for the sidecar test." > in/synth-000001.swf.txt
-# zip holding a tar.gz holding two SWF, plus one SWF at the zip's top level.
+# zip holding a tar.gz holding two SWF, plus one SWF at the zip's top level;
+# and a tar.xz.
 python3 - <<'PY' || exit 1
 import io, tarfile, zipfile
 t = io.BytesIO()
@@ -25,17 +26,20 @@ with tarfile.open(fileobj=t, mode="w:gz") as tf:
 with zipfile.ZipFile("in/pack.zip", "w", zipfile.ZIP_DEFLATED) as z:
     z.writestr("inner.tar.gz", t.getvalue())
     z.write("syn/synth-000006.swf", "top/synth-000006.swf")
+with tarfile.open("in/sub/more.tar.xz", mode="w:xz") as tf:
+    tf.add("syn/synth-000007.swf", arcname="x/synth-000007.swf")
 PY
 
 t ingest           expect_exit 0 kiln-swf ingest in -o ds --threads 1
-t summary          err_has '8 records .* from 11 SWF candidates'
+t summary          err_has '9 records .* from 12 SWF candidates'
 t verify           expect_exit 0 kiln-shard verify ds
 check_manifest() {
   python3 - <<'PY'
 import json
 rows = [json.loads(l) for l in open("ds/manifest.jsonl")]
 by = {r["origin"]: r for r in rows}
-assert len(rows) == 11, len(rows)
+assert len(rows) == 12, len(rows)
+assert by["in/sub/more.tar.xz!x/synth-000007.swf"]["status"] == "added"
 assert by["in/pack.zip!inner.tar.gz!deep/synth-000004.swf"]["status"] == "added"
 assert by["in/pack.zip!top/synth-000006.swf"]["status"] == "added"
 assert by["in/sub/renamed.bin"]["status"] == "added"
@@ -48,9 +52,9 @@ assert b["status"] == "added" and a["status"] == "duplicate" and a["duplicate_of
 assert a["content_sha256"] == b["content_sha256"] and a["sha256"] != b["sha256"]
 assert "Squares for the sidecar test." in by["in/synth-000001.swf"]["prompt"]
 records = sorted(r["record"] for r in rows if r["record"] is not None)
-assert records == list(range(8)), records
+assert records == list(range(9)), records
 meta = json.load(open("ds/manifest.json"))["meta"]
-assert meta["counts"]["records"] == 8 and meta["counts"]["duplicates"] == 1 and meta["counts"]["broken"] == 2, meta
+assert meta["counts"]["records"] == 9 and meta["counts"]["duplicates"] == 1 and meta["counts"]["broken"] == 2, meta
 assert meta["content"] == "fws"
 PY
 }
