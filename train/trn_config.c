@@ -223,7 +223,9 @@ static int set_value(const key *k, void *base, const char *v, const char *name, 
 		break;
 	case V_PATH:
 		if (strlen(v) < TRN_PATH_MAX) {
-			snprintf(p, TRN_PATH_MAX, "%s", v);
+			/* a repeated key must not leave the longer old value's tail behind */
+			memset(p, 0, TRN_PATH_MAX);
+			memcpy(p, v, strlen(v));
 			r = 0;
 		}
 		break;
