@@ -136,8 +136,11 @@ static int index_packets(par *P)
 	while ((ret = av_read_frame(r->fmt, pkt)) >= 0) {
 		if (pkt->stream_index == r->si) {
 			vid__shift_packet(r, pkt);
-			if (pkt->pts == AV_NOPTS_VALUE || P->n >= MAX_PACKETS || (pkt->flags & AV_PKT_FLAG_CORRUPT)) {
-				rc = 1;    /* unsuited: the decoder would have to guess times */
+			/* unsuited: no time (the decoder would guess one), frames an
+			 * edit list hides (decoded, never shown), damage, too many */
+			if (pkt->pts == AV_NOPTS_VALUE || P->n >= MAX_PACKETS ||
+			    (pkt->flags & (AV_PKT_FLAG_CORRUPT | AV_PKT_FLAG_DISCARD))) {
+				rc = 1;
 				av_packet_unref(pkt);
 				break;
 			}
