@@ -76,6 +76,24 @@ typedef struct trn_blk_view {
 void trn_model_view(const trn_model *m, const float **wte, const float **wout, const float **lnfw,
                     const float **lnfb, trn_blk_view *blocks);
 
+/* ---- backends (trn_backend.c) ---------------------------------------------
+ * The run loop calls the model and optimizer only through this table. The
+ * CPU reference fills it with trn_model_forward, trn_model_backward and
+ * trn_optim_step. A CUDA backend (issue 8) provides its own table: it keeps
+ * device copies of weights, gradients and optimizer state, and sync_to_host
+ * copies weights and optimizer state back into the host trn_model/trn_optim
+ * before a checkpoint is written (NULL for the CPU, whose host copy is the
+ * only copy). Its results are checked against the CPU table's. */
+typedef struct trn_backend_ops {
+	const char *name;
+	int (*forward)(trn_model *m, const trn_batch *b, float *loss, trn_error *err);
+	int (*backward)(trn_model *m, float scale, trn_error *err);
+	int (*step)(trn_optim *o, trn_model *m, const trn_stage *s, float lr_mult, double *norm, trn_error *err);
+	int (*sync_to_host)(trn_model *m, trn_optim *o, trn_error *err);
+} trn_backend_ops;
+/* The table of a backend, or NULL when it is not built in. */
+const trn_backend_ops *trn_backend_get(int backend);
+
 /* splitmix64 step; a Gaussian from two uniforms (Box-Muller). */
 uint64_t trn_mix64(uint64_t x);
 float trn_rand_normal(uint64_t *state);

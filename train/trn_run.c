@@ -11,7 +11,7 @@
 #include "train_internal.h"
 
 /* Mean loss over val_batches batches from the start of the held-out set. */
-static int validate(trn_model *m, trn_data *val, const trn_config *c, const trn_stage *st, trn_batch *b,
+static int validate(const trn_backend_ops *ops, trn_model *m, trn_data *val, const trn_config *c, trn_batch *b,
                     float *out, trn_error *err)
 {
 	trn_data_pos start = { 0, 0, 0 };
@@ -19,10 +19,9 @@ static int validate(trn_model *m, trn_data *val, const trn_config *c, const trn_
 	double sum = 0;
 	for (int64_t i = 0; !rc && i < c->val_batches; i++) {
 		float loss;
-		if (!(rc = trn_data_next(val, b, err)) && !(rc = trn_model_forward(m, b, &loss, err)))
+		if (!(rc = trn_data_next(val, b, err)) && !(rc = ops->forward(m, b, &loss, err)))
 			sum += loss;
 	}
-	(void)st;
 	*out = (float)(sum / (double)c->val_batches);
 	return rc;
 }
@@ -52,6 +51,10 @@ int trn_run(const trn_config *c, trn_data *train, trn_data *val, const trn_ckpt 
 	trn_optim o = { 0 };
 	trn_batch b = { 0 }, vb = { 0 };
 	trn_ckpt_state st = { 0 };
+	const trn_backend_ops *ops = trn_backend_get(c->backend);
+	if (!ops)
+		return trn_seterr(err, TRN_ENOTBUILT, "this build has no %s backend",
+		                  c->backend == TRN_BACKEND_CUDA ? "cuda" : "such");
 	int rc = trn_model_create(&c->model, &m, err);
 	if (rc)
 		return rc;
@@ -86,8 +89,8 @@ int trn_run(const trn_config *c, trn_data *train, trn_data *val, const trn_ckpt 
 			double lsum = 0;
 			for (int a = 0; a < sg->accum; a++) {
 				float loss;
-				if ((rc = trn_data_next(train, &b, err)) || (rc = trn_model_forward(m, &b, &loss, err)) ||
-				    (rc = trn_model_backward(m, 1.0f / (float)sg->accum, err)))
+				if ((rc = trn_data_next(train, &b, err)) || (rc = ops->forward(m, &b, &loss, err)) ||
+				    (rc = ops->backward(m, 1.0f / (float)sg->accum, err)))
 					goto out;
 				lsum += loss;
 				st.tokens += (int64_t)sg->batch * sg->ctx;
@@ -95,7 +98,7 @@ int trn_run(const trn_config *c, trn_data *train, trn_data *val, const trn_ckpt 
 			float mult = trn_lr_mult(sg, step);
 			trn_step_info info = { s, sg->name, step + 1, st.gstep + 1, st.tokens, (float)(lsum / sg->accum),
 			                       sg->lr * mult, 0 };
-			if ((rc = trn_optim_step(&o, m, sg, mult, &info.grad_norm, err)))
+			if ((rc = ops->step(&o, m, sg, mult, &info.grad_norm, err)))
 				goto out;
 			st.gstep++;
 			state_at(c, s, step + 1, &st);
@@ -104,13 +107,15 @@ int trn_run(const trn_config *c, trn_data *train, trn_data *val, const trn_ckpt 
 				goto out;
 			if (val && c->val_every > 0 && (st.gstep % c->val_every == 0 || (st.done && step + 1 == sg->steps))) {
 				float vl;
-				if ((rc = validate(m, val, c, sg, &vb, &vl, err)))
+				if ((rc = validate(ops, m, val, c, &vb, &vl, err)))
 					goto out;
 				if (h && h->on_val && (rc = h->on_val(h->ud, &info, vl)))
 					goto out;
 			}
 			int stop = stop_after > 0 && st.gstep >= stop_after;
 			int due = (c->ckpt_every > 0 && st.gstep % c->ckpt_every == 0) || step + 1 == sg->steps || stop;
+			if (due && ops->sync_to_host && (rc = ops->sync_to_host(m, &o, err)))
+				goto out;
 			if (due && h && h->save && (rc = h->save(h->ud, c, &st, m, &o)))
 				goto out;
 			if (stop && !st.done) {
