@@ -24,6 +24,7 @@ typedef struct pk {
 	int64_t pts, dur;
 	uint32_t count;          /* output ticks showing this frame (0 = not selected) */
 	uint8_t ra;              /* random-access point */
+	uint8_t hidden;          /* decoded but never shown (edit list: AV_PKT_FLAG_DISCARD) */
 } pk;
 
 enum { C_EMPTY, C_QUEUED, C_DONE };
@@ -136,10 +137,8 @@ static int index_packets(par *P)
 	while ((ret = av_read_frame(r->fmt, pkt)) >= 0) {
 		if (pkt->stream_index == r->si) {
 			vid__shift_packet(r, pkt);
-			/* unsuited: no time (the decoder would guess one), frames an
-			 * edit list hides (decoded, never shown), damage, too many */
-			if (pkt->pts == AV_NOPTS_VALUE || P->n >= MAX_PACKETS ||
-			    (pkt->flags & (AV_PKT_FLAG_CORRUPT | AV_PKT_FLAG_DISCARD))) {
+			/* unsuited: no time (the decoder would guess one), damage, too many */
+			if (pkt->pts == AV_NOPTS_VALUE || P->n >= MAX_PACKETS || (pkt->flags & AV_PKT_FLAG_CORRUPT)) {
 				rc = 1;
 				av_packet_unref(pkt);
 				break;
@@ -159,6 +158,9 @@ static int index_packets(par *P)
 			k->dur = pkt->duration;
 			k->count = 0;
 			k->ra = (uint8_t)vid__random_access(r, pkt);
+			/* libavcodec decodes these (later frames may refer to them) but
+			 * never returns them, so the fps filter never sees them */
+			k->hidden = (pkt->flags & AV_PKT_FLAG_DISCARD) != 0;
 		}
 		av_packet_unref(pkt);
 	}
@@ -201,20 +203,23 @@ static int cmp_by_pts(const void *a, const void *b, void *ud)
 static int plan(par *P, size_t *order)
 {
 	vid_reader *r = P->r;
-	size_t n = P->n;
+	size_t n = P->n, shown = 0;
 	for (size_t i = 0; i < n; i++)
-		order[i] = i;
-	qsort_r(order, n, sizeof *order, cmp_by_pts, P->p);
-	for (size_t i = 1; i < n; i++)
+		if (!P->p[i].hidden)
+			order[shown++] = i;
+	if (shown == 0)
+		return 1;
+	qsort_r(order, shown, sizeof *order, cmp_by_pts, P->p);
+	for (size_t i = 1; i < shown; i++)
 		if (P->p[order[i]].pts == P->p[order[i - 1]].pts)
 			return 1;   /* equal times: the decoder's output order decides */
-	size_t last = order[n - 1];
+	size_t last = order[shown - 1];
 	if (P->p[last].dur <= 0)
 		return 1;
 	vid_fps fps;
 	vid_fps_init(&fps);
 	selctx s = { .P = P, .order = order, .last = UINT64_MAX };
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < shown; i++)
 		if (vid_fps_push(&fps, i, vid__tick(r, P->o, P->p[order[i]].pts), sel_emit, &s))
 			return s.rc;
 	int64_t next_us = av_rescale_q(P->p[last].pts, r->st->time_base, AV_TIME_BASE_Q) +
