@@ -45,6 +45,7 @@ static void usage(FILE *out)
 	        "      --window T            index every T-frame window inside an episode (windows.bin)\n"
 	        "      --window-stride S     first frames S apart (default 1)\n"
 	        "      --rawvideo FILE       also write the frames as raw RGB24 (\"-\" = stdout)\n"
+	        "      --list FILE           more inputs, one a line: VIDEO or VIDEO<TAB>LABELS\n"
 	        "      --threads N           decoding threads (default: one per CPU; 1 = sequential)\n"
 	        "      --max-shard-size N    roll over to a new shard at N bytes (default 256M)\n"
 	        "      --force               replace an existing output\n"
@@ -63,7 +64,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_FPS = 256, OPT_SIZE, OPT_SCALE, OPT_FIT, OPT_LAYOUT, OPT_EPISODE, OPT_ACTIONS, OPT_WINDOW,
-       OPT_WSTRIDE, OPT_RAW, OPT_THREADS, OPT_MAXSHARD, OPT_FORCE, OPT_FRAMES, OPT_COLUMNS, OPT_JSON };
+       OPT_WSTRIDE, OPT_RAW, OPT_LIST, OPT_THREADS, OPT_MAXSHARD, OPT_FORCE, OPT_FRAMES, OPT_COLUMNS, OPT_JSON };
 
 static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -77,6 +78,7 @@ static const struct option long_opts[] = {
 	{ "window", required_argument, NULL, OPT_WINDOW },
 	{ "window-stride", required_argument, NULL, OPT_WSTRIDE },
 	{ "rawvideo", required_argument, NULL, OPT_RAW },
+	{ "list", required_argument, NULL, OPT_LIST },
 	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "max-shard-size", required_argument, NULL, OPT_MAXSHARD },
 	{ "force", no_argument, NULL, OPT_FORCE },
@@ -90,7 +92,7 @@ static const struct option long_opts[] = {
 };
 
 struct opts {
-	const char *output, *raw, *fps_str;
+	const char *output, *raw, *fps_str, *list;
 	int64_t fps_num, fps_den;
 	uint32_t width, height;
 	int scaler, fit, chw, force, json, threads;
@@ -143,6 +145,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_WINDOW: o->window = kiln_opt_u64("--window", optarg, 1, UINT32_MAX); break;
 		case OPT_WSTRIDE: o->wstride = kiln_opt_u64("--window-stride", optarg, 1, UINT32_MAX); break;
 		case OPT_RAW: o->raw = optarg; break;
+		case OPT_LIST: o->list = optarg; break;
 		case OPT_THREADS: o->threads = (int)kiln_opt_u64("--threads", optarg, 1, 64); break;
 		case OPT_MAXSHARD: o->max_shard = kiln_opt_size("--max-shard-size", optarg, 4096, UINT64_MAX >> 1); break;
 		case OPT_FORCE: o->force = 1; break;
@@ -162,9 +165,31 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	}
 }
 
+/* What a failed extraction must remove. Removed here rather than by
+ * kiln_die(), which leaves its registry strings to the sanitizer's leak
+ * report on purpose (it may run from a signal handler). */
+static struct { const char *tmp; shard_writer *w; kiln_outfile *raw; } g_out;
+
+static void die_out(const char *fmt, ...) KILN_PRINTF(1, 2);
+static void die_out(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	kiln_error("%s", msg);
+	if (g_out.w)
+		shard_writer_abort(g_out.w);
+	if (g_out.raw)
+		kiln_outfile_abort(g_out.raw);
+	kiln_outdir_abort(g_out.tmp);
+	exit(KILN_EXIT_FAIL);
+}
+
 /* ---- inputs ------------------------------------------------------------- */
 
-struct inputs { char **v; size_t n, cap; int failed; };
+struct inputs { char **v; char **act; size_t n, cap; int failed; };   /* act: label file per input or NULL */
 
 static int has_video_ext(const char *p)
 {
@@ -196,44 +221,65 @@ static int collect(const char *path, int is_error, int errno_val, void *ud)
 	if (w->in->n == w->in->cap) {
 		w->in->cap = w->in->cap ? w->in->cap * 2 : 16;
 		w->in->v = kiln_xrealloc(w->in->v, w->in->cap * sizeof *w->in->v);
+		w->in->act = kiln_xrealloc(w->in->act, w->in->cap * sizeof *w->in->act);
 	}
+	w->in->act[w->in->n] = NULL;
 	if (w->in->n >= MAX_INPUTS)
 		kiln_die(KILN_EXIT_FAIL, "more than %d input videos", MAX_INPUTS);
 	w->in->v[w->in->n++] = kiln_xstrdup(path);
 	return 0;
 }
 
-static void gather(char **args, int n, struct inputs *in)
+/* --list FILE: one input a line, "VIDEO" or "VIDEO<TAB>LABELS"; '#' lines
+ * and blank lines skipped. */
+static void gather_list(const char *list, struct inputs *in)
+{
+	size_t len;
+	uint8_t *data = kiln_read_file(list, 64u << 20, &len);
+	if (!data)
+		die_out("%s: %s", list, errno == EFBIG ? "list too large (over 64 MiB)" : strerror(errno));
+	char *buf = kiln_xmalloc(len + 1);   /* terminated copy: lines become strings in place */
+	memcpy(buf, data, len);
+	buf[len] = 0;
+	free(data);
+	size_t line = 0;
+	for (char *p = buf; p < buf + len;) {
+		char *e = memchr(p, '\n', (size_t)(buf + len - p));
+		if (!e)
+			e = buf + len;
+		line++;
+		if (memchr(p, 0, (size_t)(e - p)))
+			die_out("%s: line %zu: NUL byte", list, line);
+		*e = 0;
+		if (e > p && e[-1] == '\r')
+			e[-1] = 0;
+		if (*p && *p != '#') {
+			char *tab = strchr(p, '\t');
+			if (tab)
+				*tab = 0;
+			if (!*p)
+				die_out("%s: line %zu: empty path", list, line);
+			struct walk_ctx w = { in, p, 0 };
+			collect(p, 0, 0, &w);
+			if (tab && tab[1])
+				in->act[in->n - 1] = kiln_xstrdup(tab + 1);
+		}
+		p = e + 1;
+	}
+	free(buf);
+}
+
+static void gather(char **args, int n, struct inputs *in, const char *list)
 {
 	memset(in, 0, sizeof *in);
+	if (list)
+		gather_list(list, in);
 	for (int i = 0; i < n; i++) {
 		struct walk_ctx w = { in, args[i], kiln_is_dir(args[i]) };
 		const char *one[1] = { args[i] };
 		if (kiln_walk(one, 1, collect, &w) || in->failed)
 			exit(KILN_EXIT_FAIL);
 	}
-}
-
-/* What a failed extraction must remove. Removed here rather than by
- * kiln_die(), which leaves its registry strings to the sanitizer's leak
- * report on purpose (it may run from a signal handler). */
-static struct { const char *tmp; shard_writer *w; kiln_outfile *raw; } g_out;
-
-static void die_out(const char *fmt, ...) KILN_PRINTF(1, 2);
-static void die_out(const char *fmt, ...)
-{
-	char msg[1024];
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof msg, fmt, ap);
-	va_end(ap);
-	kiln_error("%s", msg);
-	if (g_out.w)
-		shard_writer_abort(g_out.w);
-	if (g_out.raw)
-		kiln_outfile_abort(g_out.raw);
-	kiln_outdir_abort(g_out.tmp);
-	exit(KILN_EXIT_FAIL);
 }
 
 static vid_reader *open_or_die(const char *path)
@@ -447,7 +493,7 @@ static char *build_meta(struct opts *o, struct inputs *in, const vid_info *infos
 		snprintf(rate, sizeof rate, "%" PRId64 "/%" PRId64, vi->fps_num, vi->fps_den);
 		kiln_json_str(&j, "fps", rate);
 		kiln_json_double(&j, "duration", vi->duration >= 0 ? vi->duration : NAN);
-		kiln_json_str(&j, "actions", o->nactions ? o->actions[k] : NULL);
+		kiln_json_str(&j, "actions", in->act[k]);
 		kiln_json_obj_end(&j);
 	}
 	kiln_json_arr_end(&j);
@@ -475,32 +521,39 @@ static void hash_file(const char *path, uint8_t out[32])
 
 static int cmd_extract(int argc, char **argv, struct opts *o)
 {
-	if (argc < 1)
+	if (argc < 1 && !o->list)
 		kiln_usage_error("extract: no input video");
 	if (!o->output)
 		kiln_usage_error("extract: -o DATASET is required");
 	if (o->json && o->raw && !strcmp(o->raw, "-"))
 		kiln_usage_error("extract: --json and --rawvideo - would share standard output");
 	struct inputs in;
-	gather(argv, argc, &in);
+	gather(argv, argc, &in, o->list);
 	if (in.n == 0)
 		die_out("no video files found in the inputs");
 	if (o->nactions && o->nactions != in.n)
 		kiln_usage_error("extract: %zu --actions files for %zu input videos (give one per video, in order)",
 		                 o->nactions, in.n);
+	for (size_t k = 0; k < o->nactions; k++) {
+		if (in.act[k])
+			kiln_usage_error("extract: %s has labels both in --list and from --actions", in.v[k]);
+		in.act[k] = kiln_xstrdup(o->actions[k]);
+	}
 
 	/* Everything that can fail cheaply fails before any output exists:
 	 * label files, then every input's container. */
 	vid_labels **labels = kiln_xcalloc(in.n, sizeof *labels);
 	uint32_t vocab = 0;
-	for (size_t k = 0; k < o->nactions; k++) {
+	for (size_t k = 0; k < in.n; k++) {
+		if (!in.act[k])
+			continue;
 		size_t len;
-		uint8_t *data = kiln_read_file(o->actions[k], MAX_LABEL_FILE, &len);
+		uint8_t *data = kiln_read_file(in.act[k], MAX_LABEL_FILE, &len);
 		if (!data)
-			die_out("%s: %s", o->actions[k],
+			die_out("%s: %s", in.act[k],
 			         errno == EFBIG ? "label file too large (over 256 MiB)" : strerror(errno));
 		char err[600];
-		if (vid_labels_parse((const char *)data, len, o->actions[k], &labels[k], err, sizeof err))
+		if (vid_labels_parse((const char *)data, len, in.act[k], &labels[k], err, sizeof err))
 			die_out("%s", err);
 		free(data);
 		if (vid_labels_vocab(labels[k]) > vocab)
@@ -655,9 +708,11 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	for (size_t k = 0; k < in.n; k++) {
 		vid_labels_free(labels[k]);
 		free(in.v[k]);
+		free(in.act[k]);
 	}
 	free(labels);
 	free(in.v);
+	free(in.act);
 	free(infos);
 	free(hash);
 	free(meta);

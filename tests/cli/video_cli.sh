@@ -85,6 +85,14 @@ t folder expect_exit 0 kiln-video extract vids -o fold --size 16x12 --json
 t folder-json out_has '"videos":2,"episodes":2,"frames":36'
 t folder-sources sh_ok "kiln-shard info --json fold | grep -q 'vids/one.y4m.*vids/two.y4m'"
 
+# --list: inputs from a file, optionally with their label files
+printf 'vids/two.y4m\tlabels.txt\n# a comment\n\nvids/one.y4m\n' > list.txt
+t list expect_exit 0 kiln-video extract --list list.txt -o lst --size 16x12 --json
+t list-json out_has '"videos":2,"episodes":2,"frames":36,.*"action_vocab":3'
+t list-order-and-labels sh_ok "kiln-shard info --json lst | grep -q 'vids/two.y4m.*\"actions\":\"labels.txt\".*vids/one.y4m.*\"actions\":null'"
+t list-missing expect_exit 1 kiln-video extract --list nolist.txt -o d
+t list-missing-named err_has 'nolist\.txt'
+
 # --rawvideo: the same bytes as the dataset (HWC), also to stdout.
 t rawvideo sh_ok "kiln-video extract a.y4m -o raw1 --size 40x30 --rawvideo r.raw -q && kiln-shard cat raw1 --segment content | cmp - r.raw && [ \$(stat -c %s r.raw) = \$((24 * 40 * 30 * 3)) ]"
 t rawvideo-stdout sh_ok "kiln-video extract a.y4m -o raw2 --size 40x30 --rawvideo - -q | cmp - r.raw"
