@@ -73,11 +73,11 @@ int vid__random_access(const vid_reader *r, const AVPacket *pkt)
 			lsize = (x[21] & 3) + 1;
 		size_t i = 0;
 		while (i < n) {
-			size_t start, len;
+			size_t start;
 			if (lsize) {
 				if (n - i < (size_t)lsize)
 					return 0;
-				len = 0;
+				size_t len = 0;
 				for (int k = 0; k < lsize; k++)
 					len = len << 8 | d[i + k];
 				start = i + lsize;
@@ -87,20 +87,16 @@ int vid__random_access(const vid_reader *r, const AVPacket *pkt)
 			} else {
 				while (i + 3 <= n && !(d[i] == 0 && d[i + 1] == 0 && d[i + 2] == 1))
 					i++;
-				if (i + 3 > n)
+				if (i + 3 >= n)
 					return 0;
 				start = i + 3;
 				i = start;
-				len = 1;
-				if (start >= n)
-					return 0;
 			}
 			int t = h264 ? (d[start] & 0x1f) : ((d[start] >> 1) & 0x3f);
 			if (h264 && t == 5)
 				return 1;
 			if (hevc && t >= 16 && t <= 21)
 				return 1;
-			(void)len;
 		}
 		return 0;
 	}
@@ -108,9 +104,10 @@ int vid__random_access(const vid_reader *r, const AVPacket *pkt)
 		return 0;
 	switch (par->codec_id) {
 	/* key frames of these reset every reference; open GOPs (leading frames
-	 * shown before the key frame) are caught by the timestamp check */
+	 * shown before the key frame) are caught by the timestamp check. Not
+	 * MPEG-4 part 2: AVI "packed B-frames" put two frames in one packet. */
 	case AV_CODEC_ID_VP8: case AV_CODEC_ID_VP9: case AV_CODEC_ID_MPEG1VIDEO:
-	case AV_CODEC_ID_MPEG2VIDEO: case AV_CODEC_ID_MPEG4:
+	case AV_CODEC_ID_MPEG2VIDEO:
 		return 1;
 	default:
 		break;
@@ -505,7 +502,7 @@ int vid__extract_parallel(vid_reader *r, const vid_opts *o, int threads,
 			started++;
 	}
 	/* Read pieces ahead of the workers (bounded), emit finished ones in order. */
-	size_t max_ahead = (size_t)nw * 2 + 1, emitted = 0, pi = 0;
+	size_t max_ahead = (size_t)nw * 2 + 1, emitted = 0;
 	uint64_t index = 0;
 	AVPacket *pkt = av_packet_alloc();
 	if (!pkt && !rc)
@@ -555,9 +552,7 @@ int vid__extract_parallel(vid_reader *r, const vid_opts *o, int threads,
 			pthread_mutex_lock(&P.mu);
 		}
 		pthread_mutex_unlock(&P.mu);
-		pi = k + 1;
 	}
-	(void)pi;
 	pthread_mutex_lock(&P.mu);
 	P.stop = 1;
 	if (rc)

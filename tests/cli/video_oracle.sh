@@ -40,6 +40,11 @@ gen c60.mp4 $L testsrc2=size=320x180:rate=60 -t 3 -c:v libx264 -g 40 -bf 2 -pix_
 gen onegop.mp4 $L testsrc2=size=160x120:rate=60 -t 3 -c:v libx264 -g 1000 -bf 3 -pix_fmt yuv420p
 # cut by stream copy from a non-key frame: an edit list hides the first frames
 ffmpeg -nostdin -v error -y -ss 1.3 -i c60.mp4 -c copy editlist.mp4
+# other codecs: VP8/VP9 key frames cut the parallel path, HEVC and MPEG-2 open GOPs do not
+gen vp8.webm $L testsrc2=size=160x120:rate=30 -t 2 -c:v libvpx -g 10
+gen vp9.webm $L testsrc2=size=160x120:rate=30 -t 2 -c:v libvpx-vp9 -g 10 -deadline realtime
+gen hevc.mp4 $L testsrc2=size=160x120:rate=30 -t 2 -c:v libx265 -x265-params log-level=none:keyint=10 -pix_fmt yuv420p
+gen mpeg2.ts $L testsrc2=size=160x120:rate=30 -t 2 -c:v mpeg2video -g 12 -bf 2
 # VFR: frames dropped in an irregular pattern and jittered times (Matroska, ms base)
 gen vfr.mkv $L testsrc2=size=256x144:rate=30 -t 4 \
   -vf "select='not(eq(mod(n\,5)\,2))*not(eq(mod(n\,7)\,3))',setpts='(N+0.3*sin(N))/30/TB'" \
@@ -61,6 +66,10 @@ t cfr-30 same c30.mp4 fps=12,scale=320:180:flags=area
 t cfr-60 same c60.mp4 fps=12,scale=320:180:flags=area
 t one-gop same onegop.mp4 fps=12,scale=320:180:flags=area
 t edit-list same editlist.mp4 fps=12,scale=320:180:flags=area
+t vp8 same vp8.webm fps=12,scale=320:180:flags=area
+t vp9 same vp9.webm fps=12,scale=320:180:flags=area
+t hevc same hevc.mp4 fps=12,scale=320:180:flags=area
+t mpeg2-ts same mpeg2.ts fps=12,scale=320:180:flags=area
 t vfr same vfr.mkv fps=12,scale=320:180:flags=area
 t vfr-fps-30000/1001 same vfr.mkv fps=30000/1001,scale=160:90:flags=area --fps 30000/1001 --size 160x90
 t upsample-60 same c24.mp4 fps=60,scale=64:36:flags=area --fps 60 --size 64x36
