@@ -29,6 +29,9 @@ void swf_cmd_info_fields(kiln_json *j, const swf_info *i);
 /* Description sidecar of an SWF on disk: "<path>.txt", else "<path minus
  * .swf>.txt"; its text with surrounding whitespace trimmed, or NULL. */
 char *swf_cmd_sidecar(const char *path);
+/* A text file (at most 1 MiB) with surrounding whitespace trimmed, or NULL
+ * when missing, empty or holding NUL bytes. */
+char *swf_cmd_read_text(const char *path);
 
 int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int n);
 /* kiln-swf eval (swf_cmd_eval.c): argv[0] is "eval". Returns the exit status. */

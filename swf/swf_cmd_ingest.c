@@ -8,6 +8,7 @@
  */
 #include <archive.h>
 #include <archive_entry.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +33,7 @@ static const char *const status_names[] = { "added", "duplicate", "broken", "unr
 typedef struct item {
 	char *origin;          /* path, or "archive!entry[!entry]" */
 	char *path;            /* file to read in the worker, or NULL */
+	char *sidecar;         /* its description sidecar, when one exists */
 	uint8_t *raw;          /* archive entry bytes (owned), or NULL */
 	size_t raw_n;
 	/* filled by the worker */
@@ -69,6 +71,11 @@ typedef struct ingest {
 	uint64_t spill_n;
 	char *spill_path;
 	kiln_progress *progress;
+	/* The names in the folder of the last file walked: sidecars are looked
+	 * up here, not with an open() per candidate name. */
+	char *dir;
+	char **names;
+	size_t nnames;
 } ingest;
 
 static void flush(ingest *g);
@@ -193,6 +200,55 @@ static void scan_archive(ingest *g, struct archive *a, const char *origin, int d
 	}
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The sidecar of an SWF on disk ("<path>.txt", else "<path minus .swf>.txt",
+ * as swf_cmd_sidecar) if its folder lists one, else NULL. */
+static char *find_sidecar(ingest *g, const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	size_t dlen = slash ? (size_t)(slash - path) : 0;
+	const char *base = slash ? slash + 1 : path;
+	if (!g->dir || strlen(g->dir) != dlen || memcmp(g->dir, path, dlen)) {
+		for (size_t k = 0; k < g->nnames; k++) free(g->names[k]);
+		free(g->names);
+		free(g->dir);
+		g->names = NULL;
+		g->nnames = 0;
+		g->dir = kiln_xmalloc(dlen + 1);
+		memcpy(g->dir, path, dlen);
+		g->dir[dlen] = 0;
+		DIR *d = opendir(dlen ? g->dir : ".");
+		struct dirent *e;
+		size_t cap = 0;
+		while (d && (e = readdir(d))) {
+			size_t l = strlen(e->d_name);
+			if (l < 4 || strcmp(e->d_name + l - 4, ".txt")) continue;
+			if (g->nnames == cap) g->names = kiln_xrealloc(g->names, (cap = cap ? 2 * cap : 16) * sizeof *g->names);
+			g->names[g->nnames++] = kiln_xstrdup(e->d_name);
+		}
+		if (d) closedir(d);
+		qsort(g->names, g->nnames, sizeof *g->names, cmp_str);
+	}
+	size_t bl = strlen(base);
+	char *cand = kiln_xmalloc(bl + 5);
+	for (int k = 0; k < 2; k++) {
+		if (k == 0) snprintf(cand, bl + 5, "%s.txt", base);
+		else if (bl > 4 && !strcasecmp(base + bl - 4, ".swf")) { memcpy(cand, base, bl - 4); memcpy(cand + bl - 4, ".txt", 5); }
+		else break;
+		const char *key = cand;
+		if (bsearch(&key, g->names, g->nnames, sizeof *g->names, cmp_str)) {
+			size_t n = dlen + 1 + strlen(cand) + 1;
+			char *full = kiln_xmalloc(n);
+			snprintf(full, n, "%.*s%s%s", (int)dlen, path, dlen ? "/" : "", cand);
+			free(cand);
+			return full;
+		}
+	}
+	free(cand);
+	return NULL;
+}
+
 static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
 {
 	ingest *g = ud;
@@ -209,7 +265,9 @@ static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
 	else { kiln_file_error(path, "%s", strerror(errno)); g->walk_failed = 1; return 0; }
 	g->files_seen++;
 	if (is_swf_sig(sig, n) || named_swf(path)) {
-		add_item(g, path)->path = kiln_xstrdup(path);
+		item *it = add_item(g, path);
+		it->path = kiln_xstrdup(path);
+		it->sidecar = find_sidecar(g, path);
 		if (g->n - g->judged >= BATCH) flush(g);
 		return 0;
 	}
@@ -254,7 +312,7 @@ static void judge(const swf_cmd_opts *o, item *it)
 			memcpy(it->csha, it->sha, 32);
 		else
 			kiln_sha256(it->content, it->content_n, it->csha);
-		char *side = it->path ? swf_cmd_sidecar(it->path) : NULL;
+		char *side = it->sidecar ? swf_cmd_read_text(it->sidecar) : NULL;
 		it->prompt = swf_prompt(i, side, it->content_n);
 		free(side);
 		if (!it->prompt) kiln_die(KILN_EXIT_FAIL, "out of memory");
@@ -394,6 +452,8 @@ static void flush(ingest *g)
 		it->info_json = NULL;
 		free(it->path);
 		it->path = NULL;
+		free(it->sidecar);
+		it->sidecar = NULL;
 		if (it->status != ST_ADDED) { free(it->prompt); it->prompt = NULL; }
 	}
 	g->judged = g->n;
@@ -521,6 +581,9 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 		free(g.items[k].prompt); free(g.items[k].info_json); free(g.items[k].errmsg);
 	}
 	free(g.items);
+	for (size_t k = 0; k < g.nnames; k++) free(g.names[k]);
+	free(g.names);
+	free(g.dir);
 	free(mpath);
 	free(g.spill_path);
 	free(meta);

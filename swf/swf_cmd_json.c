@@ -125,7 +125,7 @@ void swf_cmd_info_fields(kiln_json *j, const swf_info *i)
 	kiln_json_obj_end(j);
 }
 
-static char *read_trimmed(const char *path)
+char *swf_cmd_read_text(const char *path)
 {
 	size_t n;
 	uint8_t *d = kiln_read_file(path, 1 << 20, &n);
@@ -147,10 +147,10 @@ char *swf_cmd_sidecar(const char *path)
 	size_t n = strlen(path);
 	char *p = kiln_xmalloc(n + 5);
 	snprintf(p, n + 5, "%s.txt", path);
-	char *s = read_trimmed(p);
+	char *s = swf_cmd_read_text(p);
 	if (!s && n > 4 && !strcasecmp(path + n - 4, ".swf")) {
 		memcpy(p + n - 4, ".txt", 5);
-		s = read_trimmed(p);
+		s = swf_cmd_read_text(p);
 	}
 	free(p);
 	return s;
