@@ -228,7 +228,7 @@ static char *find_sidecar(ingest *g, const char *path)
 			g->names[g->nnames++] = kiln_xstrdup(e->d_name);
 		}
 		if (d) closedir(d);
-		qsort(g->names, g->nnames, sizeof *g->names, cmp_str);
+		if (g->nnames) qsort(g->names, g->nnames, sizeof *g->names, cmp_str);
 	}
 	size_t bl = strlen(base);
 	char *cand = kiln_xmalloc(bl + 5);
@@ -237,7 +237,7 @@ static char *find_sidecar(ingest *g, const char *path)
 		else if (bl > 4 && !strcasecmp(base + bl - 4, ".swf")) { memcpy(cand, base, bl - 4); memcpy(cand + bl - 4, ".txt", 5); }
 		else break;
 		const char *key = cand;
-		if (bsearch(&key, g->names, g->nnames, sizeof *g->names, cmp_str)) {
+		if (g->nnames && bsearch(&key, g->names, g->nnames, sizeof *g->names, cmp_str)) {
 			size_t n = dlen + 1 + strlen(cand) + 1;
 			char *full = kiln_xmalloc(n);
 			snprintf(full, n, "%.*s%s%s", (int)dlen, path, dlen ? "/" : "", cand);
