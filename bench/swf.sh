@@ -2,7 +2,7 @@
 # bench/swf.sh [CORPUS_DIR] - libswf's cost over pure decompression, and
 # ingest's scaling from 1 to 2 threads, measured in the same run.
 #
-#   1. kiln-swf validate and info --json over every file of the corpus vs
+#   1. kiln-swf validate, info and info --json over every file of the corpus vs
 #      bench/swf_inflate.c, which only reads and inflates the same files with
 #      zlib/liblzma; single-threaded; best of REPEAT runs, wall and CPU time.
 #      Goal: parsing + validation cost <= 10% over pure decompression.
@@ -44,7 +44,7 @@ def run(cmd, env=None):
 one = dict(os.environ, OMP_NUM_THREADS="1")
 peer = run(["build/bench/swf_inflate"] + files)
 print("%-28s wall %7.3f s  cpu %7.3f s" % ("inflate only (peer)", *peer))
-for name, cmd in (("kiln-swf validate", ["validate"]), ("kiln-swf info --json", ["info", "--json"])):
+for name, cmd in (("kiln-swf validate", ["validate"]), ("kiln-swf info", ["info"]), ("kiln-swf info --json", ["info", "--json"])):
     w, c = run(["build/bin/kiln-swf"] + cmd + files, one)
     print("%-28s wall %7.3f s  cpu %7.3f s  ratio wall %.3f cpu %.3f (goal <= 1.10)" % (name, w, c, w / peer[0], c / peer[1]))
 t = {}
