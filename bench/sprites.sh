@@ -29,7 +29,9 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", (s > 0 ? n / s : 0) }';
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else printf "n/a" }'; }
 jnum() { grep -o "\"$2\":[0-9.e+-]*" "$1" | sed -n "${3:-1}p" | cut -d: -f2; }
 score() {  # score NAME OUTDIR: one table row from kiln-sprites compare
-  kiln-sprites compare --json "$WORK/fitted" "$2" > "$WORK/$1.cmp" 2>"$WORK/$1.err"
+  if ! kiln-sprites compare --json "$WORK/fitted" "$2" > "$WORK/$1.cmp" 2>"$WORK/$1.err"; then
+    printf "  %-40s   failed: %s\n" "$1" "$(head -c 200 "$WORK/$1.err")"; return
+  fi
   printf "  %-40s %8.2f dB %9.3f\n" "$1" "$(jnum "$WORK/$1.cmp" psnr_mean_db)" "$(jnum "$WORK/$1.cmp" delta_e_x100)"
 }
 echo "== kiln-sprites bench: $CORPUS, $THREADS threads, $(nproc) cores visible; other work may share this machine"
@@ -61,9 +63,11 @@ mkdir -p "$WORK/kiln_out"
 paste <(ls "$WORK/kiln_out_raw") <(ls "$WORK/fitted") | while IFS=$'\t' read -r a b; do mv "$WORK/kiln_out_raw/$a" "$WORK/kiln_out/$b"; done
 score "kiln shared 64 (OKLab nearest)" "$WORK/kiln_out"
 
-if have convert && have mogrify; then
-  # ImageMagick's own shared palette: quantise all sprites stacked in one image
-  convert "$WORK"/fitted/*.png -append +dither -colors 64 -unique-colors "$WORK/im_pal.png"
+if have convert && have mogrify && have montage; then
+  # ImageMagick's own shared palette: quantise all sprites tiled into one
+  # image (40 per row: one tall column exceeds ImageMagick's size policy)
+  montage "$WORK"/fitted/*.png -tile 40x -geometry +0+0 -background none "$WORK/im_all.png"
+  convert "$WORK/im_all.png" +dither -colors 64 -unique-colors "$WORK/im_pal.png"
   mkdir -p "$WORK/im_out" "$WORK/remap_out"
   mogrify -path "$WORK/im_out" +dither -remap "$WORK/im_pal.png" "$WORK"/fitted/*.png
   score "imagemagick shared 64 (-colors, -remap)" "$WORK/im_out"
