@@ -328,6 +328,18 @@ static int refine_try(refiner *r, uint32_t j, const uint8_t c[3], double de_cap,
 	return keep;
 }
 
+/* c = col moved by d along axis ax (0..2: one channel, 3: all three);
+ * 0 when that leaves the 8-bit range. */
+static int shifted(const uint8_t col[3], int ax, int d, uint8_t c[3])
+{
+	for (int q = 0; q < 3; q++) {
+		int v = col[q] + ((ax == 3 || ax == q) ? d : 0);
+		if (v < 0 || v > 255) return 0;
+		c[q] = (uint8_t)v;
+	}
+	return 1;
+}
+
 static void refine(const point *pts, size_t np, size_t nimg, const double *img_px, size_t nimg_used,
                    uint8_t (*rgb)[3], uint32_t k, uint32_t sweeps)
 {
@@ -353,21 +365,12 @@ static void refine(const point *pts, size_t np, size_t nimg, const double *img_p
 	for (uint32_t sw = 0; sw < sweeps; sw++) {
 		int step = steps[sw < 4 ? sw : 3], moved = 0;
 		for (uint32_t j = 0; j < k; j++)
-			for (int ax = 0; ax < 3; ax++)
+			for (int ax = 0; ax < 4; ax++)
 				for (int sg = -1; sg <= 1; sg += 2) {
-					int v = r.rgb[j][ax] + sg * step;
-					if (v < 0 || v > 255) continue;
+					/* axes R, G, B, and grey (all three: lightness) */
 					uint8_t c[3];
-					memcpy(c, r.rgb[j], 3);
-					c[ax] = (uint8_t)v;
-					/* keep going in a direction while it pays */
-					while (refine_try(&r, j, c, de_cap, (double)nimg_used)) {
-						moved++;
-						v = r.rgb[j][ax] + sg * step;
-						if (v < 0 || v > 255) break;
-						memcpy(c, r.rgb[j], 3);
-						c[ax] = (uint8_t)v;
-					}
+					while (shifted(r.rgb[j], ax, sg * step, c) && refine_try(&r, j, c, de_cap, (double)nimg_used))
+						moved++;   /* keep going in a direction while it pays */
 				}
 		(void)moved;
 	}
