@@ -214,9 +214,9 @@ static void lloyd(const point *pts, size_t np, spr_lab *c, uint32_t k, uint32_t 
  * k-means optimises squared OKLab error; what is asked for is mean
  * per-image PSNR in sRGB with pixels mapped to their nearest colour in OKLab,
  * without losing ΔE. So the rounded palette is polished by coordinate
- * descent on exactly that: each colour is nudged by +-step in R, G, B or all three (lightness) and the
- * move is kept when the mean PSNR rises and the pooled ΔE stays within a
- * small slack of where it started. A move only re-searches the points that
+ * descent on exactly that: each colour is nudged by +-step in R, G, B, or
+ * all three (lightness), and the move is kept when the mean PSNR rises and
+ * the pooled ΔE stays within a small slack of where it started. A move only re-searches the points that
  * were in the moved cell; the others just compare against the new colour. */
 typedef struct refiner {
 	const point *pts;
