@@ -185,7 +185,8 @@ const trn_tensor *trn_model_tensor(const trn_model *m, int i);
  * and tgt < vocab). *loss = sum(w * -log p[tgt]) / sum(w), 0 when sum(w)=0.
  * Keeps the activations for trn_model_backward. */
 int trn_model_forward(trn_model *m, const trn_batch *b, float *loss, trn_error *err);
-/* Probabilities (B, T, V) of the last forward (softmax of the logits). */
+/* Probabilities (B, T, V) of the last forward (softmax of the logits);
+ * trn_model_backward overwrites them with the logits' gradient. */
 const float *trn_model_probs(const trn_model *m);
 void trn_model_zero_grad(trn_model *m);
 /* Backward of the last forward: grads += scale * d(loss)/d(params). */

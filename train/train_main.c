@@ -213,10 +213,14 @@ static int cmd_config(const tool_opts *o, const char *path)
 		kiln_json_obj_begin(&j, NULL);
 		kiln_json_str(&j, "config", t);
 		kiln_json_u64(&j, "stages", (uint64_t)c.n_stages);
+		if (c.model.vocab > 0)
+			kiln_json_u64(&j, "parameters", trn_model_count_params(&c.model));
 		kiln_json_obj_end(&j);
 		kiln_json_end_line(&j);
 		free(t);
 	} else {
+		if (c.model.vocab > 0)
+			printf("# %llu parameters\n", (unsigned long long)trn_model_count_params(&c.model));
 		trn_config_write(stdout, &c);
 	}
 	return KILN_EXIT_OK;
