@@ -107,3 +107,5 @@ t sample_out_exists expect_exit 1 kiln-train sample full/model.kckpt -o s1
 t sample_same_seed_same_output sh_ok 'kiln-train sample -q full/model.kckpt --seed 9 -o a1 && kiln-train sample -q full/model.kckpt --seed 9 -o a2 && cmp a1/sample-0001-01.ids a2/sample-0001-01.ids'
 t restart expect_exit 0 kiln-train run --restart -q changed.conf
 t restart_new_model sh_ok 'kiln-train info run/model.kckpt | grep -q "^width = 16"'
+t run_json sh_ok 'kiln-train run --json --restart --stop-after 2 changed.conf > j.out && head -1 j.out | grep -q "^{\"type\":\"train\"" && tail -1 j.out | grep -q "^{\"type\":\"stopped\",\"step\":2,"'
+t config_json sh_ok 'kiln-train config --json tiny.conf | grep -q "\"stages\":2"'
