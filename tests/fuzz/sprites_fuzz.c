@@ -1,8 +1,9 @@
 /*
  * sprites_fuzz.c - libFuzzer target for kiln-sprites' untrusted input path:
- * decode an image from memory with a small dimension cap, then fit it to
- * 32x32 and map it to a fixed palette. Any crash, leak or sanitizer report is
- * a bug; decode errors are expected and fine.
+ * the palette-file parser (.gpl, hex list, PNG swatch), then decoding an
+ * image from memory with a small dimension cap, fitting it to 32x32 and
+ * mapping it to a fixed palette. Any crash, leak or sanitizer report is a
+ * bug; parse and decode errors are expected and fine.
  */
 #include "sprites.h"
 
@@ -15,6 +16,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!quiet) { spr_codec_quiet(); quiet = 1; }
 	spr_image im;
 	spr_error err;
+	spr_palette parsed;
+	if (spr_palette_parse(data, size, "fuzz", &parsed, &err) == SPR_OK && (parsed.n == 0 || parsed.n > SPR_MAX_COLORS))
+		__builtin_trap();   /* a parsed palette always has 1..256 colours */
 	/* Signatures win over the name, so a .tga name reaches every decoder,
 	 * TGA (which has no signature) included. The 1024 cap bounds memory. */
 	if (spr_decode(data, size, "fuzz.tga", 1024, &im, &err) != SPR_OK) return 0;
