@@ -11,18 +11,37 @@
 /* Fill err (may be NULL) and return code. */
 int trn_seterr(trn_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
-/* Dot product with eight running sums in a fixed order: the compiler may
- * vectorise it (a single sum would forbid that under strict IEEE rules),
- * and the result still never depends on threads or run. */
+/* Dot product with sixteen running sums in a fixed order: the compiler may
+ * vectorise it (a single sum would forbid that under strict IEEE rules, and
+ * several independent sums hide the add latency), and the result still never
+ * depends on threads or run. */
 static inline float trn_dot(const float *a, const float *b, int n)
 {
-	float acc[8] = { 0 };
+	float acc[16] = { 0 };
 	int i = 0;
-	for (; i + 8 <= n; i += 8)
-		for (int j = 0; j < 8; j++)
+	for (; i + 16 <= n; i += 16)
+		for (int j = 0; j < 16; j++)
 			acc[j] += a[i + j] * b[i + j];
 	for (; i < n; i++)
 		acc[0] += a[i] * b[i];
+	for (int j = 0; j < 8; j++)
+		acc[j] += acc[j + 8];
+	return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+}
+
+/* trn_dot with b read every stride floats: the same sums in the same order,
+ * so both give identical bits. */
+static inline float trn_dot_strided(const float *a, const float *b, size_t stride, int n)
+{
+	float acc[16] = { 0 };
+	int i = 0;
+	for (; i + 16 <= n; i += 16)
+		for (int j = 0; j < 16; j++)
+			acc[j] += a[i + j] * b[(size_t)(i + j) * stride];
+	for (; i < n; i++)
+		acc[0] += a[i] * b[(size_t)i * stride];
+	for (int j = 0; j < 8; j++)
+		acc[j] += acc[j + 8];
 	return ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
 }
 

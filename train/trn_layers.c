@@ -5,6 +5,7 @@
  * the same for any OMP_NUM_THREADS (a resumed run must be bit-exact).
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "train_internal.h"
@@ -142,22 +143,34 @@ void trn_matmul_forward(float *out, const float *inp, const float *W, int N, int
 	}
 }
 
+/* dinp[n, c] = sum_k dout[n, k] W[k, c] is computed as a dot product against
+ * W transposed (a copy per call, OC*C floats: small next to the N*OC*C work),
+ * so it runs on registers instead of streaming stores. dW[k, c] sums over the
+ * rows n in order, one thread per output row k. */
 void trn_matmul_backward(float *dinp, float *dW, const float *dout, const float *inp, const float *W,
                          int N, int C, int OC)
 {
 	if (dinp) {
+		float *wt = malloc((size_t)OC * C * sizeof(float));
+		if (wt) {
+			for (int k = 0; k < OC; k++)
+				for (int c = 0; c < C; c++)
+					wt[(size_t)c * OC + k] = W[(size_t)k * C + c];
+		}
 #pragma omp parallel for if (PAR((size_t)N * C * OC))
 		for (int n = 0; n < N; n++) {
 			float *d = dinp + (size_t)n * C;
 			const float *g = dout + (size_t)n * OC;
-			memset(d, 0, (size_t)C * sizeof(float));
-			for (int k = 0; k < OC; k++) {
-				float gk = g[k];
-				const float *wr = W + (size_t)k * C;
+			if (wt) {
 				for (int c = 0; c < C; c++)
-					d[c] += gk * wr[c];
+					d[c] = trn_dot(g, wt + (size_t)c * OC, OC);
+				continue;
 			}
+			/* no memory for the transpose: the same sums read with a stride */
+			for (int c = 0; c < C; c++)
+				d[c] = trn_dot_strided(g, W + c, (size_t)C, OC);
 		}
+		free(wt);
 	}
 #pragma omp parallel for if (PAR((size_t)N * C * OC))
 	for (int k = 0; k < OC; k++) {

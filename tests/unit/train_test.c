@@ -949,3 +949,19 @@ TEST(threads_do_not_change_results)
 	free(res[1]);
 #endif
 }
+
+TEST(dot_orders_agree)
+{
+	/* the matmul backward's fallback (strided) must give the transposed path's bits */
+	enum { R = 37, S = 5 };
+	float a[R], b[R * S], bt[R];
+	uint64_t rng = 21;
+	fill(a, R, &rng, 1);
+	fill(b, R * S, &rng, 1);
+	for (int s = 0; s < S; s++) {
+		for (int i = 0; i < R; i++)
+			bt[i] = b[i * S + s];
+		float x = trn_dot(a, bt, R), y = trn_dot_strided(a, b + s, S, R);
+		CHECK_MEM(&x, &y, sizeof x);
+	}
+}
