@@ -11,6 +11,13 @@ UNIT_TESTS += $(TBIN)/common_test
 $(TBIN)/common_test: $(OBJ)/tests/unit/common_test.o $(OBJ)/tests/unit/test_main.o $(LIBCOMMON)
 	$(call link_tool,$(COMMON_LDLIBS))
 
+# Jaro-Winkler evaluation core (swf/swf_jaro.c) against its naive reference.
+UNIT_TESTS += $(TBIN)/jaro_test
+$(TBIN)/jaro_test: $(OBJ)/tests/unit/jaro_test.o $(OBJ)/tests/unit/test_main.o $(OBJ)/swf/swf_jaro.o
+	$(call link_tool,)
+
+# Prerequisite lists below are expanded when read: every UNIT_TESTS += must
+# come before this point (module.mk files are included earlier).
 .SECONDEXPANSION:
 FUZZ_REPLAYS = $(FUZZERS:%=$(TBIN)/fuzz_%_replay)
 $(TBIN)/fuzz_%_replay: $(OBJ)/tests/fuzz/%_fuzz.o $(OBJ)/tests/fuzz/replay.o $$(FUZZ_DEPS_$$*) $(LIBCOMMON)
@@ -32,8 +39,3 @@ fuzz-bins: $$(FUZZ_BINS)
 $(BUILD)/fuzz/%_fuzz: $(OBJ)/tests/fuzz/%_fuzz.o $$(FUZZ_DEPS_$$*) $(LIBCOMMON)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_LDFLAGS) -fsanitize=fuzzer -o $@ $(filter %.o %.a,$^) $(FUZZ_LDLIBS_$*) $(COMMON_LDLIBS) -lm
-
-# Jaro-Winkler evaluation core (swf/swf_jaro.c) against its naive reference.
-UNIT_TESTS += $(TBIN)/jaro_test
-$(TBIN)/jaro_test: $(OBJ)/tests/unit/jaro_test.o $(OBJ)/tests/unit/test_main.o $(OBJ)/swf/swf_jaro.o
-	$(call link_tool,)
