@@ -300,7 +300,10 @@ int main(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "hVqo:n:k:t:", lo, NULL)) != -1) {
 		switch (c) {
 		case 'h': usage(); return KILN_EXIT_OK;
-		case 'V': kiln_print_version(stdout, "backends: cpu"); return KILN_EXIT_OK;
+		case 'V':
+			kiln_print_version(stdout, trn_backend_available(TRN_BACKEND_CUDA) ? "train backends: cpu cuda"
+			                                                                     : "train backends: cpu (cuda: not built)");
+			return KILN_EXIT_OK;
 		case 'q': o.quiet = 1; break;
 		case O_JSON: o.json = 1; break;
 		case O_RESTART: o.restart = 1; break;
