@@ -561,10 +561,16 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	}
 	vid_info *infos = kiln_xcalloc(in.n, sizeof *infos);
 	uint8_t (*hash)[32] = kiln_xcalloc(in.n, 32);
+	/* A few inputs stay open from this check to their extraction (probing
+	 * a container costs tens of milliseconds); many are reopened later. */
+	vid_reader **keep = kiln_xcalloc(in.n, sizeof *keep);
 	for (size_t k = 0; k < in.n; k++) {
 		vid_reader *r = open_or_die(in.v[k]);
 		infos[k] = *vid_reader_info(r);
-		vid_close(r);
+		if (k < 16)
+			keep[k] = r;
+		else
+			vid_close(r);
 		hash_file(in.v[k], hash[k]);
 	}
 	char *meta = build_meta(o, &in, infos, (const uint8_t (*)[32])hash, labels, vocab);
@@ -612,7 +618,8 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	                .scaler = o->scaler, .fit = o->fit, .threads = o->threads };
 	vid_stats total = { 0 };
 	for (size_t k = 0; k < in.n; k++) {
-		vid_reader *r = open_or_die(in.v[k]);
+		vid_reader *r = keep[k] ? keep[k] : open_or_die(in.v[k]);
+		keep[k] = NULL;
 		x.labels = labels[k];
 		x.path = in.v[k];
 		x.group = 0;
@@ -714,6 +721,7 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	free(in.v);
 	free(in.act);
 	free(infos);
+	free(keep);
 	free(hash);
 	free(meta);
 	free(x.chw);

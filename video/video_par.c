@@ -47,6 +47,8 @@ typedef struct par {
 	const vid_opts *o;
 	pk *p;
 	size_t n;
+	int64_t first_dts_raw;   /* first video packet as demuxed (for rewinding) */
+	int first_size;
 	chunk *c;
 	size_t nc;
 	size_t published, next_job;
@@ -149,6 +151,10 @@ static int index_packets(par *P)
 					break;
 				}
 				P->p = np;
+			}
+			if (P->n == 0) {
+				P->first_dts_raw = pkt->dts == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : pkt->dts - r->ts_off;
+				P->first_size = pkt->size;
 			}
 			pk *k = &P->p[P->n++];
 			k->pts = pkt->pts;
@@ -443,6 +449,32 @@ static int emit_chunk(par *P, chunk *c, vid_frame_cb cb, void *ud, uint64_t *ind
 	return 0;
 }
 
+/* Back to the first video packet for the second pass. Seeking in the index
+ * of MP4 or Matroska saves reopening the file (and probing its streams
+ * again); the first packet read back must be the one pass 1 saw, else the
+ * file is reopened. The packet read is returned in pkt (kept for pass 2). */
+static int rewind_input(par *P, AVPacket *pkt, int *have)
+{
+	vid_reader *r = P->r;
+	const char *name = r->fmt->iformat->name;
+	*have = 0;
+	if (P->first_dts_raw != AV_NOPTS_VALUE && (strstr(name, "mp4") || strstr(name, "matroska")) &&
+	    avformat_seek_file(r->fmt, r->si, INT64_MIN, P->first_dts_raw, P->first_dts_raw, 0) >= 0) {
+		int ret;
+		while ((ret = av_read_frame(r->fmt, pkt)) >= 0 && pkt->stream_index != r->si)
+			av_packet_unref(pkt);
+		if (ret >= 0) {
+			vid__shift_packet(r, pkt);
+			if (pkt->pts == P->p[0].pts && pkt->size == P->first_size) {
+				*have = 1;
+				return 0;
+			}
+			av_packet_unref(pkt);
+		}
+	}
+	return vid__reopen(r);
+}
+
 int vid__extract_parallel(vid_reader *r, const vid_opts *o, int threads,
                           vid_frame_cb cb, void *ud, vid_stats *st)
 {
@@ -475,8 +507,11 @@ int vid__extract_parallel(vid_reader *r, const vid_opts *o, int threads,
 		free(P.c);
 		return rc;
 	}
-	rc = vid__reopen(r);
+	AVPacket *pkt = av_packet_alloc();
+	int have = 0;
+	rc = pkt ? rewind_input(&P, pkt, &have) : vid__fail(r, VID_ENOMEM, "%s: out of memory", r->path);
 	if (rc) {
+		av_packet_free(&pkt);
 		free(P.p);
 		free(P.c);
 		return rc;
@@ -504,9 +539,6 @@ int vid__extract_parallel(vid_reader *r, const vid_opts *o, int threads,
 	/* Read pieces ahead of the workers (bounded), emit finished ones in order. */
 	size_t max_ahead = (size_t)nw * 2 + 1, emitted = 0;
 	uint64_t index = 0;
-	AVPacket *pkt = av_packet_alloc();
-	if (!pkt && !rc)
-		rc = vid__fail(r, VID_ENOMEM, "%s: out of memory", r->path);
 	for (size_t k = 0; k < P.nc && !rc; k++) {
 		chunk *c = &P.c[k];
 		if (chunk_prepare(&P, c)) {
@@ -514,14 +546,18 @@ int vid__extract_parallel(vid_reader *r, const vid_opts *o, int threads,
 			break;
 		}
 		for (size_t i = c->a; i < c->b && !rc; i++) {
-			int ret;
-			while ((ret = av_read_frame(r->fmt, pkt)) >= 0 && pkt->stream_index != r->si)
-				av_packet_unref(pkt);
-			if (ret < 0) {
-				rc = vid__fail(r, VID_EIO, "%s: packet %zu vanished on the second read", r->path, i);
-				break;
+			int ret = 0;
+			if (have) {
+				have = 0;   /* the packet rewind_input read back (already shifted) */
+			} else {
+				while ((ret = av_read_frame(r->fmt, pkt)) >= 0 && pkt->stream_index != r->si)
+					av_packet_unref(pkt);
+				if (ret < 0) {
+					rc = vid__fail(r, VID_EIO, "%s: packet %zu vanished on the second read", r->path, i);
+					break;
+				}
+				vid__shift_packet(r, pkt);
 			}
-			vid__shift_packet(r, pkt);
 			if (pkt->pts != P.p[i].pts) {
 				av_packet_unref(pkt);
 				rc = vid__fail(r, VID_EIO, "%s: packet %zu changed on the second read", r->path, i);
