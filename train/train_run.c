@@ -356,6 +356,20 @@ int cmd_run(const tool_opts *o, const char *config_path)
 	int64_t total = 0;
 	for (int s = 0; s < c.n_stages; s++)
 		total += c.stages[s].steps;
+	if (!o->quiet && !o->json) {
+		/* what the run will hold in memory, before it tries */
+		uint64_t act = 0;
+		for (int s = 0; s < c.n_stages; s++) {
+			uint64_t a = trn_model_act_bytes(&c.model, c.stages[s].batch, c.stages[s].ctx);
+			if (a > act)
+				act = a;
+		}
+		uint64_t np = trn_model_count_params(&c.model);
+		fprintf(stderr, "kiln-train: %llu parameters (%llu MiB with gradients and optimizer state), "
+		        "activations up to %llu MiB, %d stage%s, %lld steps\n", (unsigned long long)np,
+		        (unsigned long long)(np * 20 >> 20), (unsigned long long)(act >> 20), c.n_stages,
+		        c.n_stages == 1 ? "" : "s", (long long)total);
+	}
 	r.prog = kiln_progress_start("train", (uint64_t)total, "steps");
 	r.t0 = r.t_last = now();
 	r.tok_last = resume ? trn_ckpt_state_of(resume)->tokens : 0;
