@@ -27,6 +27,8 @@ void spr_build_opts_init(spr_build_opts *o)
 	o->iterations = 24;
 	o->rounds = 6;
 	o->refine = 4;
+	o->progress = NULL;
+	o->progress_ud = NULL;
 }
 
 typedef struct point {
@@ -340,7 +342,8 @@ static int shifted(const uint8_t col[3], int ax, int d, uint8_t c[3])
 }
 
 static void refine(const point *pts, size_t np, size_t nimg, const double *img_px, size_t nimg_used,
-                   uint8_t (*rgb)[3], uint32_t k, uint32_t sweeps)
+                   uint8_t (*rgb)[3], uint32_t k, uint32_t sweeps, const spr_build_opts *o, uint32_t done,
+                   uint32_t total)
 {
 	refiner r = { .pts = pts, .np = np, .nimg = nimg, .k = k };
 	r.as = malloc(np * sizeof *r.as); r.de = malloc(np * sizeof *r.de); r.sse = malloc(np * sizeof *r.sse);
@@ -362,6 +365,7 @@ static void refine(const point *pts, size_t np, size_t nimg, const double *img_p
 	double de_cap = 100.0 * r.de_sum / r.px_total + 0.1;
 	static const int steps[] = { 8, 4, 2, 1 };
 	for (uint32_t sw = 0; sw < sweeps; sw++) {
+		if (o->progress) o->progress(o->progress_ud, done + sw, total);
 		int step = steps[sw < 4 ? sw : 3], moved = 0;
 		for (uint32_t j = 0; j < k; j++)
 			for (int ax = 0; ax < 4; ax++)
@@ -415,6 +419,7 @@ int spr_palette_build(const spr_image *imgs, size_t n, const spr_build_opts *opt
 		for (size_t i = 0; i < np; i++)
 			pts[i].w = (float)(pts[i].count / img_px[pts[i].img] * img_rw[pts[i].img]);
 		if (round == 0) seed_centres(pts, np, k, opts->seed, c, mind);
+		if (opts->progress) opts->progress(opts->progress_ud, round, rounds + opts->refine);
 		lloyd(pts, np, c, k, opts->iterations ? opts->iterations : 1, assign);
 		if (round + 1 == rounds) break;
 		/* per-image RGB error with the palette rounded to 8 bits, as mapped */
@@ -449,7 +454,8 @@ int spr_palette_build(const spr_image *imgs, size_t n, const spr_build_opts *opt
 	out->transparent = reserve ? 0 : -1;
 	uint8_t cols[SPR_MAX_COLORS][3];
 	for (uint32_t j = 0; j < k; j++) spr_oklab_to_srgb(c[j], cols[j]);
-	if (opts->refine) refine(pts, np, n, img_px, nimg, cols, k, opts->refine);
+	if (opts->refine) refine(pts, np, n, img_px, nimg, cols, k, opts->refine, opts, rounds, rounds + opts->refine);
+	if (opts->progress) opts->progress(opts->progress_ud, rounds + opts->refine, rounds + opts->refine);
 	qsort(cols, k, 3, cmp_lab_L);
 	memcpy(out->rgb[reserve], cols, (size_t)k * 3);
 	free(pts); free(img_px); free(img_err); free(img_rw); free(mind); free(assign); free(c);

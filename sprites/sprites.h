@@ -137,6 +137,10 @@ typedef struct spr_build_opts {
 	uint32_t iterations;         /* Lloyd iterations per round (default 24) */
 	uint32_t rounds;             /* reweighting rounds for mean PSNR (default 6; 1 = plain) */
 	uint32_t refine;             /* coordinate-descent sweeps on the final palette (default 4; 0 = off) */
+	/* Optional: called from the calling thread after each k-means round and
+	 * refinement sweep with (done, total) steps; NULL = none. */
+	void (*progress)(void *ud, uint32_t done, uint32_t total);
+	void *progress_ud;
 } spr_build_opts;
 
 void spr_build_opts_init(spr_build_opts *o);

@@ -88,6 +88,12 @@ static double now(void)
 	return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
+static void palette_progress(void *ud, uint32_t done, uint32_t total)
+{
+	(void)total;
+	kiln_progress_update(ud, done);
+}
+
 /* Palette from --palette, or built from the sprites not held out. */
 static void get_palette(const tool_opts *o, const sprite_list *l, spr_palette *pal)
 {
@@ -102,7 +108,12 @@ static void get_palette(const tool_opts *o, const sprite_list *l, spr_palette *p
 		for (size_t i = 0; i < l->n; i++)
 			if (!l->v[i].holdout) imgs[k++] = l->v[i].img;
 		spr_error err;
-		int rc = spr_palette_build(imgs, k, &o->build, pal, &err);
+		spr_build_opts bo = o->build;
+		kiln_progress *pr = kiln_progress_start("palette", bo.rounds + bo.refine, "steps");
+		bo.progress = palette_progress;
+		bo.progress_ud = pr;
+		int rc = spr_palette_build(imgs, k, &bo, pal, &err);
+		kiln_progress_end(pr);
 		free(imgs);
 		if (rc) kiln_die(KILN_EXIT_FAIL, "palette: %s", err.msg);
 	}
