@@ -39,6 +39,8 @@ static void usage(void)
 	      "  -o, --out DIR             write samples into DIR (default samples)\n"
 	      "      --prompt IDS          one prompt: ids separated by spaces or commas\n"
 	      "      --prompts FILE        prompts, one line of ids each\n"
+	      "      --text-prompts FILE   prompts, one line of text each (bytes, or encoded\n"
+	      "                            by kiln-bpe with --vocab)\n"
 	      "      --from DATASET        prompts (and breeding parents) from its records\n"
 	      "  -n, --count N             prompts to take from --from (default 1)\n"
 	      "  -k, --samples K           samples per prompt (default 1)\n"
@@ -274,7 +276,7 @@ static int cmd_example(const char *name)
 
 enum {
 	O_JSON = 256, O_RESTART, O_STOP, O_PROMPT, O_PROMPTS, O_FROM, O_MAXNEW, O_TOPK, O_TOPP, O_MINP, O_SEED,
-	O_BREED, O_MASK, O_VOCAB, O_IDOFF, O_EXT, O_NOTOOLS
+	O_BREED, O_MASK, O_VOCAB, O_IDOFF, O_EXT, O_NOTOOLS, O_TEXTP
 };
 
 int main(int argc, char **argv)
@@ -292,7 +294,8 @@ int main(int argc, char **argv)
 		{ "seed", required_argument, 0, O_SEED }, { "breed", required_argument, 0, O_BREED },
 		{ "mask", required_argument, 0, O_MASK }, { "vocab", required_argument, 0, O_VOCAB },
 		{ "id-offset", required_argument, 0, O_IDOFF }, { "ext", required_argument, 0, O_EXT },
-		{ "no-tools", no_argument, 0, O_NOTOOLS }, { 0, 0, 0, 0 }
+		{ "no-tools", no_argument, 0, O_NOTOOLS }, { "text-prompts", required_argument, 0, O_TEXTP },
+		{ 0, 0, 0, 0 }
 	};
 	tool_opts o = { .count = 1, .samples = 1, .temperature = 1.0, .top_p = 1.0, .seed = 1, .mask = 0.4,
 	                .out = "samples", .ext = "bin" };
@@ -311,6 +314,7 @@ int main(int argc, char **argv)
 		case 'o': o.out = optarg; break;
 		case O_PROMPT: o.prompt = optarg; break;
 		case O_PROMPTS: o.prompts = optarg; break;
+		case O_TEXTP: o.text_prompts = optarg; break;
 		case O_FROM: o.from = optarg; break;
 		case 'n': o.count = (int64_t)kiln_opt_u64("--count", optarg, 1, 1 << 20); break;
 		case 'k': o.samples = (int64_t)kiln_opt_u64("--samples", optarg, 1, 1 << 16); break;

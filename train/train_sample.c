@@ -84,6 +84,78 @@ static char *fmt(const char *f, ...)
 	return s;
 }
 
+/* Text prompts, one per line: bytes are the ids of a byte model; with
+ * --vocab each line is encoded by `kiln-bpe encode --ids` (tool-level
+ * composition: the trainer never links the tokenizer). */
+static void read_text_prompts(const tool_opts *o, const trn_data_info *info, plist *pl)
+{
+	FILE *f = fopen(o->text_prompts, "r");
+	if (!f)
+		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->text_prompts, strerror(errno));
+	char *bpe = NULL, *dir = NULL;
+	if (o->vocab) {
+		if (o->no_tools || !(bpe = tool_find("kiln-bpe")))
+			kiln_die(KILN_EXIT_FAIL, "%s: text prompts with --vocab need kiln-bpe", o->text_prompts);
+		const char *t = getenv("TMPDIR");
+		dir = fmt("%s/kiln-train-XXXXXX", t && *t ? t : "/tmp");
+		if (!mkdtemp(dir))
+			kiln_die(KILN_EXIT_FAIL, "%s: %s", dir, strerror(errno));
+		kiln_cleanup_add(dir);
+	} else if (info->vocab > 256) {
+		kiln_die(KILN_EXIT_FAIL, "%s: this model's ids are not bytes: give its BPE vocabulary with --vocab",
+		         o->text_prompts);
+	}
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long lineno = 0;
+	while ((len = getline(&line, &cap, f)) > 0) {
+		lineno++;
+		if (line[len - 1] == '\n')
+			line[--len] = 0;
+		uint32_t *ids = kiln_xmalloc(((size_t)len + 1) * sizeof *ids);
+		size_t n = 0;
+		ids[n++] = info->bos;
+		if (!bpe) {
+			for (ssize_t i = 0; i < len; i++)
+				ids[n++] = (unsigned char)line[i];
+		} else {
+			char *in = fmt("%s/prompt.txt", dir), *out = fmt("%s/prompt.ids", dir), off[32];
+			FILE *pf = fopen(in, "wb");
+			if (!pf || fwrite(line, 1, (size_t)len, pf) != (size_t)len || fclose(pf))
+				kiln_die(KILN_EXIT_FAIL, "%s: %s", in, strerror(errno));
+			snprintf(off, sizeof off, "%lld", (long long)o->id_offset);
+			char *argv[] = { bpe, "encode", "-q", "--ids", "-v", (char *)o->vocab, "--id-offset", off, "-o", out, in, NULL };
+			if (tool_spawn(argv, NULL) != 0)
+				kiln_die(KILN_EXIT_FAIL, "%s:%ld: kiln-bpe encode failed", o->text_prompts, lineno);
+			FILE *idf = fopen(out, "r");
+			if (!idf)
+				kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
+			unsigned long v;
+			while (fscanf(idf, "%lu", &v) == 1) {
+				if (v >= info->vocab)
+					kiln_die(KILN_EXIT_FAIL, "%s:%ld: kiln-bpe gave id %lu, outside this model's %u", o->text_prompts,
+					         lineno, v, info->vocab);
+				/* BPE ids can outnumber the bytes of the line: grow as needed */
+				ids = kiln_xrealloc(ids, (n + 1) * sizeof *ids);
+				ids[n++] = (uint32_t)v;
+			}
+			fclose(idf);
+			free(in);
+			free(out);
+		}
+		add_prompt(pl, ids, n);
+	}
+	free(line);
+	fclose(f);
+	if (dir) {
+		kiln_rmtree(dir);
+		kiln_cleanup_remove(dir);
+	}
+	free(dir);
+	free(bpe);
+}
+
 int cmd_sample(const tool_opts *o, const char *ckpt_path)
 {
 	trn_ckpt *k;
@@ -132,6 +204,8 @@ int cmd_sample(const tool_opts *o, const char *ckpt_path)
 		free(line);
 		fclose(f);
 	}
+	if (o->text_prompts)
+		read_text_prompts(o, &info, &pl);
 	if (o->from) {
 		if ((rc = trn_data_open(o->from, 0, 0, &from, &err)))
 			kiln_die(trn_exit_code(rc), "%s", err.msg);

@@ -12,7 +12,7 @@ typedef struct tool_opts {
 	int json, quiet, restart;
 	int64_t stop_after;
 	/* sample */
-	const char *prompt, *prompts, *from, *out, *vocab, *ext, *breed;
+	const char *prompt, *prompts, *text_prompts, *from, *out, *vocab, *ext, *breed;
 	int64_t count, samples, max_new, id_offset;
 	double temperature, top_p, min_p, mask;
 	int64_t top_k;

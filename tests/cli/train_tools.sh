@@ -18,6 +18,9 @@ if command -v kiln-bpe >/dev/null; then
   t bpe_vocab_from_data sh_ok 'kiln-train info bperun/model.kckpt | grep -q "^vocab = 293"'
   t bpe_sample expect_exit 0 kiln-train sample bperun/model.kckpt -t 0 --vocab v.bpe --ext txt -o bs
   t bpe_sample_decoded sh_ok 'for f in tx/*.txt; do cmp -s bs/sample-0001-01.txt "$f" && exit 0; done; exit 1'
+  printf 'note 2\n' > tp.txt
+  t bpe_text_prompt expect_exit 0 kiln-train sample bperun/model.kckpt -t 0 --vocab v.bpe --text-prompts tp.txt --ext txt -o bt
+  t bpe_text_prompt_continues sh_ok 'printf "note 2" | cat - bt/sample-0001-01.txt | cmp - tx/n2.txt'
 else
   skip bpe "kiln-bpe not built"
 fi
@@ -48,6 +51,9 @@ printf '110 111\n110 111 116 101 32 51\n' > prompts.txt
 t prompts_file expect_exit 0 kiln-train sample vrun/model.kckpt --prompts prompts.txt -k 2 --max-new 5 --json -o ps
 t prompts_file_count sh_ok 'test $(grep -c "\"prompt_ids\":6" last.out) -eq 2 && ls ps/sample-0002-02.ids'
 t prompts_file_max_new sh_ok 'test $(wc -l < ps/sample-0001-01.ids) -le 5'
+printf 'note 3\nnote 1\n' > textprompts.txt
+t text_prompts_bytes expect_exit 0 kiln-train sample vrun/model.kckpt --text-prompts textprompts.txt -t 0 --max-new 3 --json -o tp
+t text_prompts_bytes_count sh_ok 'test $(grep -c "\"prompt_ids\":6" last.out) -eq 2'
 printf '110 x\n' > badprompts.txt
 t prompts_file_bad expect_exit 1 kiln-train sample vrun/model.kckpt --prompts badprompts.txt -o pb
 t prompts_file_bad_line err_has 'badprompts.txt:1'
