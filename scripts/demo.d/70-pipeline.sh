@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Demo step: the whole ByteCraft path in one make run (scripts/pipeline.mk):
+# synthesized SWF corpus -> ingest -> split by file -> BPE -> encode -> a tiny
+# model trained in two stages (Muon, then AdamW) on the CPU -> k samples per
+# held-out prompt at two sampling settings -> kiln-swf eval -> Table 1.
+# A few minutes of training cannot teach a model SWF: expect "fully broken"
+# files and moderate similarity. The point is the path, end to end.
+set -euo pipefail
+: "${KILN_BIN:?}" "${DEMO:?}"
+out=$DEMO/pipeline
+make --no-print-directory -f scripts/pipeline.mk BIN="$KILN_BIN" OUT="$out" \
+  SYNTH_COUNT=120 VOCAB_SIZE=1024 CONTEXT=768 STEPS_MUON=120 STEPS_ADAMW=120 \
+  PROMPTS=6 SAMPLES=2 MAX_NEW=1024 2>&1 | grep -v '^\(rm\|touch\|printf\|n=\|for\|  \|done\|build/\|/\)' | sed 's/^/   /'
+echo "   loss curve: $out/run/loss.svg; samples: $out/samples/; per-file verdicts: $out/eval-files.jsonl"
