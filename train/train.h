@@ -17,6 +17,12 @@
  *   logits = (wout or wte) . lnf(x);  loss = weighted mean cross-entropy.
  * Attention is causal and never crosses a document boundary inside a packed
  * sequence (each position carries the start of its segment).
+ *
+ * Reading order, end to end: trn_layers.c (each layer, forward and backward,
+ * shapes named), trn_model.c (parameters, the forward and backward chains),
+ * trn_data.c (documents into batches), trn_optim.c and trn_sched.c (AdamW,
+ * Muon, schedules), trn_run.c (stages, steps, checkpoints), trn_ckpt.c (the
+ * file), trn_sample.c (KV-cache generation), trn_config.c (the text format).
  */
 #ifndef KILN_TRAIN_H
 #define KILN_TRAIN_H
