@@ -3,14 +3,15 @@
 # on a binary corpus built from this machine's own files, fixed by a seed.
 # Prints every figure and the ratios measured in this run; asserts nothing.
 #
-#   bench/bpe.sh [--big]      --big adds the 1 GiB / 108,000-merge run
+#   bench/bpe.sh [--big | --big-only]   --big adds the 1 GiB / 108,000-merge run
 # Env: SEED (default 1), THREADS (default 2), WORK (default build/bench-bpe).
 # HF's node binding trains only its default BpeTrainer (30,000 vocabulary,
 # min_frequency 0), so the chunked comparison is at 30,000 with --min-count 1.
 set -u
 cd "$(dirname "$0")/.."
 SEED=${SEED:-1} THREADS=${THREADS:-2} WORK=${WORK:-build/bench-bpe}
-BIG=0; [ "${1:-}" = --big ] && BIG=1
+BIG=0 SMALL=1
+case "${1:-}" in --big) BIG=1 ;; --big-only) BIG=1 SMALL=0 ;; esac
 BIN=$(pwd)/build/bin
 [ -x "$BIN/kiln-bpe" ] || { echo "bench/bpe.sh: build first (make build/bin/kiln-bpe)"; exit 1; }
 export OMP_NUM_THREADS=$THREADS
@@ -21,8 +22,8 @@ echo "== kiln-bpe bench: seed $SEED, $THREADS threads, $(nproc) cores visible, w
 # fixed by SEED, copied until BYTES (the last one cut).
 make_corpus() {
   local dir=$1 want=$2
-  [ -f "$dir/.done" ] && [ "$(cat "$dir/.done")" = "$SEED $want" ] && return 0
-  rm -rf "$dir"; mkdir -p "$dir"
+  [ -f "$dir.done" ] && [ "$(cat "$dir.done")" = "$SEED $want" ] && return 0
+  rm -rf "$dir" "$dir.done"; mkdir -p "$dir"
   local have=0 i=0 f s
   while IFS= read -r f; do
     s=$(stat -c %s "$f" 2>/dev/null) || continue
@@ -35,7 +36,7 @@ make_corpus() {
              -type f -size +4k 2>/dev/null | LC_ALL=C sort |
            awk -v s="$SEED" '{ h = s; for (i = 1; i <= length($0); i++) h = (h * 31 + index("abcdefghijklmnopqrstuvwxyz0123456789._-/", substr($0, i, 1))) % 1000003; print h "\t" $0 }' |
            LC_ALL=C sort -n -k1,1 -k2 | cut -f2-)
-  echo "$SEED $want" > "$dir/.done"
+  echo "$SEED $want" > "$dir.done"
   echo "   corpus $dir: $i files, $have bytes"
 }
 
@@ -52,6 +53,7 @@ timed() {
 ratio() { echo "scale=2; $1 / $2" | bc; }
 
 C64=$WORK/corpus-64m
+if [ $SMALL = 1 ]; then
 make_corpus "$C64" $((64 << 20))
 
 echo "== 1. 64 MiB in 4 KiB chunks, 30,000 vocabulary: kiln-bpe vs HF tokenizers"
@@ -97,6 +99,8 @@ if [ $HF = 1 ]; then
   timed kiln_encode_chunked "$BIN/kiln-bpe" encode -v "$WORK/kiln-30k.vocab" --json --force -o "$WORK/enc-30k" "$C64"
   echo "   HF encode of the 4 KiB chunks with kiln's 30K vocabulary (exported): $h_s s; kiln whole files: $wall s"
   echo "   RATIO encode speed kiln/HF: $(ratio "$h_s" "$wall")x (bar >= 20)"
+fi
+
 fi
 
 if [ $BIG = 1 ]; then

@@ -25,7 +25,11 @@ struct bpe_encoder {
 	uint32_t byte_rank[65536];   /* rank of (a, b) for two bytes, NONE if no merge */
 	rslot *tab;                  /* open addressing on the pair */
 	uint64_t mask;
+	uint64_t inside[1024];       /* bit (a << 8 | b): bytes a, b are adjacent inside some token */
+	uint64_t *filter;            /* 2^21-bit filter of the pairs that have a merge: most */
+	                             /* lookups are misses, answered here from cache */
 };
+#define FILTER_BITS 21
 
 /* Everything about one position in a quarter of a cache line, so a merge
  * touches about four lines instead of a dozen. */
@@ -54,12 +58,19 @@ struct bpe_workspace {
 	uint32_t *tmp;               /* sorting a bucket of (a, a) pairs */
 	size_t ntmp;
 	uint32_t nranks;
+	size_t lo_w, hi_w;           /* bitmap words that may hold set bits */
 };
 
 static inline uint64_t slot_of(uint64_t k, uint64_t mask)
 {
 	k *= 0x9e3779b97f4a7c15ull;
 	return (k ^ (k >> 29)) & mask;
+}
+
+static inline uint64_t filter_of(uint64_t k)
+{
+	k *= 0xd6e8feb86659fd93ull;
+	return k >> (64 - FILTER_BITS);
 }
 
 int bpe_encoder_create(const bpe_vocab *v, bpe_encoder **out)
@@ -69,9 +80,10 @@ int bpe_encoder_create(const bpe_vocab *v, bpe_encoder **out)
 	if (!e) return BPE_ENOMEM;
 	e->v = v;
 	uint64_t cap = 1024;
-	while (cap < (uint64_t)v->n_merges * 2) cap *= 2;
+	while (cap < (uint64_t)v->n_merges * 4) cap *= 2;
 	e->tab = malloc(cap * sizeof *e->tab);
-	if (!e->tab) { free(e); return BPE_ENOMEM; }
+	e->filter = calloc((1u << FILTER_BITS) / 64, sizeof *e->filter);
+	if (!e->tab || !e->filter) { free(e->tab); free(e->filter); free(e); return BPE_ENOMEM; }
 	for (uint64_t i = 0; i < cap; i++) e->tab[i].key = UINT64_MAX;
 	e->mask = cap - 1;
 	for (size_t i = 0; i < 65536; i++) e->byte_rank[i] = NONE;
@@ -82,7 +94,17 @@ int bpe_encoder_create(const bpe_vocab *v, bpe_encoder **out)
 		if (e->tab[s].key == k) continue;   /* cannot happen in a valid vocabulary */
 		e->tab[s].key = k;
 		e->tab[s].rank = r;
+		uint64_t f = filter_of(k);
+		e->filter[f >> 6] |= 1ull << (f & 63);
 		if ((a | b) < 256) e->byte_rank[a << 8 | b] = r;
+	}
+	/* A token holds byte pair (a, b) only if one of its merges joined a
+	 * token ending in a to one starting with b, or a part already held it. */
+	memset(e->inside, 0, sizeof e->inside);
+	for (uint32_t r = 0; r < v->n_merges; r++) {
+		uint32_t a = v->pairs[2 * r], b = v->pairs[2 * r + 1];
+		uint32_t x = (uint32_t)v->bytes[v->off[a] + v->len[a] - 1] << 8 | v->bytes[v->off[b]];
+		e->inside[x >> 6] |= 1ull << (x & 63);
 	}
 	*out = e;
 	return BPE_OK;
@@ -92,13 +114,15 @@ void bpe_encoder_free(bpe_encoder *e)
 {
 	if (!e) return;
 	free(e->tab);
+	free(e->filter);
 	free(e);
 }
 
 static inline uint32_t rank_of(const bpe_encoder *e, uint32_t a, uint32_t b)
 {
 	if ((a | b) < 256) return e->byte_rank[a << 8 | b];
-	uint64_t k = (uint64_t)a << 32 | b;
+	uint64_t k = (uint64_t)a << 32 | b, f = filter_of(k);
+	if (!(e->filter[f >> 6] >> (f & 63) & 1)) return NONE;
 	for (uint64_t s = slot_of(k, e->mask);; s = (s + 1) & e->mask) {
 		if (e->tab[s].key == k) return (uint32_t)e->tab[s].rank;
 		if (e->tab[s].key == UINT64_MAX) return NONE;
@@ -161,7 +185,12 @@ static inline int enqueue(bpe_workspace *w, uint32_t r, uint32_t p)
 		uint32_t nc = w->npool++;
 		w->pool[nc].next = NONE;
 		w->pool[nc].n = 0;
-		if (w->head[r] == NONE) { w->head[r] = nc; w->bits[r >> 6] |= 1ull << (r & 63); }
+		if (w->head[r] == NONE) {
+			w->head[r] = nc;
+			w->bits[r >> 6] |= 1ull << (r & 63);
+			if (r >> 6 < w->lo_w) w->lo_w = r >> 6;
+			if (r >> 6 > w->hi_w) w->hi_w = r >> 6;
+		}
 		else w->pool[c].next = nc;
 		w->tail[r] = c = nc;
 	}
@@ -199,29 +228,23 @@ static inline int merge_at(const bpe_encoder *e, bpe_workspace *w, node *nd, siz
 	return BPE_OK;
 }
 
-int bpe_encode(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in, size_t n,
-               uint32_t *out, size_t *n_out)
+/* A long segment: the rank-bucket queue over a linked list of positions. */
+static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in, size_t n,
+                       uint32_t *out, size_t *n_out)
 {
-	*n_out = 0;
-	if (!n) return BPE_OK;
-	if (n >= NONE) return BPE_ERANGE;
 	uint32_t nr = e->v->n_merges;
-	if (nr == 0 || n == 1) {
-		for (size_t i = 0; i < n; i++) out[i] = in[i];
-		*n_out = n;
-		return BPE_OK;
-	}
 	if (ws_reserve(w, n, nr)) return BPE_ENOMEM;
 	node *nd = w->nd;
 	w->npool = 0;
+	w->lo_w = SIZE_MAX;
+	w->hi_w = 0;
 	for (size_t i = 0; i < n; i++) {
 		uint32_t r = i + 1 < n ? e->byte_rank[in[i] << 8 | in[i + 1]] : NONE;
 		nd[i] = (node){ in[i], (uint32_t)(i + 1), (uint32_t)i - 1, r };
 		if (r != NONE && enqueue(w, r, (uint32_t)i)) goto nomem;
 	}
 	const uint32_t *pairs = e->v->pairs;
-	size_t nw = nr / 64 + 1;
-	for (size_t wi = 0; wi < nw; wi++) {
+	for (size_t wi = w->lo_w; wi <= w->hi_w && wi != SIZE_MAX; wi++) {
 		while (w->bits[wi]) {
 			uint32_t r = (uint32_t)(wi * 64 + (size_t)__builtin_ctzll(w->bits[wi]));
 			w->bits[wi] &= w->bits[wi] - 1;
@@ -264,6 +287,71 @@ nomem:
 	memset(w->bits, 0, (nr / 64 + 1) * sizeof *w->bits);
 	memset(w->head, 0xff, nr * sizeof *w->head);
 	return BPE_ENOMEM;
+}
+
+/* A short segment: find the lowest-ranked pair (the leftmost on a tie, i.e.
+ * runs left to right), merge it, repeat. Quadratic, but k is small. */
+#define SHORT 32
+static size_t encode_short(const bpe_encoder *e, const uint8_t *in, size_t k, uint32_t *out)
+{
+	uint32_t tk[SHORT], rk[SHORT];
+	size_t m = k;
+	for (size_t i = 0; i < k; i++) {
+		tk[i] = in[i];
+		rk[i] = i + 1 < k ? e->byte_rank[in[i] << 8 | in[i + 1]] : NONE;
+	}
+	for (;;) {
+		uint32_t best = NONE;
+		size_t bi = 0;
+		for (size_t i = 0; i + 1 < m; i++)
+			if (rk[i] < best) { best = rk[i]; bi = i; }
+		if (best == NONE) break;
+		tk[bi] = 256 + best;
+		for (size_t i = bi + 1; i + 1 < m; i++) { tk[i] = tk[i + 1]; rk[i] = rk[i + 1]; }
+		m--;
+		rk[bi] = bi + 1 < m ? rank_of(e, tk[bi], tk[bi + 1]) : NONE;
+		if (bi > 0) rk[bi - 1] = rank_of(e, tk[bi - 1], tk[bi]);
+	}
+	memcpy(out, tk, m * sizeof *tk);
+	return m;
+}
+
+/* No token holds a byte pair outside e->inside, so no merge ever joins the
+ * two sides of such a pair: the input splits there into segments that
+ * encode independently (and mostly in cache). */
+int bpe_encode(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in, size_t n,
+               uint32_t *out, size_t *n_out)
+{
+	*n_out = 0;
+	if (!n) return BPE_OK;
+	if (n >= NONE) return BPE_ERANGE;
+	if (e->v->n_merges == 0 || n == 1) {
+		for (size_t i = 0; i < n; i++) out[i] = in[i];
+		*n_out = n;
+		return BPE_OK;
+	}
+	size_t m = 0;
+	for (size_t s = 0; s < n;) {
+		size_t t = s + 1;
+		while (t < n) {
+			uint32_t x = (uint32_t)in[t - 1] << 8 | in[t];
+			if (!(e->inside[x >> 6] >> (x & 63) & 1)) break;
+			t++;
+		}
+		if (t - s == 1) {
+			out[m++] = in[s];
+		} else if (t - s <= SHORT) {
+			m += encode_short(e, in + s, t - s, out + m);
+		} else {
+			size_t k;
+			int rc = encode_long(e, w, in + s, t - s, out + m, &k);
+			if (rc) return rc;
+			m += k;
+		}
+		s = t;
+	}
+	*n_out = m;
+	return BPE_OK;
 }
 
 int bpe_decode(const bpe_vocab *v, const uint32_t *ids, size_t n, uint8_t *out, size_t *n_out, size_t *bad)

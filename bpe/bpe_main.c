@@ -457,6 +457,9 @@ static int cmd_train(int argc, char **argv)
 		/* The checkpoint is only valid for the same corpus and options. */
 		for (size_t i = 1; i < n_meta; i++) {   /* all but vocab-size, which may grow */
 			const char *want = bpe_vocab_meta(resume, meta[2 * i]);
+			/* A final vocabulary (no --checkpoint) has no corpus hash: the
+			 * corpus size and document count still have to match. */
+			if (!want && !strcmp(meta[2 * i], "corpus-sha256")) continue;
 			if (!want || strcmp(want, meta[2 * i + 1]))
 				kiln_die(KILN_EXIT_FAIL, "%s: checkpoint made with %s %s, this run has %s", o.resume, meta[2 * i],
 				         want ? want : "(missing)", meta[2 * i + 1]);

@@ -595,3 +595,41 @@ TEST(export_hf_table)
 	free(js);
 	bpe_vocab_free(v);
 }
+
+/* Inputs mixing trained words with bytes no token holds side by side: the
+ * encoder cuts there into short and long segments; all must agree with the
+ * reference, and so must a vocabulary where every token holds '"' or '\\'. */
+TEST(encode_segments_match_reference)
+{
+	corpus c = structured(6, 6000, 5);
+	uint32_t *p;
+	size_t n = fast_train(&c, 1500, 2, 0, 1, 0, &p, NULL);
+	bpe_vocab *v;
+	CHECK(bpe_vocab_from_merges(p, n, 0, &v, NULL) == BPE_OK);
+	bpe_encoder *e;
+	CHECK(bpe_encoder_create(v, &e) == BPE_OK);
+	bpe_workspace *w = bpe_workspace_create();
+	uint64_t rs = 17;
+	for (int iter = 0; iter < 40; iter++) {
+		size_t len = 1 + test_rand(&rs) % 3000, o = 0;
+		uint8_t *in = malloc(len);
+		while (o < len) {
+			uint64_t r = test_rand(&rs);
+			if (r % 4 == 0) { in[o++] = (uint8_t)(r >> 8); continue; }   /* noise: cuts */
+			const uint8_t *src = c.data[(r >> 8) % c.n];
+			size_t from = (r >> 16) % 5000, k = 1 + (r >> 32) % 80;   /* trained text: long segments */
+			for (size_t j = 0; j < k && o < len; j++) in[o++] = src[from + j];
+		}
+		uint32_t *a = malloc(len * sizeof *a), *b = malloc(len * sizeof *b);
+		size_t na, nb = ref_encode(p, n, in, len, b);
+		CHECK(bpe_encode(e, w, in, len, a, &na) == BPE_OK);
+		CHECK_EQ_U64(na, nb);
+		CHECK_MEM(a, b, na * sizeof *a);
+		free(a); free(b); free(in);
+	}
+	bpe_workspace_free(w);
+	bpe_encoder_free(e);
+	bpe_vocab_free(v);
+	free(p);
+	corpus_free(&c);
+}
