@@ -229,10 +229,7 @@ void trn_attention_forward(float *out, float *lse, const float *qkv, const int32
 				for (int s = seg[(size_t)b * T + t]; s <= t; s++) {
 					const float *k = qkv + ((size_t)b * T + s) * 3 * C + C + (size_t)h * hd;
 					const float *v = k + C;
-					float x = 0;
-					for (int i = 0; i < hd; i++)
-						x += q[i] * k[i];
-					x *= scale;
+					float x = trn_dot(q, k, hd) * scale;
 					if (x > m) {
 						float r = expf(m - x);   /* m = -inf on the first key: r = 0 */
 						l *= r;
@@ -276,20 +273,14 @@ void trn_attention_backward(float *dqkv, const float *dout, const float *qkv, co
 				float *dq = dqkv + row * 3 * C + (size_t)h * hd;
 				float L = lse[((size_t)b * NH + h) * T + t];
 				/* D = sum_s p_s dp_s = dout . out */
-				float D = 0;
-				for (int i = 0; i < hd; i++)
-					D += go[i] * o[i];
+				float D = trn_dot(go, o, hd);
 				for (int s = seg[row]; s <= t; s++) {
 					size_t srow = (size_t)b * T + s;
 					const float *k = qkv + srow * 3 * C + C + (size_t)h * hd;
 					const float *v = k + C;
 					float *dk = dqkv + srow * 3 * C + C + (size_t)h * hd;
 					float *dv = dk + C;
-					float x = 0, dp = 0;
-					for (int i = 0; i < hd; i++) {
-						x += q[i] * k[i];
-						dp += go[i] * v[i];
-					}
+					float x = trn_dot(q, k, hd), dp = trn_dot(go, v, hd);
 					float p = expf(x * scale - L);
 					float ds = p * (dp - D) * scale;
 					for (int i = 0; i < hd; i++) {

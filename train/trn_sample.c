@@ -103,10 +103,7 @@ static void step(trn_sampler *s, uint32_t tok)
 			memset(acc, 0, (size_t)hd * sizeof(float));
 			for (int t = 0; t <= p; t++) {
 				const float *k = kc + (size_t)t * C + (size_t)h * hd, *v = vc + (size_t)t * C + (size_t)h * hd;
-				float x = 0;
-				for (int i = 0; i < hd; i++)
-					x += q[i] * k[i];
-				x *= scale;
+				float x = trn_dot(q, k, hd) * scale;   /* as in training */
 				if (x > m) {
 					float r = expf(m - x);
 					lsum *= r;
