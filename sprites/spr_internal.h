@@ -7,6 +7,14 @@
 
 #include "sprites.h"
 
+/* OpenMP pragmas that vanish (without an unknown-pragma warning) when the
+ * build has no OpenMP (HAVE_OPENMP=no). */
+#ifdef _OPENMP
+#define SPR_OMP(x) _Pragma(#x)
+#else
+#define SPR_OMP(x)
+#endif
+
 /* Fill err (if any) and return code. */
 int spr__fail(spr_error *err, int code, uint64_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

@@ -141,7 +141,7 @@ static void seed_centres(const point *pts, size_t np, uint32_t k, uint64_t seed,
 			cand[t] = (spr_lab){ pts[pick].L, pts[pick].a, pts[pick].b };
 		}
 		if (ncand == 1) { c[j] = cand[0]; continue; }
-		#pragma omp parallel for schedule(dynamic, 1) if (np >= 4096)
+		SPR_OMP(omp parallel for schedule(dynamic, 1) if (np >= 4096))
 		for (int ch = 0; ch < NCHUNK; ch++) {
 			size_t lo = np * ch / NCHUNK, hi = np * (ch + 1) / NCHUNK;
 			for (int t = 0; t < ncand; t++) {
@@ -172,7 +172,7 @@ static void lloyd(const point *pts, size_t np, spr_lab *c, uint32_t k, uint32_t 
 	if (!sum) return;
 	for (uint32_t it = 0; it < iters; it++) {
 		memset(sum, 0, (size_t)NCHUNK * k * sizeof *sum);
-		#pragma omp parallel for schedule(dynamic, 1) if (np >= 4096)
+		SPR_OMP(omp parallel for schedule(dynamic, 1) if (np >= 4096))
 		for (int ch = 0; ch < NCHUNK; ch++) {
 			size_t lo = np * ch / NCHUNK, hi = np * (ch + 1) / NCHUNK;
 			double (*s)[4] = sum + (size_t)ch * k;

@@ -133,20 +133,20 @@ static void map_all(const tool_opts *o, const sprite_list *l, const spr_palette 
 	spr_quality *bq = kiln_xmalloc((nb ? nb : 1) * 2 * sizeof *bq);
 	int failed = 0;
 	double t0 = now();
-	#pragma omp parallel
+	SPR_OMP(omp parallel)
 	{
 		spr_mapper *m = NULL;
 		if (spr_mapper_create(pal, o->dither, &m)) {
-			#pragma omp atomic write
+			SPR_OMP(omp atomic write)
 			failed = 1;
 		}
 		/* mapping alone first, so its rate can be reported on its own */
-		#pragma omp for schedule(static)
+		SPR_OMP(omp for schedule(static))
 		for (size_t i = 0; i < l->n; i++)
 			if (m) spr_map(m, l->v[i].img.rgba, sz, sz, o->fit.alpha_threshold, idx + i * sz * sz);
-		#pragma omp single
+		SPR_OMP(omp single)
 		timing.map = now() - t0;
-		#pragma omp for schedule(dynamic, 1)
+		SPR_OMP(omp for schedule(dynamic, 1))
 		for (size_t b = 0; b < nb; b++) {
 			spr_quality *qi = &bq[2 * b], *qo = &bq[2 * b + 1];
 			spr_quality_init(qi);

@@ -259,10 +259,10 @@ void load_sprites(const tool_opts *o, sprite_list *l, int want_labels)
 	file_result *res = kiln_xcalloc(l->nfiles ? l->nfiles : 1, sizeof *res);
 	kiln_progress *pr = kiln_progress_start("decode+fit", l->nfiles, "files");
 	size_t done = 0;
-	#pragma omp parallel for schedule(dynamic, 4)
+	SPR_OMP(omp parallel for schedule(dynamic, 4))
 	for (size_t i = 0; i < l->nfiles; i++) {
 		process_file(o, l->files[i], rels[i], &res[i]);
-		#pragma omp atomic
+		SPR_OMP(omp atomic)
 		done++;
 #ifdef _OPENMP
 		if (omp_get_thread_num() == 0)

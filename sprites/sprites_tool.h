@@ -11,6 +11,13 @@
 #include "shard.h"
 #include "sprites.h"
 
+/* OpenMP pragmas that vanish when the build has no OpenMP. */
+#ifdef _OPENMP
+#define SPR_OMP(x) _Pragma(#x)
+#else
+#define SPR_OMP(x)
+#endif
+
 typedef struct tool_opts {
 	const char *cmd;
 	const char *output;
