@@ -365,9 +365,9 @@ int cmd_run(const tool_opts *o, const char *config_path)
 				act = a;
 		}
 		uint64_t np = trn_model_count_params(&c.model);
-		fprintf(stderr, "kiln-train: %llu parameters (%llu MiB with gradients and optimizer state), "
-		        "activations up to %llu MiB, %d stage%s, %lld steps\n", (unsigned long long)np,
-		        (unsigned long long)(np * 20 >> 20), (unsigned long long)(act >> 20), c.n_stages,
+		fprintf(stderr, "kiln-train: %llu parameters (%.1f MiB with gradients and optimizer state), "
+		        "activations up to %.1f MiB, %d stage%s, %lld steps\n", (unsigned long long)np,
+		        np * 20 / 1048576.0, act / 1048576.0, c.n_stages,
 		        c.n_stages == 1 ? "" : "s", (long long)total);
 	}
 	r.prog = kiln_progress_start("train", (uint64_t)total, "steps");
