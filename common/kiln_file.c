@@ -66,7 +66,7 @@ static int walk_dir(const char *dir, kiln_walk_cb cb, void *ud)
 		names[n++] = kiln_xstrdup(e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp_names);
+	if (n) qsort(names, n, sizeof *names, cmp_names);   /* names is NULL when n == 0 */
 	int rc = 0;
 	char path[PATH_MAX];
 	for (size_t i = 0; i < n; i++) {

@@ -9,12 +9,13 @@
 set -eu
 
 # Build and test: compiler, the libraries Kiln links, groff for the man-page
-# lint, and the ffmpeg CLI, which the video tests use as their oracle.
+# lint, and the oracles the tests compare against: the ffmpeg CLI (video)
+# and ImageMagick (sprite decoding). Without the oracles those tests skip.
 BUILD_PKGS="gcc make pkg-config zlib1g-dev liblzma-dev libarchive-dev
-libavformat-dev libavcodec-dev libswscale-dev libavutil-dev groff-base ffmpeg"
+libavformat-dev libavcodec-dev libswscale-dev libavutil-dev groff-base ffmpeg imagemagick"
 # Benchmarks and oracle scripts (bench/): pngquant, ImageMagick, PyTorch (CPU),
 # sentencepiece, node + npm for HuggingFace tokenizers and Ruffle, chromium.
-PEER_PKGS="pngquant imagemagick python3-torch python3-numpy sentencepiece nodejs npm chromium hyperfine time"
+PEER_PKGS="pngquant python3-torch python3-numpy sentencepiece nodejs npm chromium hyperfine time"
 FUZZ_PKGS="clang libclang-rt-14-dev"
 
 want=$BUILD_PKGS
