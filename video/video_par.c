@@ -352,11 +352,18 @@ static int take_frame(par *P, vid_reader *wr, vid_scaler_ctx *sc, chunk *c, AVFr
 static int decode_chunk(par *P, vid_reader *wr, AVCodecContext *dec, vid_scaler_ctx *sc, AVFrame *fr, chunk *c)
 {
 	int64_t prev = AV_NOPTS_VALUE;
-	size_t m = c->b - c->a;
+	size_t m = c->b - c->a, end = 0;
 	int rc = 0;
-	for (size_t i = 0; i <= m && !rc; i++) {
+	/* Packets after the last one that is shown (in decode order) can only
+	 * matter to frames decoded later in this piece, none of them shown, and
+	 * the next piece starts afresh: they are not sent at all. A piece with
+	 * nothing shown is not decoded. */
+	for (size_t i = 0; i < m; i++)
+		if (P->p[c->a + i].count)
+			end = i + 1;
+	for (size_t i = 0; i <= end && end && !rc; i++) {
 		int ret;
-		if (i < m) {
+		if (i < end) {
 			/* Frames nobody will see and nobody refers to need no decoding
 			 * (the decoder decides what is a reference: AVDISCARD_NONREF). */
 			int skip = i > 0 && P->p[c->a + i].count == 0;
@@ -367,14 +374,14 @@ static int decode_chunk(par *P, vid_reader *wr, AVCodecContext *dec, vid_scaler_
 		}
 		if (ret < 0 && ret != AVERROR_EOF)
 			rc = cfail(c, VID_EDECODE, "%s: cannot decode the packet at %.3f s (truncated or damaged file?)", wr->path,
-			           P->p[c->a + (i < m ? i : m - 1)].pts * av_q2d(wr->st->time_base));
+			           P->p[c->a + (i < end ? i : end - 1)].pts * av_q2d(wr->st->time_base));
 		while (!rc) {
 			ret = avcodec_receive_frame(dec, fr);
 			if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
 				break;
 			if (ret < 0) {
 				rc = cfail(c, VID_EDECODE, "%s: decoding failed near %.3f s (truncated or damaged file?)",
-				           wr->path, P->p[c->a + (i < m ? i : m - 1)].pts * av_q2d(wr->st->time_base));
+				           wr->path, P->p[c->a + (i < end ? i : end - 1)].pts * av_q2d(wr->st->time_base));
 				break;
 			}
 			rc = take_frame(P, wr, sc, c, fr, &prev);

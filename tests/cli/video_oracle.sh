@@ -72,6 +72,7 @@ t hevc same hevc.mp4 fps=12,scale=320:180:flags=area
 t mpeg2-ts same mpeg2.ts fps=12,scale=320:180:flags=area
 t vfr same vfr.mkv fps=12,scale=320:180:flags=area
 t vfr-fps-30000/1001 same vfr.mkv fps=30000/1001,scale=160:90:flags=area --fps 30000/1001 --size 160x90
+t low-fps-1/2 same c60.mp4 fps=1/2,scale=320:180:flags=area --fps 1/2
 t upsample-60 same c24.mp4 fps=60,scale=64:36:flags=area --fps 60 --size 64x36
 t odd-size same odd.mkv fps=7,scale=97:55:flags=area --fps 7 --size 97x55
 t bt709 same bt709.mp4 fps=12,scale=320:180:flags=area
