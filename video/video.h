@@ -190,8 +190,9 @@ int vid_png_encode(const uint8_t *rgb, uint32_t width, uint32_t height, size_t s
                    uint8_t **out, size_t *len);
 void vid_free(void *p);
 
-/* Versions of the libav* libraries linked in ("lavf 59.27.100 ..."). */
-const char *vid_lib_versions(void);
+/* Versions of the libav* libraries linked in, as
+ * "libavformat 59.27.100, libavcodec ...", into buf (always terminated). */
+void vid_lib_versions(char *buf, size_t len);
 
 #ifdef __cplusplus
 }

@@ -41,14 +41,14 @@ void vid_free(void *p)
 	av_free(p);
 }
 
-const char *vid_lib_versions(void)
+void vid_lib_versions(char *buf, size_t len)
 {
-	static char buf[160];   /* constant after the first call: versions never change */
 	unsigned f = avformat_version(), c = avcodec_version(), s = swscale_version(), u = avutil_version();
-	snprintf(buf, sizeof buf, "libavformat %u.%u.%u, libavcodec %u.%u.%u, libswscale %u.%u.%u, libavutil %u.%u.%u",
+	if (!buf || !len)
+		return;
+	snprintf(buf, len, "libavformat %u.%u.%u, libavcodec %u.%u.%u, libswscale %u.%u.%u, libavutil %u.%u.%u",
 	         f >> 16, (f >> 8) & 255, f & 255, c >> 16, (c >> 8) & 255, c & 255,
 	         s >> 16, (s >> 8) & 255, s & 255, u >> 16, (u >> 8) & 255, u & 255);
-	return buf;
 }
 
 static void averr(int e, char *buf, size_t n)

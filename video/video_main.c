@@ -156,7 +156,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case 'h': usage(stdout); exit(0);
 		case 'V': {
 			char extra[256];
-			snprintf(extra, sizeof extra, "%s\n", vid_lib_versions());
+			vid_lib_versions(extra, sizeof extra - 1);
+			strcat(extra, "\n");
 			kiln_print_version(stdout, extra);
 			exit(0);
 		}
@@ -428,7 +429,9 @@ static char *build_meta(struct opts *o, struct inputs *in, const vid_info *infos
 	kiln_json_init(&j, fp, 0);
 	kiln_json_obj_begin(&j, NULL);
 	kiln_json_str(&j, "tool", "kiln-video " KILN_VERSION);
-	kiln_json_str(&j, "libraries", vid_lib_versions());
+	char libs[256];
+	vid_lib_versions(libs, sizeof libs);
+	kiln_json_str(&j, "libraries", libs);
 	char rate[64];
 	snprintf(rate, sizeof rate, "%" PRId64 "/%" PRId64, o->fps_num, o->fps_den);
 	kiln_json_str(&j, "fps", rate);
