@@ -190,6 +190,10 @@ int vid_png_encode(const uint8_t *rgb, uint32_t width, uint32_t height, size_t s
                    uint8_t **out, size_t *len);
 void vid_free(void *p);
 
+/* Silence libav*'s own log output (process-wide: libav's log level is a
+ * global). Tools call this once, as they give their own messages. */
+void vid_quiet_libav(void);
+
 /* Versions of the libav* libraries linked in, as
  * "libavformat 59.27.100, libavcodec ...", into buf (always terminated). */
 void vid_lib_versions(char *buf, size_t len);

@@ -41,6 +41,11 @@ void vid_free(void *p)
 	av_free(p);
 }
 
+void vid_quiet_libav(void)
+{
+	av_log_set_level(AV_LOG_QUIET);
+}
+
 void vid_lib_versions(char *buf, size_t len)
 {
 	unsigned f = avformat_version(), c = avcodec_version(), s = swscale_version(), u = avutil_version();
@@ -167,7 +172,6 @@ static int open_any(const char *path, const void *data, size_t size, vid_reader 
 			snprintf(err, errlen, "%s: out of memory", path);
 		return VID_ENOMEM;
 	}
-	av_log_set_level(AV_LOG_QUIET);   /* messages are ours to give, not libav's */
 	r->mem = data;
 	r->mem_size = size;
 	int rc = open_fmt(r);

@@ -109,6 +109,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size < 1)
 		return 0;
+	vid_quiet_libav();
 	switch (data[0] % 4) {
 	case 0: labels(data + 1, size - 1); break;
 	case 1: rule(data + 1, size - 1); break;

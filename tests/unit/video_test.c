@@ -285,6 +285,7 @@ TEST(labels_corpus)
 
 TEST(open_errors)
 {
+	vid_quiet_libav();
 	vid_reader *r = (vid_reader *)1;
 	char err[600];
 	CHECK_EQ_I64(vid_open("missing.mp4", &r, err, sizeof err), VID_EIO);
