@@ -95,3 +95,19 @@ t bad_vocab_msg    err_has 'bad.txt: byte offset 32'
 t export           expect_exit 0 kiln-bpe export -v v.txt --format hf -o tok.json
 t export_json      sh_ok 'command -v python3 >/dev/null || exit 0; python3 -c "import json,sys; d=json.load(open(\"tok.json\")); assert len(d[\"model\"][\"vocab\"])==2000 and len(d[\"model\"][\"merges\"])==1744"'
 t export_format    expect_exit 2 kiln-bpe export -v v.txt --format spm -o x.json
+
+# Prompt segments (datasets from kiln-swf ingest carry one): copied, as byte
+# ids plus the offset, or BPE-encoded. Skipped when kiln-swf is not built.
+if command -v kiln-swf >/dev/null && kiln-swf synth -n 4 --seed 7 -o synth --quiet 2>/dev/null &&
+   kiln-swf ingest synth -o swf.ds --quiet >/dev/null 2>&1; then
+  kiln-shard cat swf.ds -r 0 --segment prompt > prompt0.bin
+  for m in copy bytes encode; do
+    t "prompt_$m"  expect_exit 0 kiln-bpe encode -v v.txt -q --prompt $m --id-offset 1000 -o "p_$m.ds" swf.ds
+  done
+  t prompt_copy_same  sh_ok 'kiln-shard cat p_copy.ds -r 0 --segment prompt | od -An -tu2 -v | tr -s " " "\n" | grep . > c.txt; od -An -tu1 -v prompt0.bin | tr -s " " "\n" | grep . | cmp - c.txt'
+  t prompt_bytes_off  sh_ok 'kiln-shard cat p_bytes.ds -r 0 --segment prompt | od -An -tu2 -v | tr -s " " "\n" | grep . > b.txt; od -An -tu1 -v prompt0.bin | tr -s " " "\n" | grep . | awk "{ print \$1 + 1000 }" | cmp - b.txt'
+  t prompt_encode_dec sh_ok 'kiln-shard cat p_encode.ds -r 0 --segment prompt | od -An -tu2 -v | tr -s " " "\n" | grep . > e.txt; [ $(wc -l < e.txt) -lt $(stat -c %s prompt0.bin) ] && kiln-bpe decode -v v.txt --id-offset 1000 -o e.back e.txt && cmp e.back prompt0.bin'
+  t prompt_bad        expect_exit 2 kiln-bpe encode -v v.txt --prompt words -o x.ds swf.ds
+else
+  skip prompt_modes "kiln-swf not built (no dataset with prompts)"
+fi
