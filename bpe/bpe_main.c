@@ -52,6 +52,7 @@ static void usage(FILE *out)
 	        "      --id-offset N         encode/decode/export: ids start at N (default 0)\n"
 	        "      --prompt MODE         encode datasets: copy (default), bytes or encode the prompt\n"
 	        "      --max-shard-size N    encode: roll over to a new shard at N bytes (default 256M)\n"
+	        "      --part I/N            encode: only block I of N of the inputs (kiln-shard merge joins them)\n"
 	        "      --format F            export: hf (the only format)\n"
 	        "      --force               replace an existing output dataset\n"
 	        "  -t, --threads N           worker threads (default: OpenMP's; results never depend on it)\n"
@@ -66,7 +67,7 @@ static void usage(FILE *out)
 enum {
 	OPT_VOCAB_SIZE = 256, OPT_MIN_COUNT, OPT_MAX_TOKEN, OPT_CHUNK, OPT_SAMPLE, OPT_SEED, OPT_CKPT,
 	OPT_CKPT_EVERY, OPT_RESUME, OPT_IDS, OPT_ID_OFFSET, OPT_PROMPT, OPT_MAXSHARD, OPT_FORMAT, OPT_FORCE,
-	OPT_JSON
+	OPT_JSON, OPT_PART
 };
 
 static const struct option long_opts[] = {
@@ -89,6 +90,7 @@ static const struct option long_opts[] = {
 	{ "force", no_argument, NULL, OPT_FORCE },
 	{ "threads", required_argument, NULL, 't' },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "part", required_argument, NULL, OPT_PART },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -101,6 +103,7 @@ struct opts {
 	const char *output, *vocab, *ckpt, *resume, *format;
 	uint64_t vocab_size, min_count, max_token, chunk, sample, seed, ckpt_every, id_offset, max_shard;
 	int ids, force, json, threads, prompt, has_vocab_size;
+	uint32_t part, nparts;
 };
 
 static void parse_opts(int argc, char **argv, struct opts *o)
@@ -109,6 +112,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	memset(o, 0, sizeof *o);
 	o->min_count = 2;
 	o->ckpt_every = 60;
+	o->part = o->nparts = 1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:v:t:qhV", long_opts, NULL)) != -1) {
 		switch (c) {
@@ -139,6 +143,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_FORCE: o->force = 1; break;
 		case 't': o->threads = (int)kiln_opt_u64("--threads", optarg, 1, 4096); break;
 		case OPT_JSON: o->json = 1; break;
+		case OPT_PART:
+			if (kiln_parse_part(optarg, &o->part, &o->nparts))
+				kiln_usage_error("--part: expected I/N with 1 <= I <= N, got '%s'", optarg);
+			break;
 		case 'q': kiln_set_quiet(1); break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': kiln_print_version(stdout, NULL); exit(0);
@@ -257,6 +265,18 @@ static void collect(inputs *in, char **args, int n, int need_bytes)
 		}
 	}
 	if (in->failed) kiln_die(KILN_EXIT_FAIL, "cannot read every input");
+}
+
+/* Keep only block part/nparts of the inputs (documents in input order), so
+ * independent workers' datasets merge into what one run writes. */
+static void inputs_keep_part(inputs *in, uint32_t part, uint32_t nparts)
+{
+	uint64_t lo, hi;
+	kiln_part_range(in->n, part, nparts, &lo, &hi);
+	for (size_t i = 0; i < in->n; i++)
+		if ((i < lo || i >= hi) && !in->v[i].ds) free((char *)in->v[i].path);
+	memmove(in->v, in->v + lo, (size_t)(hi - lo) * sizeof *in->v);
+	in->n = (size_t)(hi - lo);
 }
 
 static void inputs_free(inputs *in)
@@ -578,6 +598,7 @@ static int cmd_encode(int argc, char **argv)
 	if (bpe_encoder_create(v, &enc)) kiln_die(KILN_EXIT_FAIL, "out of memory");
 	inputs in;
 	collect(&in, argv + optind, argc - optind, 0);
+	inputs_keep_part(&in, o.part, o.nparts);
 	uint32_t off = (uint32_t)o.id_offset, V = bpe_vocab_size(v);
 	uint8_t fp[32];
 	char fph[65];

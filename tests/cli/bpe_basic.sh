@@ -111,3 +111,13 @@ if command -v kiln-swf >/dev/null && kiln-swf synth -n 4 --seed 7 -o synth --qui
 else
   skip prompt_modes "kiln-swf not built (no dataset with prompts)"
 fi
+
+# --part I/N: independent workers + kiln-shard merge == one run, byte for byte.
+mkdir -p partin
+for i in 1 2 3 4 5 6 7; do head -c $((i * 700)) /dev/urandom > partin/f$i; printf 'abcabcabc%.0s' $(seq 1 $i) >> partin/f$i; done
+kiln-bpe train --vocab-size 300 -o part.vocab partin -q
+kiln-bpe encode -v part.vocab -o pwhole partin -q
+for p in 1 2 3; do kiln-bpe encode -v part.vocab --part $p/3 -o pp$p partin -q; done
+t part-merge expect_exit 0 kiln-shard merge pp1 pp2 pp3 -o pmerged -q
+t part-merge-identical sh_ok 'cmp pwhole/shard-00000.kshard pmerged/shard-00000.kshard'
+t part-bad expect_exit 2 kiln-bpe encode -v part.vocab --part 0/3 -o never partin
