@@ -4,7 +4,8 @@
 #
 #   1. kiln-swf validate, info and info --json over every file of the corpus vs
 #      bench/swf_inflate.c, which only reads and inflates the same files with
-#      zlib/liblzma; single-threaded; best of REPEAT runs, wall and CPU time.
+#      zlib/liblzma; single-threaded; best of REPEAT interleaved rounds, wall
+#      and CPU time.
 #      Goal: parsing + validation cost <= 10% over pure decompression.
 #   2. kiln-swf ingest of the corpus with --threads 1 and --threads 2 (wall).
 #      Goal: >= 1.7x.
@@ -13,7 +14,7 @@
 # when reporting numbers from a shared machine.
 set -eu
 cd "$(dirname "$0")/.."
-REPEAT=${REPEAT:-7}
+REPEAT=${REPEAT:-9}
 make -s build/bin/kiln-swf build/bench/swf_inflate >/dev/null
 work=$(mktemp -d "${TMPDIR:-/tmp}/kiln-bench-swf.XXXXXX")
 trap 'rm -rf "$work"' EXIT
@@ -29,27 +30,37 @@ files = sorted(glob.glob(os.path.join(corpus, "*.swf")))
 print("corpus: %s (%d files, %d bytes)" % (corpus, len(files), sum(os.path.getsize(f) for f in files)))
 for f in files: open(f, "rb").read()          # page cache warm for both sides
 
-def run(cmd, env=None):
-    """best (wall, cpu) seconds over `repeat` runs"""
-    bw = bc = 1e9
+def once(cmd, env=None):
+    """(wall, cpu) seconds of one run"""
+    if os.path.exists(work + "/ds"): shutil.rmtree(work + "/ds")
+    a = resource.getrusage(resource.RUSAGE_CHILDREN); t0 = time.perf_counter()
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
+    t1 = time.perf_counter(); b = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return t1 - t0, b.ru_utime - a.ru_utime + b.ru_stime - a.ru_stime
+
+def best(cmds):
+    """Runs the commands in turn, `repeat` rounds (so that load from other
+    work hits all of them alike); best wall and best CPU of each."""
+    res = {k: [1e9, 1e9] for k in cmds}
     for _ in range(repeat):
-        if os.path.exists(work + "/ds"): shutil.rmtree(work + "/ds")
-        a = resource.getrusage(resource.RUSAGE_CHILDREN); t0 = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
-        t1 = time.perf_counter(); b = resource.getrusage(resource.RUSAGE_CHILDREN)
-        bw = min(bw, t1 - t0)
-        bc = min(bc, b.ru_utime - a.ru_utime + b.ru_stime - a.ru_stime)
-    return bw, bc
+        for k, (cmd, env) in cmds.items():
+            w, c = once(cmd, env)
+            res[k][0] = min(res[k][0], w)
+            res[k][1] = min(res[k][1], c)
+    return res
 
 one = dict(os.environ, OMP_NUM_THREADS="1")
-peer = run(["build/bench/swf_inflate"] + files)
+r = best({"peer": (["build/bench/swf_inflate"] + files, None),
+          "kiln-swf validate": (["build/bin/kiln-swf", "validate"] + files, one),
+          "kiln-swf info": (["build/bin/kiln-swf", "info"] + files, one),
+          "kiln-swf info --json": (["build/bin/kiln-swf", "info", "--json"] + files, one)})
+peer = r.pop("peer")
 print("%-28s wall %7.3f s  cpu %7.3f s" % ("inflate only (peer)", *peer))
-for name, cmd in (("kiln-swf validate", ["validate"]), ("kiln-swf info", ["info"]), ("kiln-swf info --json", ["info", "--json"])):
-    w, c = run(["build/bin/kiln-swf"] + cmd + files, one)
+for name, (w, c) in r.items():
     print("%-28s wall %7.3f s  cpu %7.3f s  ratio wall %.3f cpu %.3f (goal <= 1.10)" % (name, w, c, w / peer[0], c / peer[1]))
-t = {}
+ing = ["build/bin/kiln-swf", "ingest", corpus, "-o", work + "/ds", "--quiet", "--threads"]
+t = best({1: (ing + ["1"], None), 2: (ing + ["2"], None)})
 for n in (1, 2):
-    t[n] = run(["build/bin/kiln-swf", "ingest", corpus, "-o", work + "/ds", "--quiet", "--threads", str(n)])
     print("%-28s wall %7.3f s  cpu %7.3f s" % ("ingest --threads %d" % n, *t[n]))
 print("ingest speed-up 1 -> 2 threads: %.2fx (goal >= 1.7)" % (t[1][0] / t[2][0]))
 PY

@@ -209,6 +209,11 @@ const swf_tag *swf_file_tags(const swf_file *f, size_t *n);
  * unless opts.keep_data or when the header could not be decompressed. */
 const uint8_t *swf_file_data(const swf_file *f, size_t *n);
 
+/* Take the decompressed FWS bytes out of f (then swf_file_data returns
+ * NULL): the caller owns them and frees them with free(). NULL when there
+ * are none. Saves a copy of the largest buffer of the parse. */
+uint8_t *swf_file_take_data(swf_file *f, size_t *n);
+
 /* Tag name from the spec ("DefineShape2"), or NULL for unknown codes. */
 const char *swf_tag_name(unsigned code);
 

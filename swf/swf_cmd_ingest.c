@@ -10,6 +10,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -300,11 +301,8 @@ static void judge(const swf_cmd_opts *o, item *it)
 			it->content_n = n;
 			raw = NULL;
 		} else {
-			size_t dn;
-			const uint8_t *d = swf_file_data(f, &dn);
-			it->content = kiln_xmalloc(dn ? dn : 1);
-			memcpy(it->content, d, dn);
-			it->content_n = dn;
+			it->content = swf_file_take_data(f, &it->content_n);
+			if (!it->content) it->content = kiln_xmalloc(1);
 		}
 		/* The stored bytes are the input's when it was FWS already (or
 		 * kept as is): hash them once. */
@@ -477,6 +475,11 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 {
 	ingest g = { 0 };
 	g.o = o;
+	/* Every file costs a few buffers the size of the file. Keep freed ones
+	 * for the next file rather than mmap/munmap each: threads that map and
+	 * unmap serialize on the address-space lock, and ingest stops scaling. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
 #if defined(_OPENMP)
 	if (o->threads) omp_set_num_threads(o->threads);
 #else

@@ -251,3 +251,12 @@ const uint8_t *swf_file_data(const swf_file *f, size_t *n)
 	*n = f->data_n;
 	return f->data;
 }
+
+uint8_t *swf_file_take_data(swf_file *f, size_t *n)
+{
+	uint8_t *d = f->data;
+	*n = d ? f->data_n : 0;
+	f->data = NULL;
+	f->data_n = 0;
+	return d;
+}

@@ -263,7 +263,14 @@ TEST(cws_matches_zlib)
 	CHECK_MEM(d + 8, fws + 8, n - 8);
 	CHECK_EQ_U64(swf_file_info(f)->dstatus, SWF_D_OK);
 	CHECK_EQ_U64(swf_file_info(f)->verdict, SWF_VERDICT_OK);
+	/* Taking the bytes hands over the same buffer; the handle has none left. */
+	size_t tn;
+	uint8_t *taken = swf_file_take_data(f, &tn);
+	CHECK(taken == d && tn == n);
+	CHECK(swf_file_data(f, &dn) == NULL && dn == 0);
 	swf_file_free(f);
+	CHECK_MEM(taken + 8, fws + 8, n - 8);
+	free(taken);
 	free(body); free(cws); free(fws);
 }
 
