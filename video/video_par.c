@@ -52,7 +52,7 @@ typedef struct par {
 	chunk *c;
 	size_t nc;
 	size_t published, next_job;
-	int stop, threads_per_decoder;
+	int stop, threads_per_decoder, nworkers;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 } par;
@@ -404,7 +404,7 @@ static void *worker(void *arg)
 {
 	par *P = arg;
 	vid_reader wr = *P->r;     /* private copy: own error buffer; shares read-only stream data */
-	AVCodecContext *dec = NULL;
+	AVCodecContext *dec = NULL, *dec_mt = NULL;
 	AVFrame *fr = av_frame_alloc();
 	vid_scaler_ctx sc;
 	vid__scaler_init(&sc, P->o);
@@ -417,14 +417,18 @@ static void *worker(void *arg)
 			break;
 		}
 		chunk *c = &P->c[P->next_job++];
+		/* The last pieces would leave cores idle while one worker finishes:
+		 * decode them with FFmpeg's frame threads instead (same frames). */
+		int tail = P->threads_per_decoder == 1 && P->nc - P->next_job + 1 < (size_t)P->nworkers;
 		pthread_mutex_unlock(&P->mu);
+		AVCodecContext **use = tail ? &dec_mt : &dec;
 		int rc = 0;
 		if (!fr)
 			rc = cfail(c, VID_ENOMEM, "%s: out of memory", wr.path);
-		if (!rc && !dec && vid__open_decoder(&wr, P->threads_per_decoder, &dec))
+		if (!rc && !*use && vid__open_decoder(&wr, tail ? P->nworkers : P->threads_per_decoder, use))
 			rc = cfail(c, VID_EDECODE, "%s", wr.err);
 		if (!rc)
-			rc = decode_chunk(P, &wr, dec, &sc, fr, c);
+			rc = decode_chunk(P, &wr, *use, &sc, fr, c);
 		pthread_mutex_lock(&P->mu);
 		c->rc = rc;
 		c->state = C_DONE;
@@ -432,6 +436,7 @@ static void *worker(void *arg)
 		pthread_mutex_unlock(&P->mu);
 	}
 	avcodec_free_context(&dec);
+	avcodec_free_context(&dec_mt);
 	av_frame_free(&fr);
 	vid__scaler_free(&sc);
 	return NULL;
@@ -529,6 +534,7 @@ int vid__extract_parallel(vid_reader *r, const vid_opts *o, int threads,
 	if ((size_t)nw > P.nc)
 		nw = (int)P.nc;
 	P.threads_per_decoder = P.nc == 1 ? 0 : 1;
+	P.nworkers = nw;
 	st->parallel = P.nc > 1;
 	st->chunks = (int)P.nc;
 	pthread_mutex_init(&P.mu, NULL);
