@@ -256,11 +256,49 @@ void load_sprites(const tool_opts *o, sprite_list *l, int want_labels)
 		}
 	}
 	l->failed = w.errors;
-	file_result *res = kiln_xcalloc(l->nfiles ? l->nfiles : 1, sizeof *res);
-	kiln_progress *pr = kiln_progress_start("decode+fit", l->nfiles, "files");
+	/* Labels come first, for every file, so the zone and category id tables
+	 * depend only on the inputs' names: --part workers that decode different
+	 * files still number labels alike, and their datasets merge. */
+	csv_row *rows = NULL;
+	size_t nrows = 0;
+	if (want_labels && o->labels) rows = load_csv(o->labels, &nrows);
+	size_t nf = l->nfiles;
+	char **fz = kiln_xcalloc(nf ? nf : 1, sizeof *fz), **fc = kiln_xcalloc(nf ? nf : 1, sizeof *fc);
+	size_t nlab = 0;
+	for (size_t i = 0; i < nf && want_labels; i++) {
+		char zbuf[256], cbuf[256];
+		if (rows) {
+			const char *base = strrchr(rels[i], '/');
+			const csv_row *row = csv_find(rows, nrows, rels[i]);
+			if (!row) row = csv_find(rows, nrows, l->files[i]);
+			if (!row && base) row = csv_find(rows, nrows, base + 1);
+			if (!row) continue;   /* reported below if the file is decoded */
+			fz[i] = kiln_xstrdup(row->zone);
+			fc[i] = kiln_xstrdup(row->cat);
+		} else {
+			folder_labels(rels[i], zbuf, cbuf, sizeof zbuf);
+			fz[i] = kiln_xstrdup(zbuf);
+			fc[i] = kiln_xstrdup(cbuf);
+		}
+		nlab++;
+	}
+	if (want_labels) {
+		char **zs = kiln_xmalloc((nlab ? nlab : 1) * sizeof *zs), **cs = kiln_xmalloc((nlab ? nlab : 1) * sizeof *cs);
+		size_t k = 0;
+		for (size_t i = 0; i < nf; i++)
+			if (fz[i]) { zs[k] = fz[i]; cs[k] = fc[i]; k++; }
+		l->zone_names = name_table(zs, k, o->layout.zones, "zone", "--zones", &l->nzones);
+		l->cat_names = name_table(cs, k, o->layout.categories, "category", "--categories", &l->ncats);
+		free(zs);
+		free(cs);
+	}
+	uint64_t lo = 0, hi = nf;
+	if (o->nparts > 1) kiln_part_range(nf, o->part, o->nparts, &lo, &hi);
+	file_result *res = kiln_xcalloc(nf ? nf : 1, sizeof *res);
+	kiln_progress *pr = kiln_progress_start("decode+fit", hi - lo, "files");
 	size_t done = 0;
 	SPR_OMP(omp parallel for schedule(dynamic, 4))
-	for (size_t i = 0; i < l->nfiles; i++) {
+	for (size_t i = (size_t)lo; i < (size_t)hi; i++) {
 		process_file(o, l->files[i], rels[i], &res[i]);
 		SPR_OMP(omp atomic)
 		done++;
@@ -270,15 +308,10 @@ void load_sprites(const tool_opts *o, sprite_list *l, int want_labels)
 			kiln_progress_update(pr, done);
 	}
 	kiln_progress_end(pr);
-	/* labels */
-	csv_row *rows = NULL;
-	size_t nrows = 0;
-	if (want_labels && o->labels) rows = load_csv(o->labels, &nrows);
 	size_t total = 0;
-	for (size_t i = 0; i < l->nfiles; i++) total += res[i].n;
+	for (size_t i = 0; i < nf; i++) total += res[i].n;
 	l->v = kiln_xcalloc(total ? total : 1, sizeof *l->v);
-	char **zn = kiln_xcalloc(total ? total : 1, sizeof *zn), **cn = kiln_xcalloc(total ? total : 1, sizeof *cn);
-	for (size_t i = 0; i < l->nfiles; i++) {
+	for (size_t i = 0; i < nf; i++) {
 		file_result *r = &res[i];
 		if (r->error) {
 			if (r->failed) kiln_file_error(l->files[i], "%s", r->error);
@@ -290,24 +323,11 @@ void load_sprites(const tool_opts *o, sprite_list *l, int want_labels)
 		kiln_sha256(rels[i], strlen(rels[i]), h);
 		uint64_t group = 0;
 		for (int b = 0; b < 8; b++) group |= (uint64_t)h[b] << (8 * b);
-		const char *zone = "any", *cat = "any";
-		char zbuf[256], cbuf[256];
-		if (want_labels && r->n) {
-			if (rows) {
-				const char *base = strrchr(rels[i], '/');
-				const csv_row *row = csv_find(rows, nrows, rels[i]);
-				if (!row) row = csv_find(rows, nrows, l->files[i]);
-				if (!row && base) row = csv_find(rows, nrows, base + 1);
-				if (!row) {
-					kiln_file_error(l->files[i], "no label in %s: skipped", o->labels);
-					l->failed++;
-					for (size_t k = 0; k < r->n; k++) { spr_image_free(&r->v[k].img); free(r->v[k].name); }
-					r->n = 0;
-				} else { zone = row->zone; cat = row->cat; }
-			} else {
-				folder_labels(rels[i], zbuf, cbuf, sizeof zbuf);
-				zone = zbuf; cat = cbuf;
-			}
+		if (want_labels && r->n && !fz[i]) {
+			kiln_file_error(l->files[i], "no label in %s: skipped", o->labels);
+			l->failed++;
+			for (size_t k = 0; k < r->n; k++) { spr_image_free(&r->v[k].img); free(r->v[k].name); }
+			r->n = 0;
 		}
 		for (size_t k = 0; k < r->n; k++) {
 			sprite *s = &l->v[l->n];
@@ -315,25 +335,19 @@ void load_sprites(const tool_opts *o, sprite_list *l, int want_labels)
 			s->path = l->files[i];
 			s->group = group;
 			s->holdout = o->holdout > 0 && kiln_unit(0x5EEDull, group) < o->holdout;
-			zn[l->n] = kiln_xstrdup(zone);
-			cn[l->n] = kiln_xstrdup(cat);
+			if (want_labels) {
+				s->zone = name_id(l->zone_names, l->nzones, fz[i]);
+				s->cat = name_id(l->cat_names, l->ncats, fc[i]);
+			}
 			l->n++;
 		}
 		free(r->v);
 		free(r->error);
 	}
 	free(res);
-	if (want_labels) {
-		l->zone_names = name_table(zn, l->n, o->layout.zones, "zone", "--zones", &l->nzones);
-		l->cat_names = name_table(cn, l->n, o->layout.categories, "category", "--categories", &l->ncats);
-		for (size_t i = 0; i < l->n; i++) {
-			l->v[i].zone = name_id(l->zone_names, l->nzones, zn[i]);
-			l->v[i].cat = name_id(l->cat_names, l->ncats, cn[i]);
-		}
-	}
-	for (size_t i = 0; i < l->n; i++) { free(zn[i]); free(cn[i]); }
-	free(zn);
-	free(cn);
+	for (size_t i = 0; i < nf; i++) { free(fz[i]); free(fc[i]); }
+	free(fz);
+	free(fc);
 	for (size_t i = 0; i < nrows; i++) { free(rows[i].key); free(rows[i].zone); free(rows[i].cat); }
 	free(rows);
 	for (size_t i = 0; i < l->nfiles; i++) free(rels[i]);

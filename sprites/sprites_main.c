@@ -47,6 +47,8 @@ static const char usage_text[] =
 "                         default: the file's grandparent and parent folder names\n"
 "  --zones N              zone tokens (default 6)\n"
 "  --categories N         category tokens (default 6)\n"
+"  --part I/N             quantize: only block I of N of the input files (needs\n"
+"                         --palette; kiln-shard merge joins the parts)\n"
 "Rendering:\n"
 "  --zoom N               upscale factor for render/sheet (default 4)\n"
 "  --limit N              render at most N records\n"
@@ -70,7 +72,7 @@ static const char usage_text[] =
 enum {
 	O_SIZE = 256, O_SCALE, O_ALPHA, O_NOTRIM, O_UPSCALE, O_SHEET, O_MAXDIM, O_COLORS, O_NOTRANS,
 	O_PALETTE, O_SEED, O_HOLDOUT, O_DITHER, O_LABELS, O_ZONES, O_CATS, O_ZOOM, O_LIMIT, O_PERCELL,
-	O_SWEEP, O_SHADE, O_LIGHT, O_NOAO, O_NOEDGE, O_COUNT, O_JSON
+	O_SWEEP, O_SHADE, O_LIGHT, O_NOAO, O_NOEDGE, O_COUNT, O_JSON, O_PART
 };
 
 static const struct option longopts[] = {
@@ -87,6 +89,7 @@ static const struct option longopts[] = {
 	{ "shade", no_argument, 0, O_SHADE }, { "light", required_argument, 0, O_LIGHT },
 	{ "no-ao", no_argument, 0, O_NOAO }, { "no-edge", no_argument, 0, O_NOEDGE },
 	{ "count", required_argument, 0, O_COUNT }, { "json", no_argument, 0, O_JSON },
+	{ "part", required_argument, 0, O_PART },
 	{ "output", required_argument, 0, 'o' }, { "force", no_argument, 0, 'f' },
 	{ "quiet", no_argument, 0, 'q' }, { "help", no_argument, 0, 'h' },
 	{ "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 }
@@ -112,6 +115,7 @@ int main(int argc, char **argv)
 	o.zoom = 4;
 	o.count = 8;
 	o.seed = 1;
+	o.part = o.nparts = 1;
 	int quiet = 0, c;
 	while ((c = getopt_long(argc, argv, "o:fqhV", longopts, NULL)) != -1) {
 		switch (c) {
@@ -159,6 +163,10 @@ int main(int argc, char **argv)
 		case O_NOEDGE: o.shade_opts.edge = 0; break;
 		case O_COUNT: o.count = kiln_opt_u64("--count", optarg, 1, 100000); break;
 		case O_JSON: o.json = 1; break;
+		case O_PART:
+			if (kiln_parse_part(optarg, &o.part, &o.nparts))
+				kiln_usage_error("--part: expected I/N with 1 <= I <= N, not '%s'", optarg);
+			break;
 		case 'o': o.output = optarg; break;
 		case 'f': o.force = 1; break;
 		case 'q': quiet = 1; break;
@@ -170,6 +178,9 @@ int main(int argc, char **argv)
 	kiln_set_quiet(quiet);
 	if (optind >= argc) kiln_usage_error("no command given (palette, quantize, render, sheet, shade, synth, fit, compare)");
 	o.cmd = argv[optind];
+	/* Parts must share one palette, or their datasets could not be merged. */
+	if (o.nparts > 1 && (strcmp(o.cmd, "quantize") || !o.palette))
+		kiln_usage_error("--part works with quantize and a fixed --palette");
 	o.inputs = argv + optind + 1;
 	o.ninputs = argc - optind - 1;
 	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++) {

@@ -40,6 +40,7 @@ typedef struct tool_opts {
 	uint64_t count, seed;
 	char **inputs;
 	int ninputs;
+	uint32_t part, nparts;           /* --part I/N (quantize): decode only block I of N of the files */
 } tool_opts;
 
 /* One fitted sprite (a whole file, or one cell of a sheet). */

@@ -145,3 +145,14 @@ if [ -n "$c" ]; then
   t corpus_psnr    sh_ok "grep -o '\"psnr_mean_db\":[0-9.]*' last.out | cut -d: -f2 | awk '{n++; if (\$1 < 27) bad=1} END {exit bad || n != 2}'"
   t corpus_de      sh_ok "grep -o '\"delta_e_x100\":[0-9.]*' last.out | cut -d: -f2 | awk '{n++; if (\$1 > 3.2) bad=1} END {exit bad || n != 2}'"
 else skip corpus_quantize "no ../shared/corpus/sprites"; fi
+
+# --part I/N: workers decode disjoint blocks of files with one palette; the
+# merged records equal one run's, labels numbered alike in every part.
+kiln-sprites synth -o partsyn --count 3 --quiet
+kiln-sprites palette partsyn -o part.gpl --quiet
+kiln-sprites quantize partsyn --palette part.gpl -o pwhole --quiet
+for p in 1 2 3; do kiln-sprites quantize partsyn --palette part.gpl --part $p/3 -o pp$p --quiet; done
+t part-merge expect_exit 0 kiln-shard merge pp1 pp2 pp3 -o pmerged --quiet
+t part-merge-records sh_ok 'cmp <(kiln-shard cat pwhole) <(kiln-shard cat pmerged)'
+t part-merge-groups sh_ok '[ "$(kiln-shard info --json pwhole | grep -o "\"records\":[0-9]*" | head -1)" = "$(kiln-shard info --json pmerged | grep -o "\"records\":[0-9]*" | head -1)" ]'
+t part-needs-palette expect_exit 2 kiln-sprites quantize partsyn --part 1/2 -o never
