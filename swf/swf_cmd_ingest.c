@@ -289,14 +289,18 @@ static void judge(const swf_cmd_opts *o, item *it)
 		if (!raw) { it->err = errno ? errno : EIO; return; }
 	}
 	it->raw = NULL;
-	swf_opts so = { o->max_size, 0, !o->keep_compressed };
+	/* FWS input is its own FWS form (reads are capped at --max-size, so it
+	 * is never cut): store the input itself; only CWS/ZWS need the decoded
+	 * copy from the parser. */
+	int fws = n >= 3 && raw[0] == 'F';
+	swf_opts so = { o->max_size, 0, !o->keep_compressed && !fws };
 	swf_file *f;
 	if (swf_parse(raw, n, &so, &f)) kiln_die(KILN_EXIT_FAIL, "out of memory");
 	const swf_info *i = swf_file_info(f);
 	it->verdict = i->verdict;
 	kiln_sha256(raw, n, it->sha);
 	if (i->verdict != SWF_VERDICT_BROKEN) {
-		if (o->keep_compressed) {
+		if (o->keep_compressed || fws) {
 			it->content = raw;
 			it->content_n = n;
 			raw = NULL;
@@ -306,7 +310,7 @@ static void judge(const swf_cmd_opts *o, item *it)
 		}
 		/* The stored bytes are the input's when it was FWS already (or
 		 * kept as is): hash them once. */
-		if (it->content_n == n && (o->keep_compressed || (n && raw[0] == 'F')))
+		if (o->keep_compressed || fws)
 			memcpy(it->csha, it->sha, 32);
 		else
 			kiln_sha256(it->content, it->content_n, it->csha);
