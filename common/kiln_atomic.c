@@ -24,9 +24,22 @@ static char *cleanup_paths[MAX_CLEANUP];
 static volatile sig_atomic_t handlers_installed;
 static unsigned tmp_counter;
 
+static void remove_all(int free_names)
+{
+	for (int i = 0; i < MAX_CLEANUP; i++) {
+		char *p = cleanup_paths[i];
+		if (!p) continue;
+		cleanup_paths[i] = NULL;
+		kiln_rmtree(p);
+		/* In a signal handler p is leaked on purpose: free() is not
+		 * async-signal-safe. */
+		if (free_names) free(p);
+	}
+}
+
 static void on_signal(int sig)
 {
-	kiln_cleanup_run();
+	remove_all(0);
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
@@ -64,13 +77,7 @@ void kiln_cleanup_remove(const char *path)
 
 void kiln_cleanup_run(void)
 {
-	for (int i = 0; i < MAX_CLEANUP; i++) {
-		char *p = cleanup_paths[i];
-		if (!p) continue;
-		cleanup_paths[i] = NULL;
-		kiln_rmtree(p);
-		/* p is leaked on purpose: free() is not async-signal-safe. */
-	}
+	remove_all(1);
 }
 
 int kiln_rmtree(const char *path)
