@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MAX_INPUT_FILE (64ull << 30)
 
@@ -557,6 +558,46 @@ static void merge_side_files(const char *tmp, char **inputs, int n)
 	}
 }
 
+/* windows.bin (frames datasets: u32 record, u32 first frame, little-endian)
+ * of every input, renumbered to the merged records; windows of dropped
+ * records go too. All inputs have one or none. newidx[i][r] is record r of
+ * input i in the merged dataset, UINT64_MAX if dropped. */
+static void merge_windows(const char *tmp, char **inputs, int n, uint64_t **newidx, const uint64_t *nrec)
+{
+	int have = 0;
+	for (int i = 0; i < n; i++) {
+		char in[4096];
+		snprintf(in, sizeof in, "%s/windows.bin", inputs[i]);
+		have += access(in, F_OK) == 0;
+	}
+	if (have == 0) return;
+	if (have != n) kiln_die(KILN_EXIT_FAIL, "windows.bin is in %d of the %d inputs: extract all parts alike", have, n);
+	char out[4096];
+	snprintf(out, sizeof out, "%s/windows.bin", tmp);
+	FILE *o = fopen(out, "wb");
+	if (!o) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		char in[4096];
+		snprintf(in, sizeof in, "%s/windows.bin", inputs[i]);
+		size_t len;
+		uint8_t *b = kiln_read_file(in, 1ull << 36, &len);
+		if (!b) kiln_die(KILN_EXIT_FAIL, "%s: %s", in, strerror(errno));
+		if (len % 8) kiln_die(KILN_EXIT_FAIL, "%s: size %zu is not a multiple of 8", in, len);
+		for (size_t k = 0; k < len; k += 8) {
+			uint32_t rec = (uint32_t)b[k] | (uint32_t)b[k + 1] << 8 | (uint32_t)b[k + 2] << 16 | (uint32_t)b[k + 3] << 24;
+			if (rec >= nrec[i]) kiln_die(KILN_EXIT_FAIL, "%s: byte offset %zu: record %u out of range", in, k, rec);
+			uint64_t nr = newidx[i][rec];
+			if (nr == UINT64_MAX) continue;
+			if (nr > UINT32_MAX) kiln_die(KILN_EXIT_FAIL, "%s: more than 2^32 records", out);
+			uint8_t e[8] = { (uint8_t)nr, (uint8_t)(nr >> 8), (uint8_t)(nr >> 16), (uint8_t)(nr >> 24),
+			                 b[k + 4], b[k + 5], b[k + 6], b[k + 7] };
+			if (fwrite(e, 1, 8, o) != 8) kiln_die(KILN_EXIT_FAIL, "%s: write error", out);
+		}
+		free(b);
+	}
+	if (fclose(o)) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
+}
+
 static int cmd_merge(int argc, char **argv)
 {
 	struct opts o;
@@ -583,19 +624,26 @@ static int cmd_merge(int argc, char **argv)
 	if (shard_writer_create(tmp, shard_dataset_spec(d[0]), &wo, &w, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
 	keyset seen = { 0 };
 	uint64_t kept = 0, dropped = 0;
+	uint64_t **newidx = kiln_xcalloc((size_t)n, sizeof *newidx), *nrec = kiln_xcalloc((size_t)n, sizeof *nrec);
 	for (int i = 0; i < n; i++) {
-		for (uint64_t r = 0; r < shard_dataset_records(d[i]); r++) {
+		nrec[i] = shard_dataset_records(d[i]);
+		newidx[i] = kiln_xcalloc(nrec[i] ? nrec[i] : 1, sizeof **newidx);
+		for (uint64_t r = 0; r < nrec[i]; r++) {
 			shard_record rec;
 			/* Records are checked as they are copied: a merge never launders corruption. */
 			if (shard_dataset_record(d[i], r, &rec, &e) || shard_dataset_verify_record(d[i], r, &e))
 				kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
-			if (o.dedup && !keyset_add(&seen, rec.group)) { dropped++; continue; }
+			if (o.dedup && !keyset_add(&seen, rec.group)) { dropped++; newidx[i][r] = UINT64_MAX; continue; }
 			if (shard_writer_add_record(w, &rec, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
-			kept++;
+			newidx[i][r] = kept++;
 		}
 	}
 	if (shard_writer_close(w, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
 	merge_side_files(tmp, argv + optind, n);
+	merge_windows(tmp, argv + optind, n, newidx, nrec);
+	for (int i = 0; i < n; i++) free(newidx[i]);
+	free(newidx);
+	free(nrec);
 	if (kiln_outdir_commit(tmp, o.output, o.force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o.output, strerror(errno));
 	if (!kiln_quiet())
 		fprintf(stderr, "%s: merged %d datasets into %s: %" PRIu64 " records%s\n", kiln_progname(), n, o.output, kept,

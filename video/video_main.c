@@ -49,6 +49,7 @@ static void usage(FILE *out)
 	        "      --threads N           decoding threads (default: one per CPU; 1 = sequential)\n"
 	        "      --max-shard-size N    roll over to a new shard at N bytes (default 256M)\n"
 	        "      --force               replace an existing output\n"
+	        "      --part I/N            only block I of N of the input videos (kiln-shard merge joins parts)\n"
 	        "\n"
 	        "Contact options:\n"
 	        "      --frames N            frames on the sheet (default 16)\n"
@@ -64,7 +65,7 @@ static void usage(FILE *out)
 }
 
 enum { OPT_FPS = 256, OPT_SIZE, OPT_SCALE, OPT_FIT, OPT_LAYOUT, OPT_EPISODE, OPT_ACTIONS, OPT_WINDOW,
-       OPT_WSTRIDE, OPT_RAW, OPT_LIST, OPT_THREADS, OPT_MAXSHARD, OPT_FORCE, OPT_FRAMES, OPT_COLUMNS, OPT_JSON };
+       OPT_WSTRIDE, OPT_RAW, OPT_LIST, OPT_THREADS, OPT_MAXSHARD, OPT_FORCE, OPT_FRAMES, OPT_COLUMNS, OPT_JSON, OPT_PART };
 
 static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -85,6 +86,7 @@ static const struct option long_opts[] = {
 	{ "frames", required_argument, NULL, OPT_FRAMES },
 	{ "columns", required_argument, NULL, OPT_COLUMNS },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "part", required_argument, NULL, OPT_PART },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, 'V' },
@@ -97,6 +99,7 @@ struct opts {
 	uint32_t width, height;
 	int scaler, fit, chw, force, json, threads;
 	uint64_t episode, window, wstride, max_shard, frames, columns;
+	uint32_t part, nparts;
 	const char **actions;
 	size_t nactions;
 };
@@ -113,6 +116,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->wstride = 1;
 	o->frames = 16;
 	o->columns = 4;
+	o->part = o->nparts = 1;
 	o->actions = kiln_xcalloc((size_t)argc + 1, sizeof *o->actions);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:qhV", long_opts, NULL)) != -1) {
@@ -152,6 +156,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 		case OPT_FRAMES: o->frames = kiln_opt_u64("--frames", optarg, 1, 1024); break;
 		case OPT_COLUMNS: o->columns = kiln_opt_u64("--columns", optarg, 1, 64); break;
 		case OPT_JSON: o->json = 1; break;
+		case OPT_PART:
+			if (kiln_parse_part(optarg, &o->part, &o->nparts))
+				kiln_usage_error("--part: expected I/N with 1 <= I <= N, got '%s'", optarg);
+			break;
 		case 'q': kiln_set_quiet(1); break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': {
@@ -418,7 +426,7 @@ static int on_frame(void *ud, const uint8_t *rgb, uint64_t index, double t)
 
 /* A JSON string for meta_json, built with kiln_json into memory. */
 static char *build_meta(struct opts *o, struct inputs *in, const vid_info *infos, const uint8_t (*hash)[32],
-                        vid_labels **labels, uint32_t vocab)
+                        vid_labels **labels, uint32_t vocab, size_t lo, size_t hi)
 {
 	char *buf = NULL;
 	size_t len = 0;
@@ -475,7 +483,7 @@ static char *build_meta(struct opts *o, struct inputs *in, const vid_info *infos
 	kiln_json_obj_end(&j);
 	kiln_json_obj_end(&j);
 	kiln_json_arr_begin(&j, "sources");
-	for (size_t k = 0; k < in->n; k++) {
+	for (size_t k = lo; k < hi; k++) {
 		const vid_info *vi = &infos[k];
 		char hex[65];
 		kiln_hex(hash[k], 32, hex);
@@ -564,19 +572,23 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	}
 	vid_info *infos = kiln_xcalloc(in.n, sizeof *infos);
 	uint8_t (*hash)[32] = kiln_xcalloc(in.n, 32);
+	/* --part: this worker takes a contiguous block of the inputs; labels
+	 * (and so the action vocabulary) were read for all of them above. */
+	uint64_t lo = 0, hi = in.n;
+	kiln_part_range(in.n, o->part, o->nparts, &lo, &hi);
 	/* A few inputs stay open from this check to their extraction (probing
 	 * a container costs tens of milliseconds); many are reopened later. */
 	vid_reader **keep = kiln_xcalloc(in.n, sizeof *keep);
-	for (size_t k = 0; k < in.n; k++) {
+	for (size_t k = (size_t)lo; k < (size_t)hi; k++) {
 		vid_reader *r = open_or_die(in.v[k]);
 		infos[k] = *vid_reader_info(r);
-		if (k < 16)
+		if (k - lo < 16)
 			keep[k] = r;
 		else
 			vid_close(r);
 		hash_file(in.v[k], hash[k]);
 	}
-	char *meta = build_meta(o, &in, infos, (const uint8_t (*)[32])hash, labels, vocab);
+	char *meta = build_meta(o, &in, infos, (const uint8_t (*)[32])hash, labels, vocab, (size_t)lo, (size_t)hi);
 
 	shard_spec spec;
 	shard_spec_init(&spec, SHARD_FRAMES);
@@ -586,12 +598,13 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	spec.width = o->width;
 	spec.height = o->height;
 	spec.channels = 3;
-	/* Fingerprint: the sources and every setting that changes the frames. */
-	kiln_sha256_ctx *fc = kiln_sha256_new();
-	for (size_t k = 0; k < in.n; k++)
-		kiln_sha256_update(fc, hash[k], 32);
-	kiln_sha256_update(fc, meta, strlen(meta));
-	kiln_sha256_final(fc, spec.fingerprint);
+	/* Fingerprint: every setting that changes the frames and the label map,
+	 * not which videos they came from (those are in the metadata), so
+	 * datasets extracted alike, by --part workers or on different days,
+	 * can be merged, and different settings cannot. */
+	char *settings = build_meta(o, &in, infos, (const uint8_t (*)[32])hash, labels, vocab, 0, 0);
+	kiln_sha256(settings, strlen(settings), spec.fingerprint);
+	free(settings);
 
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
 	if (!tmp)
@@ -613,14 +626,14 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	}
 
 	uint64_t est = 0;
-	for (size_t k = 0; k < in.n; k++)
+	for (size_t k = (size_t)lo; k < (size_t)hi; k++)
 		if (infos[k].duration > 0)
 			est += (uint64_t)(infos[k].duration * o->fps_num / o->fps_den);
 	x.prog = kiln_progress_start("extract", est, "frames");
 	vid_opts vo = { .fps_num = o->fps_num, .fps_den = o->fps_den, .width = o->width, .height = o->height,
 	                .scaler = o->scaler, .fit = o->fit, .threads = o->threads };
 	vid_stats total = { 0 };
-	for (size_t k = 0; k < in.n; k++) {
+	for (size_t k = (size_t)lo; k < (size_t)hi; k++) {
 		vid_reader *r = keep[k] ? keep[k] : open_or_die(in.v[k]);
 		keep[k] = NULL;
 		x.labels = labels[k];
@@ -694,7 +707,7 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 		kiln_json_init(&j, stdout, 0);
 		kiln_json_obj_begin(&j, NULL);
 		kiln_json_str(&j, "output", o->output);
-		kiln_json_u64(&j, "videos", in.n);
+		kiln_json_u64(&j, "videos", hi - lo);
 		kiln_json_u64(&j, "episodes", records);
 		kiln_json_u64(&j, "frames", x.frames_total);
 		kiln_json_u64(&j, "windows", nwin);
@@ -709,7 +722,7 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 		kiln_json_end_line(&j);
 	} else if (!kiln_quiet() && !(o->raw && !strcmp(o->raw, "-"))) {
 		printf("%s: %zu video%s, %" PRIu64 " episode%s, %" PRIu64 " frames %ux%u at %s fps",
-		       o->output, in.n, in.n == 1 ? "" : "s", records, records == 1 ? "" : "s",
+		       o->output, (size_t)(hi - lo), hi - lo == 1 ? "" : "s", records, records == 1 ? "" : "s",
 		       x.frames_total, o->width, o->height, o->fps_str);
 		if (o->window)
 			printf(", %" PRIu64 " windows of %" PRIu64, nwin, o->window);

@@ -134,3 +134,27 @@ else
   skip contact-pixels "ffmpeg CLI not installed"
   skip truncated "ffmpeg CLI not installed"
 fi
+
+# --part I/N: three workers + kiln-shard merge give one run's records,
+# actions and windows; the fingerprint depends on settings, not sources.
+if command -v ffmpeg >/dev/null 2>&1; then
+  for i in 1 2 3; do
+    ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=96x64:rate=30:duration=$((i + 1)) -c:v libx264 -g 15 -pix_fmt yuv420p part$i.mp4 -y
+    printf '0 %d a%d\n0.5 %d b%d\n' $i $i $((i + 1)) $i > part$i.txt
+  done
+  A=(--actions part1.txt --actions part2.txt --actions part3.txt --size 48x32 --window 4)
+  kiln-video extract part1.mp4 part2.mp4 part3.mp4 "${A[@]}" -o pwhole -q
+  for p in 1 2 3; do kiln-video extract part1.mp4 part2.mp4 part3.mp4 "${A[@]}" --part $p/3 -o pp$p -q; done
+  t part-merge expect_exit 0 kiln-shard merge pp1 pp2 pp3 -o pmerged -q
+  t part-frames sh_ok 'cmp <(kiln-shard cat pwhole) <(kiln-shard cat pmerged)'
+  t part-actions sh_ok 'cmp <(kiln-shard cat pwhole --segment actions) <(kiln-shard cat pmerged --segment actions)'
+  t part-windows sh_ok 'test -s pwhole/windows.bin && cmp pwhole/windows.bin pmerged/windows.bin'
+  # Same shape and actions, another frame rate: only the fingerprint differs.
+  kiln-video extract part1.mp4 part2.mp4 part3.mp4 "${A[@]}" --fps 6 -o other -q
+  t part-settings-mismatch expect_exit 1 kiln-shard merge pwhole other -o never -q
+  t part-settings-mismatch-msg err_has 'fingerprint'
+
+  t part-bad expect_exit 2 kiln-video extract part1.mp4 --part 2/1 -o never
+else
+  skip part "ffmpeg CLI not installed"
+fi
