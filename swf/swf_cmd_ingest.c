@@ -64,6 +64,10 @@ typedef struct ingest {
 	uint64_t pending_raw;        /* bytes of archive members not judged yet */
 	uint64_t files_seen, archives, archive_errors, too_big;
 	int walk_failed;
+	/* Files walked but not looked at yet: their first bytes are read in
+	 * parallel (open() is the walk's main cost), then each is taken in order. */
+	struct pend { char *path; uint8_t sig[8]; size_t n; int err; } *pend;
+	size_t npend, cappend;
 	/* decisions */
 	hset h;
 	uint64_t cnt[4], verdicts[3], records, cached, content_bytes;
@@ -250,6 +254,41 @@ static char *find_sidecar(ingest *g, const char *path)
 	return NULL;
 }
 
+/* Look at the walked files in order: SWF (by signature, or named .swf)
+ * become items; anything else may be an archive. */
+static void take_pending(ingest *g)
+{
+	long n = (long)g->npend;
+#if defined(_OPENMP)
+	#pragma omp parallel for schedule(dynamic, 8)
+#endif
+	for (long k = 0; k < n; k++) {
+		struct pend *p = &g->pend[k];
+		FILE *fp = fopen(p->path, "rb");
+		if (fp) { p->n = fread(p->sig, 1, sizeof p->sig, fp); fclose(fp); }
+		else p->err = errno ? errno : EIO;
+	}
+	g->npend = 0;
+	for (long k = 0; k < n; k++) {
+		struct pend *p = &g->pend[k];
+		const char *path = p->path;
+		if (p->err) {
+			kiln_file_error(path, "%s", strerror(p->err));
+			g->walk_failed = 1;
+		} else if (g->files_seen++, is_swf_sig(p->sig, p->n) || named_swf(path)) {
+			item *it = add_item(g, path);
+			it->path = kiln_xstrdup(path);
+			it->sidecar = find_sidecar(g, path);
+			if (g->n - g->judged >= BATCH) flush(g);
+		} else {
+			struct archive *a = archive_reader();
+			if (archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK) scan_archive(g, a, path, 1);
+			archive_read_free(a);
+		}
+		free(p->path);
+	}
+}
+
 static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
 {
 	ingest *g = ud;
@@ -258,23 +297,12 @@ static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
 		g->walk_failed = 1;
 		return 0;
 	}
-	/* Peek at the signature; the worker reads the whole file later. */
-	uint8_t sig[8];
-	size_t n = 0;
-	FILE *fp = fopen(path, "rb");
-	if (fp) { n = fread(sig, 1, sizeof sig, fp); fclose(fp); }
-	else { kiln_file_error(path, "%s", strerror(errno)); g->walk_failed = 1; return 0; }
-	g->files_seen++;
-	if (is_swf_sig(sig, n) || named_swf(path)) {
-		item *it = add_item(g, path);
-		it->path = kiln_xstrdup(path);
-		it->sidecar = find_sidecar(g, path);
-		if (g->n - g->judged >= BATCH) flush(g);
-		return 0;
-	}
-	struct archive *a = archive_reader();
-	if (archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK) scan_archive(g, a, path, 1);
-	archive_read_free(a);
+	if (g->npend == g->cappend)
+		g->pend = kiln_xrealloc(g->pend, (g->cappend = g->cappend ? 2 * g->cappend : 256) * sizeof *g->pend);
+	struct pend *p = &g->pend[g->npend++];
+	memset(p, 0, sizeof *p);
+	p->path = kiln_xstrdup(path);
+	if (g->npend >= BATCH) take_pending(g);
 	return 0;
 }
 
@@ -506,10 +534,14 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	 * input order; write manifest.jsonl. */
 	g.progress = kiln_progress_start("ingest", 0, "files");
 	kiln_walk((const char *const *)inputs, (size_t)ninputs, walk_cb, &g);
+	take_pending(&g);
 	flush(&g);
+	free(g.pend);
 	kiln_progress_end(g.progress);
 	free(g.h.slot);
-	int bad = ferror(g.man);
+	/* Durable like the shards the writer syncs: the folder is renamed into
+	 * place only when everything in it is on disk. */
+	int bad = ferror(g.man) || fflush(g.man) || fsync(fileno(g.man));
 	if (fclose(g.man) || bad) { g.man = NULL; fail(&g, tmp, NULL, mpath, "write failed"); }
 	g.man = NULL;
 
