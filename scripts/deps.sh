@@ -10,9 +10,10 @@ set -eu
 
 # Build and test: compiler, the libraries Kiln links, groff for the man-page
 # lint, and the oracles the tests compare against: the ffmpeg CLI (video)
-# and ImageMagick (sprite decoding). Without the oracles those tests skip.
+# ImageMagick (sprite decoding) and python3 (JSON checks, test archives).
+# Without the oracles those tests skip.
 BUILD_PKGS="gcc make pkg-config zlib1g-dev liblzma-dev libarchive-dev
-libavformat-dev libavcodec-dev libswscale-dev libavutil-dev groff-base ffmpeg imagemagick"
+libavformat-dev libavcodec-dev libswscale-dev libavutil-dev groff-base ffmpeg imagemagick python3"
 # Benchmarks and oracle scripts (bench/): pngquant, ImageMagick, PyTorch (CPU),
 # sentencepiece, node + npm for HuggingFace tokenizers and Ruffle, chromium.
 PEER_PKGS="pngquant python3-torch python3-numpy sentencepiece nodejs npm chromium hyperfine time"

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <strings.h>
 #include <sys/stat.h>
 
@@ -340,6 +341,10 @@ static int cmd_synth(const swf_cmd_opts *o)
 int main(int argc, char **argv)
 {
 	kiln_set_progname("kiln-swf");
+	/* JSON lines over whole corpora into a pipe or file: fewer, larger
+	 * writes than glibc's 4 KiB (a terminal keeps its line buffering). */
+	static char outbuf[1 << 16];
+	if (!isatty(STDOUT_FILENO)) setvbuf(stdout, outbuf, _IOFBF, sizeof outbuf);
 	swf_cmd_opts o = { 0 };
 	o.codec = -1;
 	o.max_size = SWF_DEFAULT_MAX_SIZE;
