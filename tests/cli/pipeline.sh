@@ -1,0 +1,27 @@
+# scripts/pipeline.mk: runs every stage once, skips them all on a second run,
+# and reruns exactly the downstream stages when an input file or an option
+# changes.
+source "$(dirname "$0")/lib.sh"
+
+P=(make --no-print-directory -f "$SRC/scripts/pipeline.mk" BIN="$KILN_BIN" OUT="$W/pl" SYNTH_COUNT=24
+   STEPS_MUON=12 STEPS_ADAMW=4 CONTEXT=512 PROMPTS=2 SAMPLES=1 MAX_NEW=96 VOCAB_SIZE=400)
+ran() { grep -c "^$KILN_BIN/kiln-$1 $2" "$W/last.out" || true; }
+t first-run expect_exit 0 "${P[@]}"
+t first-all-stages sh_ok "[ $(ran swf ingest) = 1 ] && [ $(ran bpe train) = 1 ] && [ $(ran train run) = 1 ] && [ $(ran swf eval) = 1 ]"
+t table1 sh_ok "grep -q '^| Fully broken (wrong format) |' '$W/pl/table1.md' && grep -q '^| Truth similarity | [01]\.[0-9]* | [01]\.[0-9]* |' '$W/pl/table1.md'"
+t eval-json sh_ok "grep -q '\"files\":2' '$W/pl/eval.json'"
+t second-run-skips expect_exit 0 "${P[@]}"
+t nothing-reran sh_ok "! grep -q '^$KILN_BIN/' '$W/last.out'"
+t option-change expect_exit 0 "${P[@]/PROMPTS=2/PROMPTS=1}"
+t only-downstream sh_ok "[ $(ran train run) = 0 ] && [ $(ran bpe train) = 0 ] && [ $(ran train sample) -ge 1 ] && [ $(ran swf eval) = 1 ]"
+# A changed corpus file reruns ingest and everything after it.
+
+"$KILN_BIN/kiln-swf" synth -n 20 --seed 3 -o corpus2 -q
+Q=("${P[@]}" CORPUS="$W/corpus2")
+t own-corpus expect_exit 0 "${Q[@]}"
+t own-corpus-ingested sh_ok "[ $(ran swf ingest) = 1 ]"
+t own-corpus-again expect_exit 0 "${Q[@]}"
+t own-corpus-skipped sh_ok "! grep -q '^$KILN_BIN/' '$W/last.out'"
+touch -d '2000-01-01' corpus2/synth-000004.swf
+t corpus-touched expect_exit 0 "${Q[@]}"
+t corpus-change-reruns sh_ok "[ $(ran swf ingest) = 1 ] && [ $(ran bpe train) = 1 ]"
