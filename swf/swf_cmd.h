@@ -21,6 +21,7 @@ typedef struct swf_cmd_opts {
 	int have_count, have_seed;
 	const char *output;
 	const char *description;    /* prompt: the description text */
+	uint32_t part, nparts;      /* ingest --part I/N */
 } swf_cmd_opts;
 
 /* Write the fields of one file's info into an open JSON object. */

@@ -41,6 +41,8 @@ static const char usage_text[] =
 	"      --max-size SIZE      cap on decompressed bytes per file (default 256M)\n"
 	"      --shard-size SIZE    ingest: bytes per shard (default 256M)\n"
 	"      --memory SIZE        ingest: contents kept in memory, the rest spilled to disk (default 512M)\n"
+	"      --part I/N           ingest: only block I of N of the walked input files\n"
+	"                           (kiln-shard merge --dedup joins the parts)\n"
 	"  -t, --threads N          ingest: worker threads (default: OMP_NUM_THREADS or all cores)\n"
 	"  -f, --force              replace an existing output\n"
 	"  -q, --quiet              no progress or summary on stderr\n"
@@ -50,7 +52,7 @@ static const char usage_text[] =
 	"Exit status: 0 success (validate: every file ok), 1 failure (validate: a file\n"
 	"is not ok), 2 usage error, 3 feature not built in.\n";
 
-enum { O_STRICT = 256, O_ZLIB, O_LZMA, O_DESC, O_SEED, O_KEEP, O_MAXSIZE, O_SHARD, O_MEMORY };
+enum { O_STRICT = 256, O_ZLIB, O_LZMA, O_DESC, O_SEED, O_KEEP, O_MAXSIZE, O_SHARD, O_MEMORY, O_PART };
 
 static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -65,6 +67,7 @@ static const struct option long_opts[] = {
 	{ "max-size", required_argument, NULL, O_MAXSIZE },
 	{ "shard-size", required_argument, NULL, O_SHARD },
 	{ "memory", required_argument, NULL, O_MEMORY },
+	{ "part", required_argument, NULL, O_PART },
 	{ "threads", required_argument, NULL, 't' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -349,6 +352,7 @@ int main(int argc, char **argv)
 	o.codec = -1;
 	o.max_size = SWF_DEFAULT_MAX_SIZE;
 	o.memory = 512ull << 20;
+	o.part = o.nparts = 1;
 	if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) { fputs(usage_text, stdout); return 0; }
 	if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V"))) {
 		kiln_print_version(stdout, "libswf: " SWF_LIB_VERSION "\n");
@@ -379,6 +383,10 @@ int main(int argc, char **argv)
 		case O_MAXSIZE: o.max_size = kiln_opt_size("--max-size", optarg, 64, 0xFFFFFFFFull); break;
 		case O_SHARD: o.max_shard = kiln_opt_size("--shard-size", optarg, 4096, 1ull << 40); break;
 		case O_MEMORY: o.memory = kiln_opt_size("--memory", optarg, 0, 1ull << 44); o.have_memory = 1; break;
+		case O_PART:
+			if (kiln_parse_part(optarg, &o.part, &o.nparts))
+				kiln_usage_error("--part: expected I/N with 1 <= I <= N, got '%s'", optarg);
+			break;
 		case 't': o.threads = (int)kiln_opt_u64("--threads", optarg, 1, 1024); break;
 		case 'f': o.force = 1; break;
 		case 'q': o.quiet = 1; break;
@@ -395,8 +403,8 @@ int main(int argc, char **argv)
 	if (o.codec >= 0 && ci != 4) kiln_usage_error("--zlib/--lzma are for compress");
 	if (o.description && ci != 5) kiln_usage_error("--description is for prompt");
 	if ((o.have_count || o.have_seed) && ci != 6) kiln_usage_error("--count/--seed are for synth");
-	if ((o.keep_compressed || o.max_shard || o.threads || o.have_memory) && ci != 7)
-		kiln_usage_error("--keep-compressed, --shard-size, --memory and --threads are for ingest");
+	if ((o.keep_compressed || o.max_shard || o.threads || o.have_memory || o.nparts > 1) && ci != 7)
+		kiln_usage_error("--keep-compressed, --shard-size, --memory, --threads and --part are for ingest");
 	if (o.output && ci != 3 && ci != 4 && ci != 6 && ci != 7) kiln_usage_error("--output is not used by %s", cmd);
 	if (o.json && ci != 0 && ci != 1 && ci != 2) kiln_usage_error("--json is for info, validate and tags");
 

@@ -100,3 +100,15 @@ if [ -n "$C" ]; then
 else
   skip corpus-ingest "../shared/corpus/swf not present"
 fi
+
+# --part I/N: three workers + kiln-shard merge --dedup give one run's records,
+# a duplicate across parts dropped as one run drops it.
+kiln-swf synth -n 14 --seed 9 -o partin -q
+cp partin/synth-000002.swf partin/zz-copy.swf
+kiln-swf ingest partin -o pwhole -q
+for p in 1 2 3; do kiln-swf ingest partin --part $p/3 -o pp$p -q; done
+t part-merge expect_exit 0 kiln-shard merge --dedup pp1 pp2 pp3 -o pmerged -q
+t part-records sh_ok 'cmp <(kiln-shard cat pwhole) <(kiln-shard cat pmerged)'
+t part-count sh_ok '[ "$(kiln-shard info pmerged | grep "^records:")" = "$(kiln-shard info pwhole | grep "^records:")" ]'
+t part-bad expect_exit 2 kiln-swf ingest partin --part 3/2 -o never
+t part-only-ingest expect_exit 2 kiln-swf info --part 1/2 partin/synth-000001.swf
