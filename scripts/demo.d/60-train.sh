@@ -81,6 +81,10 @@ CONF
   kiln-train sample "$out/sprites-run/model.kckpt" --from "$out/sprites" -n 4 -k 2 --top-k 8 -o "$out/sprite-samples" --quiet
   kiln-train sample "$out/sprites-run/model.kckpt" --from "$out/sprites" --breed 3,40 --mask 0.4 -k 3 -o "$out/bred" --quiet
   echo "   sprite samples in $out/sprite-samples, bred children of records 3 and 40 in $out/bred"
+  if [ -f "$out/sprite-samples/sprites/manifest.json" ] &&
+     kiln-sprites sheet "$out/sprite-samples/sprites" --zoom 8 -o "$out/sprite-samples-sheet.png" --quiet; then
+    echo "   sampled sprites as a labelled sheet: $out/sprite-samples-sheet.png"
+  fi
   ls "$out/bred/png" >/dev/null 2>&1 && echo "   PNGs rendered by kiln-sprites in $out/bred/png"
 else
   echo "   (kiln-sprites could not make sprites here: sprite part skipped)"

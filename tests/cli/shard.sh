@@ -96,7 +96,9 @@ t interrupted-no-temp sh_ok '! ls -a | grep -q "\.interrupted\.tmp"'
 
 # Scale-out: N independent --part workers + merge == one run, byte for byte.
 t pack-whole expect_exit 0 kiln-shard pack --bytes in dup -o whole --quiet
-for p in 1 2 3; do kiln-shard pack --bytes in dup --part $p/3 -o part$p --quiet; done
+# Three workers at once, as N processes (or a job array) would run them.
+for p in 1 2 3; do kiln-shard pack --bytes in dup --part $p/3 -o part$p --quiet & done
+wait
 t merge-parts expect_exit 0 kiln-shard merge part1 part2 part3 -o merged --quiet
 t merge-equals-whole sh_ok 'cmp whole/shard-00000.kshard merged/shard-00000.kshard'
 t merge-verify expect_exit 0 kiln-shard verify merged
