@@ -906,15 +906,9 @@ static int cmd_stats(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	kiln_set_progname("kiln-bpe");
-	if (argc < 2) kiln_usage_error("no command given");
-	const char *cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) { usage(stdout); return 0; }
-	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) { kiln_print_version(stdout, NULL); return 0; }
-	struct { const char *name; int (*fn)(int, char **); } cmds[] = {
+	static const kiln_command cmds[] = {
 		{ "train", cmd_train }, { "encode", cmd_encode }, { "decode", cmd_decode },
 		{ "export", cmd_export }, { "stats", cmd_stats },
 	};
-	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
-		if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
-	kiln_usage_error("unknown command '%s'", cmd);
+	return kiln_run_command(argc, argv, cmds, sizeof cmds / sizeof *cmds, usage);
 }

@@ -56,6 +56,12 @@ void *kiln_xcalloc(size_t n, size_t size);
 void *kiln_xrealloc(void *p, size_t n);
 char *kiln_xstrdup(const char *s);
 
+/* Subcommand dispatch for "kiln-x COMMAND [OPTIONS]" tools: --help/-h
+ * prints usage (exit 0), --version/-V the version, a known command runs with
+ * argv[0] = the command name; no or an unknown command is a usage error. */
+typedef struct kiln_command { const char *name; int (*fn)(int argc, char **argv); } kiln_command;
+int kiln_run_command(int argc, char **argv, const kiln_command *cmds, size_t n, void (*usage)(FILE *out));
+
 /* --version output shared by every tool: name, version and the features built
  * in ("openmp: yes", "cuda: no", ...). extra may be NULL or lines to append. */
 void kiln_print_version(FILE *out, const char *extra);

@@ -108,6 +108,17 @@ char *kiln_xstrdup(const char *s)
 	return p;
 }
 
+int kiln_run_command(int argc, char **argv, const kiln_command *cmds, size_t n, void (*usage)(FILE *out))
+{
+	if (argc < 2) kiln_usage_error("no command given");
+	const char *cmd = argv[1];
+	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) { usage(stdout); return 0; }
+	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) { kiln_print_version(stdout, NULL); return 0; }
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
+	kiln_usage_error("unknown command '%s'", cmd);
+}
+
 void kiln_print_version(FILE *out, const char *extra)
 {
 	/* Features are compile-time facts of this build (curl -V, zstd -vV), so a

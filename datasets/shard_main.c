@@ -764,16 +764,9 @@ static int cmd_stats(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	kiln_set_progname("kiln-shard");
-	if (argc < 2) kiln_usage_error("no command given");
-	const char *cmd = argv[1];
-	if (!strcmp(cmd, "--help") || !strcmp(cmd, "-h")) { usage(stdout); return 0; }
-	if (!strcmp(cmd, "--version") || !strcmp(cmd, "-V")) { kiln_print_version(stdout, NULL); return 0; }
-	/* Subcommands parse argv[1..]: getopt sees the command as argv[0]. */
-	struct { const char *name; int (*fn)(int, char **); } cmds[] = {
+	static const kiln_command cmds[] = {
 		{ "pack", cmd_pack }, { "info", cmd_info }, { "verify", cmd_verify },
 		{ "cat", cmd_cat }, { "split", cmd_split }, { "stats", cmd_stats }, { "merge", cmd_merge },
 	};
-	for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++)
-		if (!strcmp(cmd, cmds[i].name)) return cmds[i].fn(argc - 1, argv + 1);
-	kiln_usage_error("unknown command '%s'", cmd);
+	return kiln_run_command(argc, argv, cmds, sizeof cmds / sizeof *cmds, usage);
 }
