@@ -202,6 +202,12 @@ uint8_t *kiln_read_file(const char *path, uint64_t max, size_t *len);
  * through cb with is_error=1 and errno_val set. */
 typedef int (*kiln_walk_cb)(const char *path, int is_error, int errno_val, void *ud);
 int kiln_walk(const char *const *inputs, size_t n, kiln_walk_cb cb, void *ud);
+/* kiln_walk into a list of paths (for --part, which needs the whole sorted
+ * list first). Unreadable entries are reported ("kiln-x: PATH: error") and
+ * counted in *errors; stop_on_error ends the walk at the first one. Returns
+ * the list (free it with kiln_free_list), *count its length. */
+char **kiln_walk_list(const char *const *inputs, size_t n, int stop_on_error, size_t *count, size_t *errors);
+void kiln_free_list(char **v, size_t n);
 int kiln_is_dir(const char *path);
 
 #ifdef __cplusplus

@@ -103,3 +103,33 @@ int kiln_walk(const char *const *inputs, size_t n, kiln_walk_cb cb, void *ud)
 	}
 	return 0;
 }
+
+struct walk_list { char **v; size_t n, cap, errors; int stop; };
+
+static int walk_list_cb(const char *path, int is_error, int errno_val, void *ud)
+{
+	struct walk_list *l = ud;
+	if (is_error) {
+		kiln_file_error(path, "%s", strerror(errno_val));
+		l->errors++;
+		return l->stop;
+	}
+	if (l->n == l->cap) l->v = kiln_xrealloc(l->v, (l->cap = l->cap ? 2 * l->cap : 256) * sizeof *l->v);
+	l->v[l->n++] = kiln_xstrdup(path);
+	return 0;
+}
+
+char **kiln_walk_list(const char *const *inputs, size_t n, int stop_on_error, size_t *count, size_t *errors)
+{
+	struct walk_list l = { NULL, 0, 0, 0, stop_on_error ? 1 : 0 };
+	kiln_walk(inputs, n, walk_list_cb, &l);
+	*count = l.n;
+	*errors = l.errors;
+	return l.v;
+}
+
+void kiln_free_list(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) free(v[i]);
+	free(v);
+}

@@ -141,23 +141,7 @@ struct pack_ctx {
 	uint64_t files, bytes;
 	kiln_progress *prog;
 	int failed;
-	char **paths;
-	size_t n, cap;
 };
-
-/* The walk only collects: --part needs the whole sorted list first. */
-static int collect_one(const char *path, int is_error, int errno_val, void *ud)
-{
-	struct pack_ctx *c = ud;
-	if (is_error) {
-		kiln_file_error(path, "%s", strerror(errno_val));
-		c->failed = 1;
-		return 1;
-	}
-	if (c->n == c->cap) c->paths = kiln_xrealloc(c->paths, (c->cap = c->cap ? 2 * c->cap : 256) * sizeof *c->paths);
-	c->paths[c->n++] = kiln_xstrdup(path);
-	return 0;
-}
 
 static int pack_one(struct pack_ctx *c, const char *path)
 {
@@ -219,15 +203,17 @@ static int cmd_pack(int argc, char **argv)
 	sprintf(spath, "%s/sources.jsonl", tmp);
 	c.sources = fopen(spath, "w");
 	if (!c.sources) kiln_die(KILN_EXIT_FAIL, "%s: %s", spath, strerror(errno));
-	kiln_walk((const char *const *)argv + optind, (size_t)(argc - optind), collect_one, &c);
+	/* The whole sorted list first: --part takes a block of it. */
+	size_t n, errors;
+	char **paths = kiln_walk_list((const char *const *)argv + optind, (size_t)(argc - optind), 1, &n, &errors);
+	c.failed = errors > 0;
 	uint64_t lo, hi;
-	kiln_part_range(c.n, o.part, o.nparts, &lo, &hi);
+	kiln_part_range(n, o.part, o.nparts, &lo, &hi);
 	c.prog = kiln_progress_start("packing", hi - lo, "files");
 	for (uint64_t k = lo; k < hi && !c.failed; k++)
-		if (pack_one(&c, c.paths[k])) break;
+		if (pack_one(&c, paths[k])) break;
 	kiln_progress_end(c.prog);
-	for (size_t k = 0; k < c.n; k++) free(c.paths[k]);
-	free(c.paths);
+	kiln_free_list(paths, n);
 	if (fclose(c.sources)) c.failed = 1;
 	free(spath);
 	if (c.failed) {

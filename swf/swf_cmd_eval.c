@@ -75,25 +75,10 @@ static void eval_usage(FILE *out)
 
 /* ---- inputs -------------------------------------------------------------- */
 
-struct collect { gen_file *v; size_t n, cap; int failed; const char *top; };
-
 static int has_swf_ext(const char *p)
 {
 	size_t n = strlen(p);
 	return n >= 4 && !strcasecmp(p + n - 4, ".swf");
-}
-
-/* A file named on the command line is always taken; inside a folder only
- * *.swf files are (samplers write ids and reports beside their files). */
-static int collect_cb(const char *path, int is_error, int errno_val, void *ud)
-{
-	struct collect *c = ud;
-	if (is_error) { kiln_file_error(path, "%s", strerror(errno_val)); c->failed = 1; return 0; }
-	if (strcmp(path, c->top) && !has_swf_ext(path)) return 0;
-	if (c->n == c->cap) c->v = kiln_xrealloc(c->v, (c->cap = c->cap ? 2 * c->cap : 64) * sizeof *c->v);
-	memset(&c->v[c->n], 0, sizeof c->v[c->n]);
-	c->v[c->n++].path = kiln_xstrdup(path);
-	return 0;
 }
 
 /* The bytes to compare: the FWS form when the header parses (unless --raw),
@@ -356,14 +341,19 @@ int swf_cmd_eval_main(int argc, char **argv)
 		const char *path = eq ? eq + 1 : arg;
 		set[s].label = kiln_xstrdup(arg);
 		if (eq) set[s].label[eq - arg] = 0;   /* "LABEL=PATH" -> "LABEL" */
-		struct collect col = { 0 };
-		col.top = path;
-		kiln_walk(&path, 1, collect_cb, &col);
-		failed |= col.failed;
-		set[s].files = col.v;
-		set[s].n = col.n;
-		total += col.n;
-		if (!col.n) kiln_warn("%s: no files", path);
+		/* A file named on the command line is always taken; inside a folder
+		 * only *.swf files are (samplers write ids and reports beside them). */
+		size_t np, errors;
+		char **paths = kiln_walk_list(&path, 1, 0, &np, &errors);
+		failed |= errors > 0;
+		set[s].files = kiln_xcalloc(np ? np : 1, sizeof *set[s].files);
+		for (size_t k = 0; k < np; k++) {
+			if (strcmp(paths[k], path) && !has_swf_ext(paths[k])) { free(paths[k]); continue; }
+			set[s].files[set[s].n++].path = paths[k];
+		}
+		free(paths);
+		total += set[s].n;
+		if (!set[s].n) kiln_warn("%s: no files", path);
 	}
 
 	kiln_progress *prog = kiln_progress_start("evaluating", total, "files");

@@ -306,21 +306,6 @@ static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
 	return 0;
 }
 
-struct collect { char **v; size_t n, cap; int failed; };
-
-static int collect_cb(const char *path, int is_error, int errno_val, void *ud)
-{
-	struct collect *c = ud;
-	if (is_error) {
-		kiln_file_error(path, "%s", strerror(errno_val));
-		c->failed = 1;
-		return 0;
-	}
-	if (c->n == c->cap) c->v = kiln_xrealloc(c->v, (c->cap = c->cap ? 2 * c->cap : 256) * sizeof *c->v);
-	c->v[c->n++] = kiln_xstrdup(path);
-	return 0;
-}
-
 /* The worker: read, judge, hash, describe. Thread-safe: touches only it. */
 static void judge(const swf_cmd_opts *o, item *it)
 {
@@ -551,16 +536,13 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	if (o->nparts > 1) {
 		/* --part I/N: the walk's files (archives whole) in contiguous blocks,
 		 * so the parts' datasets concatenate, in order, to this one's. */
-		struct collect c = { 0 };
-		kiln_walk((const char *const *)inputs, (size_t)ninputs, collect_cb, &c);
-		if (c.failed) g.walk_failed = 1;
+		size_t n, errors;
+		char **paths = kiln_walk_list((const char *const *)inputs, (size_t)ninputs, 0, &n, &errors);
+		if (errors) g.walk_failed = 1;
 		uint64_t lo, hi;
-		kiln_part_range(c.n, o->part, o->nparts, &lo, &hi);
-		for (size_t k = 0; k < c.n; k++) {
-			if (k >= lo && k < hi) walk_cb(c.v[k], 0, 0, &g);
-			free(c.v[k]);
-		}
-		free(c.v);
+		kiln_part_range(n, o->part, o->nparts, &lo, &hi);
+		for (size_t k = (size_t)lo; k < (size_t)hi; k++) walk_cb(paths[k], 0, 0, &g);
+		kiln_free_list(paths, n);
 	} else {
 		kiln_walk((const char *const *)inputs, (size_t)ninputs, walk_cb, &g);
 	}
