@@ -133,6 +133,24 @@ static shard_dataset *open_or_die(const char *path)
 	return d;
 }
 
+/* The output folder's temporary, or die naming the output. */
+static const char *outdir_or_die(const struct opts *o)
+{
+	const char *tmp = kiln_outdir_begin(o->output, o->force);
+	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace)" : "");
+	return tmp;
+}
+
+/* A dataset's metadata JSON as a NUL-terminated copy (free it). */
+static char *meta_copy(const shard_dataset *d, size_t *len)
+{
+	const char *meta = shard_dataset_meta(d, len);
+	char *m = kiln_xmalloc(*len + 1);
+	memcpy(m, meta, *len);
+	m[*len] = 0;
+	return m;
+}
+
 /* ---- pack -------------------------------------------------------------- */
 
 struct pack_ctx {
@@ -189,8 +207,7 @@ static int cmd_pack(int argc, char **argv)
 	if (!o.output) kiln_usage_error("pack: -o OUT is required");
 	if (optind >= argc) kiln_usage_error("pack: no input files");
 
-	const char *tmp = kiln_outdir_begin(o.output, o.force);
-	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o.output, strerror(errno), errno == EEXIST ? " (use --force to replace)" : "");
+	const char *tmp = outdir_or_die(&o);
 	shard_spec spec;
 	shard_spec_init(&spec, SHARD_TOKENS);
 	spec.vocab_size = 256;
@@ -278,9 +295,7 @@ static int cmd_info(int argc, char **argv)
 			/* The meta block is JSON written by a Kiln tool; pass it through
 			 * only when it looks like an object, else as a string. */
 			if (mlen && meta[0] == '{' && meta[mlen - 1] == '}') {
-				char *m = kiln_xmalloc(mlen + 1);
-				memcpy(m, meta, mlen);
-				m[mlen] = 0;
+				char *m = meta_copy(d, &mlen);
 				kiln_json_raw(&j, "meta", m);
 				free(m);
 			} else if (mlen) {
@@ -442,13 +457,9 @@ static int cmd_split(int argc, char **argv)
 	if (!o.has_ratio) kiln_usage_error("split: --ratio is required");
 	if (!o.has_seed) kiln_usage_error("split: --seed is required (the split must be reproducible)");
 	shard_dataset *d = open_or_die(argv[optind]);
-	const char *tmp = kiln_outdir_begin(o.output, o.force);
-	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o.output, strerror(errno), errno == EEXIST ? " (use --force to replace)" : "");
+	const char *tmp = outdir_or_die(&o);
 	size_t mlen;
-	const char *meta = shard_dataset_meta(d, &mlen);
-	char *metas = kiln_xmalloc(mlen + 1);
-	memcpy(metas, meta, mlen);
-	metas[mlen] = 0;
+	char *metas = meta_copy(d, &mlen);
 	shard_writer *w[2];
 	const char *names[2] = { "train", "val" };
 	uint64_t counts[2] = { 0, 0 };
@@ -598,13 +609,9 @@ static int cmd_merge(int argc, char **argv)
 		if (i && shard_spec_compatible(shard_dataset_spec(d[0]), shard_dataset_spec(d[i]), &e))
 			kiln_die(KILN_EXIT_FAIL, "%s: cannot merge with %s: %s", argv[optind + i], argv[optind], e.msg);
 	}
-	const char *tmp = kiln_outdir_begin(o.output, o.force);
-	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o.output, strerror(errno), errno == EEXIST ? " (use --force to replace)" : "");
+	const char *tmp = outdir_or_die(&o);
 	size_t mlen;
-	const char *meta = shard_dataset_meta(d[0], &mlen);
-	char *metas = kiln_xmalloc(mlen + 1);
-	memcpy(metas, meta, mlen);
-	metas[mlen] = 0;
+	char *metas = meta_copy(d[0], &mlen);
 	shard_writer_opts wo = { o.max_shard, mlen ? metas : NULL };
 	shard_writer *w;
 	if (shard_writer_create(tmp, shard_dataset_spec(d[0]), &wo, &w, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
