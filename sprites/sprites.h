@@ -199,7 +199,7 @@ void spr_map(spr_mapper *m, const uint8_t *rgba, uint32_t w, uint32_t h,
  * spr_map up to exact distance ties. For tests. */
 uint32_t spr_nearest_naive(const spr_palette *p, uint8_t r, uint8_t g, uint8_t b);
 
-/* ---- quality (spr_map.c) ------------------------------------------------- */
+/* ---- quality (spr_map.c, spr_score.c) ----------------------------------- */
 
 /* Accumulated over opaque pixels of many sprites. */
 typedef struct spr_quality {
@@ -223,6 +223,15 @@ void spr_quality_add(spr_quality *q, const spr_palette *p, const uint8_t *ref,
 void spr_quality_add_rgb(spr_quality *q, const uint8_t *ref, const uint8_t *test, uint32_t w, uint32_t h,
                          uint8_t alpha_threshold);
 void spr_quality_merge(spr_quality *into, const spr_quality *from);
+
+/* A scorer is spr_quality_add for many sprites against one palette: the
+ * palette converted once and a cache of per-colour errors, with exactly
+ * the same sums. One per thread (spr_score.c). */
+typedef struct spr_scorer spr_scorer;
+int spr_scorer_create(const spr_palette *p, spr_scorer **out);
+void spr_scorer_free(spr_scorer *s);
+void spr_scorer_add(spr_scorer *s, spr_quality *q, const uint8_t *ref, const uint8_t *idx,
+                    uint32_t w, uint32_t h, uint8_t alpha_threshold);
 double spr_quality_psnr_mean(const spr_quality *q);    /* mean per-image PSNR, dB */
 double spr_quality_psnr_pooled(const spr_quality *q);  /* PSNR of the pooled MSE, dB */
 double spr_quality_delta_e(const spr_quality *q);      /* mean ΔE_OK x 100 */

@@ -136,7 +136,8 @@ static void map_all(const tool_opts *o, const sprite_list *l, const spr_palette 
 	SPR_OMP(omp parallel)
 	{
 		spr_mapper *m = NULL;
-		if (spr_mapper_create(pal, o->dither, &m)) {
+		spr_scorer *sc = NULL;
+		if (spr_mapper_create(pal, o->dither, &m) || spr_scorer_create(pal, &sc)) {
 			SPR_OMP(omp atomic write)
 			failed = 1;
 		}
@@ -151,10 +152,11 @@ static void map_all(const tool_opts *o, const sprite_list *l, const spr_palette 
 			spr_quality *qi = &bq[2 * b], *qo = &bq[2 * b + 1];
 			spr_quality_init(qi);
 			spr_quality_init(qo);
-			for (size_t i = b * QBLOCK; i < l->n && i < (b + 1) * QBLOCK; i++)
-				spr_quality_add(l->v[i].holdout ? qo : qi, pal, l->v[i].img.rgba, idx + i * sz * sz, sz, sz,
-				                o->fit.alpha_threshold);
+			for (size_t i = b * QBLOCK; i < l->n && i < (b + 1) * QBLOCK && sc; i++)
+				spr_scorer_add(sc, l->v[i].holdout ? qo : qi, l->v[i].img.rgba, idx + i * sz * sz, sz, sz,
+				               o->fit.alpha_threshold);
 		}
+		spr_scorer_free(sc);
 		spr_mapper_free(m);
 	}
 	if (failed) kiln_die(KILN_EXIT_FAIL, "palette has no usable colour");

@@ -117,6 +117,42 @@ TEST(map_dither_changes_flat_areas_only_in_palette)
 	spr_mapper_free(dith);
 }
 
+/* The scorer caches per-colour errors; its sums must be spr_quality_add's
+ * bit for bit, over cache hits (few colours), misses and collisions (many),
+ * dithered grids, lost pixels and indices past the palette. */
+TEST(scorer_equals_quality_add)
+{
+	for (int trial = 0; trial < 4; trial++) {
+		spr_palette p;
+		random_palette(&p, trial == 3 ? 256 : 64, trial == 1 ? -1 : 0, 300 + trial);
+		spr_mapper *m;
+		spr_scorer *sc;
+		CHECK(spr_mapper_create(&p, trial & 1, &m) == SPR_OK);
+		CHECK(spr_scorer_create(&p, &sc) == SPR_OK);
+		spr_quality a, b;
+		spr_quality_init(&a);
+		spr_quality_init(&b);
+		uint8_t idx[48 * 48];
+		for (int img = 0; img < 40; img++) {
+			spr_image im;
+			make_image(&im, 48, 48, 400 + 50 * trial + img);
+			if (img % 2 == 0)   /* few distinct colours: mostly cache hits */
+				for (size_t i = 0; i < 48 * 48; i++) memcpy(im.rgba + 4 * i, im.rgba + 4 * (i % 13), 3);
+			spr_map(m, im.rgba, 48, 48, 128, idx);
+			if (img % 5 == 0)   /* lost pixels and out-of-range indices */
+				for (size_t i = 0; i < 48 * 48; i += 17) idx[i] = (uint8_t)(i % 2 ? 0 : 255);
+			spr_quality_add(&a, &p, im.rgba, idx, 48, 48, 128);
+			spr_scorer_add(sc, &b, im.rgba, idx, 48, 48, 128);
+			spr_image_free(&im);
+		}
+		CHECK(a.images > 0 && a.pixels > 0);
+		CHECKF(memcmp(&a, &b, sizeof a) == 0, "trial %d: dE %.17g vs %.17g, sse %.17g vs %.17g", trial,
+		       a.de_sum, b.de_sum, a.sse, b.sse);
+		spr_scorer_free(sc);
+		spr_mapper_free(m);
+	}
+}
+
 TEST(png_encode_decode_roundtrip)
 {
 	if (!spr_codec_available()) SKIP("built without ffmpeg");
