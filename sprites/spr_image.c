@@ -154,8 +154,92 @@ static int convert_sws(const AVFrame *f, uint8_t *dst)
 	return ok;
 }
 
-int spr_decode(const void *data, size_t size, const char *name, uint32_t max_dim,
-               spr_image *out, spr_error *err)
+/* The decoders spr_decoder keeps open, one slot each. */
+static const enum AVCodecID slot_codec[] = {
+	AV_CODEC_ID_PNG, AV_CODEC_ID_GIF, AV_CODEC_ID_BMP, AV_CODEC_ID_WEBP, AV_CODEC_ID_MJPEG, AV_CODEC_ID_TARGA
+};
+#define NSLOTS (sizeof slot_codec / sizeof slot_codec[0])
+
+/* Opening a codec context per image (option defaults, codec lookup, frame
+ * pool) weighed as much as decoding a small sprite. A whole file is one key
+ * packet, so a context is opened once per codec and reused; it is dropped
+ * after any error, so corrupt input leaves no state for the next file.
+ * GIF is the exception: its decoder keeps the canvas of the previous image
+ * (a unit test caught a corrupt GIF decoding differently after another), so
+ * every GIF gets a fresh context as spr_decode gives it. */
+struct spr_decoder {
+	AVCodecContext *ctx[NSLOTS];
+	int64_t ctx_max_pixels[NSLOTS];      /* max_pixels each was opened with */
+	AVPacket *pkt;
+	AVFrame *frame;
+	uint8_t *buf;                        /* the file plus zeroed padding */
+	unsigned buf_size;
+};
+
+int spr_decoder_create(spr_decoder **out)
+{
+	spr_decoder *d = calloc(1, sizeof *d);
+	*out = NULL;
+	if (!d) return SPR_ENOMEM;
+	d->pkt = av_packet_alloc();
+	d->frame = av_frame_alloc();
+	if (!d->pkt || !d->frame) { spr_decoder_free(d); return SPR_ENOMEM; }
+	*out = d;
+	return SPR_OK;
+}
+
+void spr_decoder_free(spr_decoder *d)
+{
+	if (!d) return;
+	for (size_t i = 0; i < NSLOTS; i++) avcodec_free_context(&d->ctx[i]);
+	av_packet_free(&d->pkt);
+	av_frame_free(&d->frame);
+	av_free(d->buf);
+	free(d);
+}
+
+/* A palette PNG without a PLTE chunk is decoded with whatever palette the
+ * context holds (zeros when fresh, the last file's when reused): such a
+ * file gets a fresh context, so its output never depends on the previous
+ * file. 1 when the chunks before the first IDAT hold IHDR of colour type 3
+ * and no PLTE. */
+static int png_palette_missing(const uint8_t *d, size_t n)
+{
+	if (n < 26 || d[25] != 3) return 0;
+	for (size_t off = 8; off + 8 <= n;) {
+		uint32_t len = be32(d + off);
+		const uint8_t *tag = d + off + 4;
+		if (memcmp(tag, "PLTE", 4) == 0) return 0;
+		if (memcmp(tag, "IDAT", 4) == 0) return 1;
+		if (len > n - off - 8) break;
+		off += 8 + (size_t)len + 4;
+	}
+	return 1;
+}
+
+/* Open (or keep) the context of slot s with this pixel cap. */
+static int slot_open(spr_decoder *dec, size_t s, int64_t max_pixels, int fresh, spr_error *err)
+{
+	if (dec->ctx[s] && (fresh || dec->ctx_max_pixels[s] != max_pixels)) avcodec_free_context(&dec->ctx[s]);
+	if (dec->ctx[s]) return SPR_OK;
+	const AVCodec *codec = avcodec_find_decoder(slot_codec[s]);
+	if (!codec) return spr__fail(err, SPR_ENOTBUILT, UINT64_MAX, "ffmpeg has no %s decoder", avcodec_get_name(slot_codec[s]));
+	AVCodecContext *ctx = avcodec_alloc_context3(codec);
+	if (!ctx) return spr__fail(err, SPR_ENOMEM, UINT64_MAX, "out of memory");
+	ctx->max_pixels = max_pixels;
+	ctx->thread_count = 1;
+	ctx->err_recognition = AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_EXPLODE;
+	if (avcodec_open2(ctx, codec, NULL) < 0) {
+		avcodec_free_context(&ctx);
+		return spr__fail(err, SPR_EFORMAT, UINT64_MAX, "cannot open decoder");
+	}
+	dec->ctx[s] = ctx;
+	dec->ctx_max_pixels[s] = max_pixels;
+	return SPR_OK;
+}
+
+int spr_decoder_decode(spr_decoder *dec, const void *data, size_t size, const char *name, uint32_t max_dim,
+                       spr_image *out, spr_error *err)
 {
 	const uint8_t *d = data;
 	uint32_t dw, dh;
@@ -170,22 +254,19 @@ int spr_decode(const void *data, size_t size, const char *name, uint32_t max_dim
 	if (dw > max_dim || dh > max_dim || (uint64_t)dw * dh > SPR_MAX_PIXELS)
 		return spr__fail(err, SPR_ETOOBIG, id == AV_CODEC_ID_PNG ? 16 : 6,
 		                 "declared size %ux%u over the cap (%u per side)", dw, dh, max_dim);
-
-	const AVCodec *codec = avcodec_find_decoder(id);
-	if (!codec) return spr__fail(err, SPR_ENOTBUILT, UINT64_MAX, "ffmpeg has no %s decoder", avcodec_get_name(id));
-	int rc = SPR_ENOMEM;
-	AVCodecContext *ctx = avcodec_alloc_context3(codec);
-	AVPacket *pkt = av_packet_alloc();
-	AVFrame *frame = av_frame_alloc();
-	uint8_t *buf = av_malloc(size + AV_INPUT_BUFFER_PADDING_SIZE);
-	if (!ctx || !pkt || !frame || !buf) { spr__fail(err, rc, UINT64_MAX, "out of memory"); goto done; }
-	memcpy(buf, d, size);
-	memset(buf + size, 0, AV_INPUT_BUFFER_PADDING_SIZE);
-	ctx->max_pixels = (int64_t)max_dim * max_dim < SPR_MAX_PIXELS ? (int64_t)max_dim * max_dim : SPR_MAX_PIXELS;
-	ctx->thread_count = 1;
-	ctx->err_recognition = AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_EXPLODE;
-	if (avcodec_open2(ctx, codec, NULL) < 0) { rc = spr__fail(err, SPR_EFORMAT, UINT64_MAX, "cannot open decoder"); goto done; }
-	pkt->data = buf;
+	size_t s = 0;
+	while (slot_codec[s] != id) s++;
+	int64_t max_pixels = (int64_t)max_dim * max_dim < SPR_MAX_PIXELS ? (int64_t)max_dim * max_dim : SPR_MAX_PIXELS;
+	int fresh = id == AV_CODEC_ID_GIF || (id == AV_CODEC_ID_PNG && png_palette_missing(d, size));
+	int rc = slot_open(dec, s, max_pixels, fresh, err);
+	if (rc) return rc;
+	AVCodecContext *ctx = dec->ctx[s];
+	av_fast_padded_malloc(&dec->buf, &dec->buf_size, size);
+	if (!dec->buf) return spr__fail(err, SPR_ENOMEM, UINT64_MAX, "out of memory");
+	memcpy(dec->buf, d, size);
+	AVPacket *pkt = dec->pkt;
+	AVFrame *frame = dec->frame;
+	pkt->data = dec->buf;
 	pkt->size = (int)size;
 	pkt->flags = AV_PKT_FLAG_KEY;
 	int sr = avcodec_send_packet(ctx, pkt);
@@ -194,6 +275,8 @@ int spr_decode(const void *data, size_t size, const char *name, uint32_t max_dim
 		avcodec_send_packet(ctx, NULL);
 		got = avcodec_receive_frame(ctx, frame);
 	}
+	pkt->data = NULL;
+	pkt->size = 0;
 	if (got < 0) {
 		char e[AV_ERROR_MAX_STRING_SIZE] = "";
 		av_strerror(got, e, sizeof e);
@@ -213,10 +296,22 @@ int spr_decode(const void *data, size_t size, const char *name, uint32_t max_dim
 	}
 	rc = SPR_OK;
 done:
-	av_free(buf);
-	av_frame_free(&frame);
-	av_packet_free(&pkt);
-	avcodec_free_context(&ctx);
+	av_frame_unref(frame);
+	/* ready for the next file: a context that failed starts over */
+	if (rc) avcodec_free_context(&dec->ctx[s]);
+	else avcodec_flush_buffers(ctx);
+	return rc;
+}
+
+int spr_decode(const void *data, size_t size, const char *name, uint32_t max_dim,
+               spr_image *out, spr_error *err)
+{
+	spr_decoder *dec;
+	out->w = out->h = 0;
+	out->rgba = NULL;
+	if (spr_decoder_create(&dec)) return spr__fail(err, SPR_ENOMEM, UINT64_MAX, "out of memory");
+	int rc = spr_decoder_decode(dec, data, size, name, max_dim, out, err);
+	spr_decoder_free(dec);
 	return rc;
 }
 
@@ -267,6 +362,25 @@ done:
 int spr_codec_available(void) { return 0; }
 
 void spr_codec_quiet(void) { }
+
+/* Without ffmpeg a decoder exists, so callers need no special case, and
+ * every decode answers SPR_ENOTBUILT. */
+struct spr_decoder { int unused; };
+
+int spr_decoder_create(spr_decoder **out)
+{
+	*out = calloc(1, sizeof **out);
+	return *out ? SPR_OK : SPR_ENOMEM;
+}
+
+void spr_decoder_free(spr_decoder *d) { free(d); }
+
+int spr_decoder_decode(spr_decoder *dec, const void *data, size_t size, const char *name, uint32_t max_dim,
+                       spr_image *out, spr_error *err)
+{
+	(void)dec;
+	return spr_decode(data, size, name, max_dim, out, err);
+}
 
 int spr_decode(const void *data, size_t size, const char *name, uint32_t max_dim,
                spr_image *out, spr_error *err)

@@ -79,6 +79,16 @@ void spr_codec_quiet(void);
 int spr_decode(const void *data, size_t size, const char *name, uint32_t max_dim,
                spr_image *out, spr_error *err);
 
+/* A decoder keeps one open libavcodec context per format and reuses it for
+ * every image, which spr_decode (one context per call) cannot; results are
+ * the same as spr_decode's. Use one per thread. Without ffmpeg, create
+ * works and every decode answers SPR_ENOTBUILT. */
+typedef struct spr_decoder spr_decoder;
+int spr_decoder_create(spr_decoder **out);
+void spr_decoder_free(spr_decoder *d);     /* accepts NULL */
+int spr_decoder_decode(spr_decoder *d, const void *data, size_t size, const char *name, uint32_t max_dim,
+                       spr_image *out, spr_error *err);
+
 /* Encode im as an RGBA PNG (libavcodec's encoder). *out is malloc'ed; free
  * it with free(). */
 int spr_encode_png(const spr_image *im, uint8_t **out, size_t *size, spr_error *err);

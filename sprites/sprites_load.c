@@ -173,7 +173,7 @@ typedef struct file_result {
 	size_t empty;      /* fitted sprites with nothing opaque */
 } file_result;
 
-static void process_file(const tool_opts *o, const char *path, const char *rel, file_result *r)
+static void process_file(const tool_opts *o, spr_decoder *dec, const char *path, const char *rel, file_result *r)
 {
 	size_t len;
 	char msg[400];
@@ -186,7 +186,8 @@ static void process_file(const tool_opts *o, const char *path, const char *rel, 
 	}
 	spr_image im;
 	spr_error err;
-	int rc = spr_decode(data, len, path, o->max_dim, &im, &err);
+	int rc = dec ? spr_decoder_decode(dec, data, len, path, o->max_dim, &im, &err)
+	             : spr_decode(data, len, path, o->max_dim, &im, &err);
 	free(data);
 	if (rc) {
 		if (err.offset != UINT64_MAX) snprintf(msg, sizeof msg, "offset %llu: %s", (unsigned long long)err.offset, err.msg);
@@ -297,15 +298,23 @@ void load_sprites(const tool_opts *o, sprite_list *l, int want_labels)
 	file_result *res = kiln_xcalloc(nf ? nf : 1, sizeof *res);
 	kiln_progress *pr = kiln_progress_start("decode+fit", hi - lo, "files");
 	size_t done = 0;
-	SPR_OMP(omp parallel for schedule(dynamic, 4))
-	for (size_t i = (size_t)lo; i < (size_t)hi; i++) {
-		process_file(o, l->files[i], rels[i], &res[i]);
-		SPR_OMP(omp atomic)
-		done++;
+	SPR_OMP(omp parallel)
+	{
+		/* one decoder per thread, its codec contexts reused file after file
+		 * (NULL if it cannot be made: spr_decode then opens one per file) */
+		spr_decoder *dec = NULL;
+		if (spr_decoder_create(&dec)) dec = NULL;
+		SPR_OMP(omp for schedule(dynamic, 4))
+		for (size_t i = (size_t)lo; i < (size_t)hi; i++) {
+			process_file(o, dec, l->files[i], rels[i], &res[i]);
+			SPR_OMP(omp atomic)
+			done++;
 #ifdef _OPENMP
-		if (omp_get_thread_num() == 0)
+			if (omp_get_thread_num() == 0)
 #endif
-			kiln_progress_update(pr, done);
+				kiln_progress_update(pr, done);
+		}
+		spr_decoder_free(dec);
 	}
 	kiln_progress_end(pr);
 	size_t total = 0;

@@ -178,6 +178,90 @@ TEST(png_encode_decode_roundtrip)
 	spr_image_free(&back);
 }
 
+typedef struct decoded { int rc; spr_image im; char msg[200]; } decoded;
+
+static int same_decode(const decoded *a, const decoded *b)
+{
+	if (a->rc != b->rc || strcmp(a->msg, b->msg) || a->im.w != b->im.w || a->im.h != b->im.h) return 0;
+	return a->rc || memcmp(a->im.rgba, b->im.rgba, (size_t)a->im.w * a->im.h * 4) == 0;
+}
+
+/* A reused spr_decoder must answer exactly as a fresh spr_decode for every
+ * file, whatever came before: the fuzz seeds (every format, and corrupt
+ * files that fail mid-decode) in three orders, plus a palette PNG with its
+ * PLTE chunk cut out, decoded right after one that has it. */
+TEST(decoder_reuse_equals_fresh_decode)
+{
+	if (!spr_codec_available()) SKIP("built without ffmpeg");
+	if (test_sh("ls '%s'/tests/fuzz/corpus/sprites > list", test_srcdir()) != 0) SKIP("no fuzz seeds");
+	size_t ln;
+	unsigned char *raw = test_read_file("list", &ln);
+	char *list = calloc(ln + 1, 1), *save = NULL;
+	memcpy(list, raw, ln);
+	free(raw);
+	enum { MAXF = 512 };
+	static unsigned char *data[MAXF];
+	static size_t size[MAXF];
+	static char name[MAXF][64];
+	static decoded fresh[MAXF];
+	size_t n = 0;
+	for (char *f = strtok_r(list, "\n", &save); f && n < MAXF - 1; f = strtok_r(NULL, "\n", &save)) {
+		char path[4096];
+		snprintf(path, sizeof path, "%s/tests/fuzz/corpus/sprites/%s", test_srcdir(), f);
+		FILE *fp = fopen(path, "rb");
+		CHECK(fp != NULL);
+		fseek(fp, 0, SEEK_END);
+		size[n] = (size_t)ftell(fp);
+		rewind(fp);
+		data[n] = malloc(size[n] + 1);
+		CHECK(fread(data[n], 1, size[n], fp) == size[n]);
+		fclose(fp);
+		/* seeds without an extension are read as TGA, as the fuzzer does */
+		snprintf(name[n], sizeof name[n], "%s", strchr(f, '.') ? f : "fuzz.tga");
+		if (!strcmp(f, "fish-pal.png")) {
+			/* the same file without PLTE (a palette image with no palette) */
+			size_t o = 8;
+			while (o + 12 <= size[n] && memcmp(data[n] + o + 4, "PLTE", 4))
+				o += 12 + ((size_t)data[n][o] << 24 | data[n][o + 1] << 16 | data[n][o + 2] << 8 | data[n][o + 3]);
+			CHECK(o + 12 <= size[n]);
+			size_t cut = 12 + 15;
+			data[n + 1] = malloc(size[n]);
+			memcpy(data[n + 1], data[n], o);
+			memcpy(data[n + 1] + o, data[n] + o + cut, size[n] - o - cut);
+			size[n + 1] = size[n] - cut;
+			snprintf(name[n + 1], sizeof name[n + 1], "nopal.png");
+			n++;
+		}
+		n++;
+	}
+	free(list);
+	CHECK(n > 20);
+	spr_error err;
+	int ok = 0;
+	for (size_t i = 0; i < n; i++) {
+		err.msg[0] = 0;
+		fresh[i].rc = spr_decode(data[i], size[i], name[i], 1024, &fresh[i].im, &err);
+		snprintf(fresh[i].msg, sizeof fresh[i].msg, "%s", fresh[i].rc ? err.msg : "");
+		ok += fresh[i].rc == SPR_OK;
+	}
+	CHECK(ok >= 8);
+	spr_decoder *dec;
+	CHECK(spr_decoder_create(&dec) == SPR_OK);
+	for (int order = 0; order < 3; order++)
+		for (size_t k = 0; k < n; k++) {
+			size_t i = order == 0 ? k : order == 1 ? n - 1 - k : (k * 7919) % n;
+			decoded r;
+			err.msg[0] = 0;
+			r.rc = spr_decoder_decode(dec, data[i], size[i], name[i], 1024, &r.im, &err);
+			snprintf(r.msg, sizeof r.msg, "%s", r.rc ? err.msg : "");
+			CHECKF(same_decode(&r, &fresh[i]), "order %d: %s (file %zu) differs after reuse: rc %d vs %d", order,
+			       name[i], i, r.rc, fresh[i].rc);
+			spr_image_free(&r.im);
+		}
+	spr_decoder_free(dec);
+	for (size_t i = 0; i < n; i++) { spr_image_free(&fresh[i].im); free(data[i]); }
+}
+
 TEST(decode_caps_dimensions_before_decoding)
 {
 	if (!spr_codec_available()) SKIP("built without ffmpeg");
