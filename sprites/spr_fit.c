@@ -49,10 +49,20 @@ int spr_is_pixel_art(const spr_image *im, uint8_t thr)
 }
 
 /* Most frequent colour among the opaque pixels of a cell (ties: smallest
- * value, so the result never depends on scan order). */
+ * value, so the result never depends on scan order, nor on the sort). */
 static uint32_t cell_mode(uint32_t *v, size_t k)
 {
-	qsort(v, k, sizeof *v, cmp_u32);
+	if (k == 1) return v[0];   /* every cell of a sprite that needs no scaling */
+	if (k <= 16) {
+		/* insertion sort: small cells are most of them, and qsort's call
+		 * per comparison costs more than the sort */
+		for (size_t i = 1; i < k; i++) {
+			uint32_t x = v[i];
+			size_t j = i;
+			for (; j > 0 && v[j - 1] > x; j--) v[j] = v[j - 1];
+			v[j] = x;
+		}
+	} else qsort(v, k, sizeof *v, cmp_u32);
 	uint32_t best = v[0];
 	size_t bestn = 0;
 	for (size_t i = 0; i < k;) {
@@ -108,8 +118,16 @@ int spr_fit(const spr_image *im, const spr_fit_opts *o, spr_image *out, spr_erro
 	if (rc) return spr__fail(err, rc, UINT64_MAX, "out of memory");
 	/* largest cell, for the mode scratch buffer */
 	size_t cw = (bw + ow - 1) / ow + 1, ch = (bh + oh - 1) / oh + 1;
-	uint32_t *scratch = malloc(cw * ch * sizeof *scratch);
+	uint32_t *scratch = malloc((cw * ch + 2 * (size_t)ow) * sizeof *scratch);
 	if (!scratch) { spr_image_free(out); return spr__fail(err, SPR_ENOMEM, UINT64_MAX, "out of memory"); }
+	/* source columns [col0[i], col1[i]) of output column i, computed once
+	 * rather than with two divisions per cell; every column is covered */
+	uint32_t *col0 = scratch + cw * ch, *col1 = col0 + ow;
+	for (uint32_t i = 0; i < ow; i++) {
+		col0[i] = (uint32_t)((uint64_t)i * bw / ow);
+		col1[i] = (uint32_t)((uint64_t)(i + 1) * bw / ow);
+		if (col1[i] <= col0[i]) col1[i] = col0[i] + 1;
+	}
 	uint32_t ox = (size - ow) / 2, oy = (size - oh) / 2;
 	size_t visible = 0;
 	/* Pass 0 keeps a cell when at least half of it is opaque; a sprite so
@@ -121,8 +139,7 @@ int spr_fit(const spr_image *im, const spr_fit_opts *o, spr_image *out, spr_erro
 		uint32_t sy0 = (uint32_t)((uint64_t)j * bh / oh), sy1 = (uint32_t)((uint64_t)(j + 1) * bh / oh);
 		if (sy1 <= sy0) sy1 = sy0 + 1;
 		for (uint32_t i = 0; i < ow; i++) {
-			uint32_t sx0 = (uint32_t)((uint64_t)i * bw / ow), sx1 = (uint32_t)((uint64_t)(i + 1) * bw / ow);
-			if (sx1 <= sx0) sx1 = sx0 + 1;
+			uint32_t sx0 = col0[i], sx1 = col1[i];
 			size_t total = 0, k = 0;
 			double alpha = 0, lr = 0, lg = 0, lb = 0;
 			for (uint32_t sy = sy0; sy < sy1; sy++)
