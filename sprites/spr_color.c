@@ -79,6 +79,19 @@ spr_lab spr_srgb_to_oklab(uint8_t r8, uint8_t g8, uint8_t b8)
 	return o;
 }
 
+spr_lab spr__oklab_lin(const float lin[256], uint8_t r8, uint8_t g8, uint8_t b8)
+{
+	float r = lin[r8], g = lin[g8], b = lin[b8];
+	float l = cbrtf(0.4122214708f * r + 0.5363325363f * g + 0.0514459929f * b);
+	float m = cbrtf(0.2119034982f * r + 0.6806995451f * g + 0.1073969566f * b);
+	float s = cbrtf(0.0883024619f * r + 0.2817188376f * g + 0.6299787005f * b);
+	spr_lab o;
+	o.L = 0.2104542553f * l + 0.7936177850f * m - 0.0040720468f * s;
+	o.a = 1.9779984951f * l - 2.4285922050f * m + 0.4505937099f * s;
+	o.b = 0.0259040371f * l + 0.7827717662f * m - 0.8086757660f * s;
+	return o;
+}
+
 static uint8_t to8(float c)
 {
 	float v = linear_to_srgb(c < 0 ? 0 : c > 1 ? 1 : c) * 255.0f + 0.5f;

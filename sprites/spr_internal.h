@@ -26,5 +26,8 @@ double spr__unit(uint64_t seed, uint64_t x);
 
 /* sRGB 8-bit value to linear light (table lookup). */
 float spr__lin(uint8_t v);
+/* spr_srgb_to_oklab with the transfer function from a table of spr__lin
+ * (the same float arithmetic, so the same result, without three powf). */
+spr_lab spr__oklab_lin(const float lin[256], uint8_t r, uint8_t g, uint8_t b);
 
 #endif

@@ -92,21 +92,6 @@ int spr_mapper_create(const spr_palette *p, int dither, spr_mapper **out)
 
 void spr_mapper_free(spr_mapper *m) { free(m); }
 
-/* spr_srgb_to_oklab with the transfer function from the mapper's table
- * (the same float arithmetic, so the same result). */
-static spr_lab lab_fast(const spr_mapper *m, const uint8_t *p)
-{
-	float r = m->lin[p[0]], g = m->lin[p[1]], b = m->lin[p[2]];
-	float l = cbrtf(0.4122214708f * r + 0.5363325363f * g + 0.0514459929f * b);
-	float mm = cbrtf(0.2119034982f * r + 0.6806995451f * g + 0.1073969566f * b);
-	float s = cbrtf(0.0883024619f * r + 0.2817188376f * g + 0.6299787005f * b);
-	spr_lab o;
-	o.L = 0.2104542553f * l + 0.7936177850f * mm - 0.0040720468f * s;
-	o.a = 1.9779984951f * l - 2.4285922050f * mm + 0.4505937099f * s;
-	o.b = 0.0259040371f * l + 0.7827717662f * mm - 0.8086757660f * s;
-	return o;
-}
-
 /* Nearest selectable colour: four candidates per step, each lane keeping
  * its first strict minimum, then the lanes reduced with ties going to the
  * lower index, which is exactly the first minimum of a plain scan. */
@@ -142,7 +127,7 @@ void spr_map(spr_mapper *m, const uint8_t *rgba, uint32_t w, uint32_t h,
 			uint32_t key = (uint32_t)p[0] << 16 | (uint32_t)p[1] << 8 | p[2] | cell << 24 | 1u << 31;
 			uint32_t slot = (key * 2654435761u) >> (32 - CACHE_BITS);
 			if (m->key[slot] == key) { idx[o] = m->val[slot]; continue; }
-			spr_lab c = lab_fast(m, p);
+			spr_lab c = spr__oklab_lin(m->lin, p[0], p[1], p[2]);
 			if (m->dither) c.L += ((cell + 0.5f) / 16.0f - 0.5f) * m->step;
 			uint8_t v = search(m, c.L, c.a, c.b);
 			m->key[slot] = key;

@@ -21,6 +21,7 @@
 struct spr_scorer {
 	spr_palette p;
 	spr_lab pl[SPR_MAX_COLORS];          /* the palette in OKLab */
+	float lin[256];                      /* sRGB code value -> linear light */
 	uint64_t key[SCORE_SIZE];            /* 0 = empty; else rgb | index << 24 | 1 << 40 */
 	float de[SCORE_SIZE];                /* spr_delta_e of pixel and palette colour */
 	uint32_t se[SCORE_SIZE];             /* squared RGB error, summed over channels */
@@ -34,6 +35,7 @@ int spr_scorer_create(const spr_palette *p, spr_scorer **out)
 	if (!s) return SPR_ENOMEM;
 	s->p = *p;
 	for (uint32_t i = 0; i < p->n; i++) s->pl[i] = spr_srgb_to_oklab(p->rgb[i][0], p->rgb[i][1], p->rgb[i][2]);
+	for (int v = 0; v < 256; v++) s->lin[v] = spr__lin((uint8_t)v);
 	*out = s;
 	return SPR_OK;
 }
@@ -67,7 +69,8 @@ void spr_scorer_add(spr_scorer *s, spr_quality *q, const uint8_t *ref, const uin
 			for (int c = 0; c < 3; c++) { int d = (int)r[c] - p->rgb[k][c]; e += (uint32_t)(d * d); }
 			s->key[slot] = key;
 			s->se[slot] = e;
-			s->de[slot] = spr_delta_e(spr_srgb_to_oklab(r[0], r[1], r[2]), s->pl[k]);
+			/* the palette's own colour is at distance 0 exactly */
+			s->de[slot] = e == 0 ? 0.0f : spr_delta_e(spr__oklab_lin(s->lin, r[0], r[1], r[2]), s->pl[k]);
 		}
 		/* integers below 2^53: one addition of the channel sum equals three */
 		sse += s->se[slot];
