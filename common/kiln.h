@@ -157,9 +157,17 @@ typedef struct kiln_json {
 	int depth;
 	unsigned char first[64];   /* per depth: next item is the first */
 	int pretty;
+	int hold;                  /* kiln_json_hold(): output waits in buf */
+	size_t held;
+	char buf[4096];
 } kiln_json;
 
 void kiln_json_init(kiln_json *j, FILE *fp, int pretty);
+/* Optional, for many small values in a row (JSON lines over a corpus): each
+ * top-level value is gathered and written in one piece when it closes,
+ * rather than with one stdio call per field. The caller must not write to
+ * the stream itself while a value is open. */
+void kiln_json_hold(kiln_json *j);
 void kiln_json_obj_begin(kiln_json *j, const char *key);   /* key NULL inside arrays / at top */
 void kiln_json_obj_end(kiln_json *j);
 void kiln_json_arr_begin(kiln_json *j, const char *key);
