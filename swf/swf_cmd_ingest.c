@@ -355,6 +355,7 @@ static void judge(const swf_cmd_opts *o, item *it)
 	if (!mf) kiln_die(KILN_EXIT_FAIL, "out of memory");
 	kiln_json j;
 	kiln_json_init(&j, mf, 0);
+	kiln_json_hold(&j);
 	kiln_json_obj_begin(&j, NULL);
 	kiln_hex(it->sha, 32, hex);
 	kiln_json_str(&j, "sha256", hex);

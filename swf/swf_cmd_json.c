@@ -86,9 +86,14 @@ void swf_cmd_info_fields(kiln_json *j, const swf_info *i)
 		kiln_json_null(j, "file_attributes");
 	}
 	if (i->has_background) {
-		char c[8];
-		snprintf(c, sizeof c, "#%02x%02x%02x", i->background[0], i->background[1], i->background[2]);
-		kiln_json_str(j, "background", c);
+		/* "#rrggbb" by hand: snprintf cost more than the rest of the line. */
+		static const char hex[] = "0123456789abcdef";
+		char c[8] = { '#' };
+		for (int k = 0; k < 3; k++) {
+			c[1 + 2 * k] = hex[i->background[k] >> 4];
+			c[2 + 2 * k] = hex[i->background[k] & 15];
+		}
+		kiln_json_strn(j, "background", c, 7);
 	} else {
 		kiln_json_null(j, "background");
 	}

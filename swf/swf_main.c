@@ -121,6 +121,7 @@ static int cmd_info(const swf_cmd_opts *o, char **files, int n)
 		if (o->json) {
 			kiln_json j;
 			kiln_json_init(&j, stdout, 0);
+			kiln_json_hold(&j);
 			kiln_json_obj_begin(&j, NULL);
 			kiln_json_str(&j, "file", files[k]);
 			swf_cmd_info_fields(&j, i);
@@ -151,6 +152,7 @@ static int cmd_validate(const swf_cmd_opts *o, char **files, int n)
 		if (o->json) {
 			kiln_json j;
 			kiln_json_init(&j, stdout, 0);
+			kiln_json_hold(&j);
 			kiln_json_obj_begin(&j, NULL);
 			kiln_json_str(&j, "file", files[k]);
 			kiln_json_str(&j, "verdict", swf_verdict_name(i->verdict));
@@ -193,6 +195,7 @@ static int cmd_tags(const swf_cmd_opts *o, const char *file)
 		if (o->json) {
 			kiln_json j;
 			kiln_json_init(&j, stdout, 0);
+			kiln_json_hold(&j);
 			kiln_json_obj_begin(&j, NULL);
 			kiln_json_u64(&j, "index", k);
 			kiln_json_u64(&j, "offset", t[k].offset);
