@@ -141,8 +141,11 @@ static void map_all(const tool_opts *o, const sprite_list *l, const spr_palette 
 			SPR_OMP(omp atomic write)
 			failed = 1;
 		}
-		/* mapping alone first, so its rate can be reported on its own */
-		SPR_OMP(omp for schedule(static))
+		/* mapping alone first, so its rate can be reported on its own;
+		 * chunks handed out as threads free up, so a thread slowed by other
+		 * work on the machine does not leave the other waiting at the end
+		 * (the cache only saves work: indices never depend on the order) */
+		SPR_OMP(omp for schedule(dynamic, 32))
 		for (size_t i = 0; i < l->n; i++)
 			if (m) spr_map(m, l->v[i].img.rgba, sz, sz, o->fit.alpha_threshold, idx + i * sz * sz);
 		SPR_OMP(omp single)
