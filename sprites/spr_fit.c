@@ -90,14 +90,19 @@ int spr_fit(const spr_image *im, const spr_fit_opts *o, spr_image *out, spr_erro
 		return spr__fail(err, SPR_EINVAL, UINT64_MAX, "bad fit arguments");
 	/* bounding box of opaque pixels */
 	uint32_t x0 = im->w, y0 = im->h, x1 = 0, y1 = 0;
-	for (uint32_t y = 0; y < im->h; y++)
-		for (uint32_t x = 0; x < im->w; x++)
-			if (im->rgba[((size_t)y * im->w + x) * 4 + 3] >= thr) {
-				if (x < x0) x0 = x;
-				if (x > x1) x1 = x;
-				if (y < y0) y0 = y;
-				if (y > y1) y1 = y;
-			}
+	for (uint32_t y = 0; y < im->h; y++) {
+		/* per row: the first opaque pixel from the left, then the last from
+		 * the right; the pixels between need no test */
+		const uint8_t *row = im->rgba + (size_t)y * im->w * 4;
+		uint32_t a = 0, b = im->w;
+		while (a < im->w && row[4 * a + 3] < thr) a++;
+		if (a == im->w) continue;
+		while (row[4 * (b - 1) + 3] < thr) b--;
+		if (a < x0) x0 = a;
+		if (b - 1 > x1) x1 = b - 1;
+		if (y < y0) y0 = y;
+		y1 = y;
+	}
 	if (x0 > x1) return spr__fail(err, SPR_EEMPTY, UINT64_MAX, "no opaque pixel");
 	if (!o->trim) { x0 = y0 = 0; x1 = im->w - 1; y1 = im->h - 1; }
 	uint32_t bw = x1 - x0 + 1, bh = y1 - y0 + 1, big = bw > bh ? bw : bh;
@@ -141,7 +146,8 @@ int spr_fit(const spr_image *im, const spr_fit_opts *o, spr_image *out, spr_erro
 		for (uint32_t i = 0; i < ow; i++) {
 			uint32_t sx0 = col0[i], sx1 = col1[i];
 			size_t total = 0, k = 0;
-			double alpha = 0, lr = 0, lg = 0, lb = 0;
+			uint64_t alpha = 0;   /* an integer sum: exact, as the double sum was */
+			double lr = 0, lg = 0, lb = 0;
 			for (uint32_t sy = sy0; sy < sy1; sy++)
 				for (uint32_t sx = sx0; sx < sx1; sx++) {
 					const uint8_t *p = im->rgba + ((size_t)(y0 + sy) * im->w + x0 + sx) * 4;
@@ -159,7 +165,7 @@ int spr_fit(const spr_image *im, const spr_fit_opts *o, spr_image *out, spr_erro
 				q[0] = c >> 16; q[1] = c >> 8; q[2] = c; q[3] = 255;
 			} else {
 				/* opaque when the mean coverage passes the threshold */
-				if (k == 0 || (pass == 0 && alpha / total < thr)) continue;
+				if (k == 0 || (pass == 0 && (double)alpha / total < thr)) continue;
 				q[0] = lin_to8(lr / k); q[1] = lin_to8(lg / k); q[2] = lin_to8(lb / k); q[3] = 255;
 			}
 			visible++;
