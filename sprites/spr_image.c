@@ -106,41 +106,39 @@ static enum AVCodecID sniff(const uint8_t *d, size_t n, const char *name, uint32
 static uint8_t c16(const uint8_t *p) { return (uint8_t)((((uint32_t)p[0] << 8 | p[1]) * 255u + 32767u) / 65535u); }
 
 /* Exact conversions for the layouts image decoders produce; returns 0 when the
- * format is not one of them (the caller then uses libswscale). */
+ * format is not one of them (the caller then uses libswscale). The format is
+ * switched on once per row, not per pixel, and RGBA rows are plain copies. */
+#define EACH_PIXEL(body) for (uint32_t x = 0; x < w; x++, o += 4) { body; } break
 static int convert_direct(const AVFrame *f, uint8_t *dst)
 {
 	uint32_t w = f->width, h = f->height;
 	for (uint32_t y = 0; y < h; y++) {
 		const uint8_t *s = f->data[0] + (ptrdiff_t)y * f->linesize[0];
 		uint8_t *o = dst + (size_t)y * w * 4;
-		for (uint32_t x = 0; x < w; x++, o += 4) {
-			switch (f->format) {
-			case AV_PIX_FMT_RGBA: memcpy(o, s + 4 * x, 4); break;
-			case AV_PIX_FMT_RGB24: memcpy(o, s + 3 * x, 3); o[3] = 255; break;
-			case AV_PIX_FMT_BGRA: o[0] = s[4*x+2]; o[1] = s[4*x+1]; o[2] = s[4*x]; o[3] = s[4*x+3]; break;
-			case AV_PIX_FMT_BGR24: o[0] = s[3*x+2]; o[1] = s[3*x+1]; o[2] = s[3*x]; o[3] = 255; break;
-			case AV_PIX_FMT_BGR0: o[0] = s[4*x+2]; o[1] = s[4*x+1]; o[2] = s[4*x]; o[3] = 255; break;
-			case AV_PIX_FMT_ARGB: o[0] = s[4*x+1]; o[1] = s[4*x+2]; o[2] = s[4*x+3]; o[3] = s[4*x]; break;
-			case AV_PIX_FMT_GRAY8: o[0] = o[1] = o[2] = s[x]; o[3] = 255; break;
-			case AV_PIX_FMT_YA8: o[0] = o[1] = o[2] = s[2*x]; o[3] = s[2*x+1]; break;
-			case AV_PIX_FMT_MONOBLACK: o[0] = o[1] = o[2] = (s[x >> 3] >> (7 - (x & 7)) & 1) ? 255 : 0; o[3] = 255; break;
-			case AV_PIX_FMT_MONOWHITE: o[0] = o[1] = o[2] = (s[x >> 3] >> (7 - (x & 7)) & 1) ? 0 : 255; o[3] = 255; break;
-			case AV_PIX_FMT_PAL8: {
-				/* the palette is native-endian 0xAARRGGBB words */
-				uint32_t v = ((const uint32_t *)f->data[1])[s[x]];
-				o[0] = v >> 16; o[1] = v >> 8; o[2] = v; o[3] = v >> 24;
-				break;
-			}
-			case AV_PIX_FMT_RGBA64BE: o[0] = c16(s+8*x); o[1] = c16(s+8*x+2); o[2] = c16(s+8*x+4); o[3] = c16(s+8*x+6); break;
-			case AV_PIX_FMT_RGB48BE: o[0] = c16(s+6*x); o[1] = c16(s+6*x+2); o[2] = c16(s+6*x+4); o[3] = 255; break;
-			case AV_PIX_FMT_GRAY16BE: o[0] = o[1] = o[2] = c16(s+2*x); o[3] = 255; break;
-			case AV_PIX_FMT_YA16BE: o[0] = o[1] = o[2] = c16(s+4*x); o[3] = c16(s+4*x+2); break;
-			default: return 0;
-			}
+		/* the palette is native-endian 0xAARRGGBB words */
+		const uint32_t *pal = (const uint32_t *)f->data[1];
+		switch (f->format) {
+		case AV_PIX_FMT_RGBA: memcpy(o, s, (size_t)w * 4); break;
+		case AV_PIX_FMT_RGB24: EACH_PIXEL(memcpy(o, s + 3 * x, 3); o[3] = 255);
+		case AV_PIX_FMT_BGRA: EACH_PIXEL(o[0] = s[4*x+2]; o[1] = s[4*x+1]; o[2] = s[4*x]; o[3] = s[4*x+3]);
+		case AV_PIX_FMT_BGR24: EACH_PIXEL(o[0] = s[3*x+2]; o[1] = s[3*x+1]; o[2] = s[3*x]; o[3] = 255);
+		case AV_PIX_FMT_BGR0: EACH_PIXEL(o[0] = s[4*x+2]; o[1] = s[4*x+1]; o[2] = s[4*x]; o[3] = 255);
+		case AV_PIX_FMT_ARGB: EACH_PIXEL(o[0] = s[4*x+1]; o[1] = s[4*x+2]; o[2] = s[4*x+3]; o[3] = s[4*x]);
+		case AV_PIX_FMT_GRAY8: EACH_PIXEL(o[0] = o[1] = o[2] = s[x]; o[3] = 255);
+		case AV_PIX_FMT_YA8: EACH_PIXEL(o[0] = o[1] = o[2] = s[2*x]; o[3] = s[2*x+1]);
+		case AV_PIX_FMT_MONOBLACK: EACH_PIXEL(o[0] = o[1] = o[2] = (s[x >> 3] >> (7 - (x & 7)) & 1) ? 255 : 0; o[3] = 255);
+		case AV_PIX_FMT_MONOWHITE: EACH_PIXEL(o[0] = o[1] = o[2] = (s[x >> 3] >> (7 - (x & 7)) & 1) ? 0 : 255; o[3] = 255);
+		case AV_PIX_FMT_PAL8: EACH_PIXEL(uint32_t v = pal[s[x]]; o[0] = v >> 16; o[1] = v >> 8; o[2] = v; o[3] = v >> 24);
+		case AV_PIX_FMT_RGBA64BE: EACH_PIXEL(o[0] = c16(s+8*x); o[1] = c16(s+8*x+2); o[2] = c16(s+8*x+4); o[3] = c16(s+8*x+6));
+		case AV_PIX_FMT_RGB48BE: EACH_PIXEL(o[0] = c16(s+6*x); o[1] = c16(s+6*x+2); o[2] = c16(s+6*x+4); o[3] = 255);
+		case AV_PIX_FMT_GRAY16BE: EACH_PIXEL(o[0] = o[1] = o[2] = c16(s+2*x); o[3] = 255);
+		case AV_PIX_FMT_YA16BE: EACH_PIXEL(o[0] = o[1] = o[2] = c16(s+4*x); o[3] = c16(s+4*x+2));
+		default: return 0;
 		}
 	}
 	return 1;
 }
+#undef EACH_PIXEL
 
 static int convert_sws(const AVFrame *f, uint8_t *dst)
 {
