@@ -184,6 +184,15 @@ int shard_writer_add_u32(shard_writer *w, const uint32_t *prompt, uint64_t n_pro
 /* Same, with arrays already in the spec's element size (bytes for elem 1). */
 int shard_writer_add(shard_writer *w, const void *prompt, uint64_t n_prompt,
                      const void *content, uint64_t n_content, uint64_t group, shard_error *err);
+/* A record's checksum as stored in the index: shard_crc32 over its bytes,
+ * prompt then content (crc starts at 0). */
+uint32_t shard_crc32(uint32_t crc, const void *data, uint64_t n);
+/* shard_writer_add with that checksum computed by the caller, e.g. on the
+ * worker thread that produced the record, so that an ordered writer only
+ * copies bytes. The writer trusts crc; readers verify it. */
+int shard_writer_add_crc(shard_writer *w, const void *prompt, uint64_t n_prompt,
+                         const void *content, uint64_t n_content, uint64_t group,
+                         uint32_t crc, shard_error *err);
 
 /* Frames, streamed one frame at a time: width*height*channels bytes + its
  * action id (< vocab_size when vocab_size > 0). end_episode closes the record. */

@@ -51,6 +51,8 @@ uint32_t shard__crc32(uint32_t crc, const void *data, uint64_t n)
 	return crc;
 }
 
+uint32_t shard_crc32(uint32_t crc, const void *data, uint64_t n) { return shard__crc32(crc, data, n); }
+
 const char *shard_kind_name(uint32_t kind)
 {
 	switch (kind) {

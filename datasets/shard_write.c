@@ -4,9 +4,11 @@
  * when it is full or the writer closes, and which is renamed into place only
  * then. manifest.json is written last, also through a temporary name.
  */
+#define _GNU_SOURCE   /* sync_file_range */
 #include "shard_internal.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +26,7 @@ struct shard_writer {
 	char *tmp_path, *final_path;
 	uint32_t shard_number;  /* of the current (or next) shard */
 	uint64_t pos;           /* bytes written to the current shard */
+	uint64_t started;       /* bytes of it handed to the kernel's writeback */
 	shard__entry *entries;
 	uint64_t n_entries, cap_entries, elements;
 
@@ -49,10 +52,28 @@ static int io_fail(shard_writer *w, shard_error *err, const char *what)
 	return shard__fail(err, SHARD_EIO, w->pos, "%s: %s: %s", w->tmp_path ? w->tmp_path : w->dir, what, strerror(errno));
 }
 
+/* Bytes written between two starts of writeback. */
+#define WRITEBACK_STEP (8u << 20)
+
+/* Have the kernel start writing what the shard holds so far to disk, without
+ * waiting: the fsync that finishes the shard then waits only for the tail,
+ * rather than for the whole shard after the last record. A hint (Linux
+ * only): its failure is ignored, and fsync reports real write errors. */
+static int start_writeback(shard_writer *w, shard_error *err)
+{
+	if (fflush(w->fp)) return io_fail(w, err, "write failed");
+#if defined(SYNC_FILE_RANGE_WRITE)
+	sync_file_range(fileno(w->fp), (off_t)w->started, (off_t)(w->pos - w->started), SYNC_FILE_RANGE_WRITE);
+#endif
+	w->started = w->pos;
+	return SHARD_OK;
+}
+
 static int put(shard_writer *w, const void *p, size_t n, shard_error *err)
 {
 	if (n && fwrite(p, 1, n, w->fp) != n) return io_fail(w, err, "write failed");
 	w->pos += n;
+	if (w->pos - w->started >= WRITEBACK_STEP) return start_writeback(w, err);
 	return SHARD_OK;
 }
 
@@ -78,6 +99,7 @@ static int open_shard(shard_writer *w, shard_error *err)
 	if (!w->fp) return io_fail(w, err, "cannot create");
 	setvbuf(w->fp, NULL, _IOFBF, 1 << 20);
 	w->pos = 0;
+	w->started = 0;
 	w->n_entries = 0;
 	w->elements = 0;
 	/* Header placeholder; the real one is written when the shard is finished. */
@@ -208,8 +230,10 @@ static void push_entry(shard_writer *w, uint64_t off, uint64_t size, uint64_t np
 	w->elements += np + nc;
 }
 
-int shard_writer_add(shard_writer *w, const void *prompt, uint64_t n_prompt,
-                     const void *content, uint64_t n_content, uint64_t group, shard_error *err)
+/* shard_writer_add and _add_crc: crc is the record's checksum, or NULL to
+ * compute it here. */
+static int add_bytes(shard_writer *w, const void *prompt, uint64_t n_prompt, const void *content,
+                     uint64_t n_content, uint64_t group, const uint32_t *known_crc, shard_error *err)
 {
 	int rc = check_counts(w, n_prompt, n_content, err);
 	if (rc) return rc;
@@ -224,13 +248,31 @@ int shard_writer_add(shard_writer *w, const void *prompt, uint64_t n_prompt,
 	uint64_t size = (n_prompt + n_content) * es;
 	if ((rc = ensure_room(w, size, err))) return rc;
 	uint64_t off = w->pos;
-	uint32_t crc = shard__crc32(0, prompt, n_prompt * es);
-	crc = shard__crc32(crc, content, n_content * es);
+	uint32_t crc;
+	if (known_crc) {
+		crc = *known_crc;
+	} else {
+		crc = shard__crc32(0, prompt, n_prompt * es);
+		crc = shard__crc32(crc, content, n_content * es);
+	}
 	if ((rc = put(w, prompt, n_prompt * es, err)) || (rc = put(w, content, n_content * es, err))
 	    || (rc = pad_to(w, shard__align8(w->pos), err)))
 		return rc;
 	push_entry(w, off, size, n_prompt, n_content, group, 0, crc);
 	return SHARD_OK;
+}
+
+int shard_writer_add(shard_writer *w, const void *prompt, uint64_t n_prompt,
+                     const void *content, uint64_t n_content, uint64_t group, shard_error *err)
+{
+	return add_bytes(w, prompt, n_prompt, content, n_content, group, NULL, err);
+}
+
+int shard_writer_add_crc(shard_writer *w, const void *prompt, uint64_t n_prompt,
+                         const void *content, uint64_t n_content, uint64_t group,
+                         uint32_t crc, shard_error *err)
+{
+	return add_bytes(w, prompt, n_prompt, content, n_content, group, &crc, err);
 }
 
 /* Convert u32 ids to the element size in chunks, checking the range. */
