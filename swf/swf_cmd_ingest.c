@@ -6,10 +6,12 @@
  * manifest.jsonl with one line per file found. Decisions are taken in input
  * order on one thread, so the dataset is the same for any thread count.
  */
+#define _GNU_SOURCE   /* sync_file_range */
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +47,7 @@ typedef struct item {
 	uint8_t *content;      /* bytes to store (owned) or NULL */
 	size_t content_n;
 	char *prompt;
+	uint32_t crc;          /* the record's shard checksum (prompt, content) */
 	char *info_json;       /* manifest fields: "{" + sha256, content_sha256, prompt, info + "}" */
 	/* filled by the decision pass */
 	int status;
@@ -346,6 +349,9 @@ static void judge(const swf_cmd_opts *o, item *it)
 		it->prompt = swf_prompt(i, side, it->content_n);
 		free(side);
 		if (!it->prompt) kiln_die(KILN_EXIT_FAIL, "out of memory");
+		/* Checksummed here, in parallel: the ordered writer of pass 2 is
+		 * serial time, and this was most of it. */
+		it->crc = shard_crc32(shard_crc32(0, it->prompt, strlen(it->prompt)), it->content, it->content_n);
 	}
 	/* The manifest fields known now, rendered here in parallel rather than
 	 * on the writing thread: the object without its opening brace. */
@@ -552,11 +558,13 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	free(g.pend);
 	kiln_progress_end(g.progress);
 	free(g.h.slot);
-	/* Durable like the shards the writer syncs: the folder is renamed into
-	 * place only when everything in it is on disk. */
-	int bad = ferror(g.man) || fflush(g.man) || fsync(fileno(g.man));
-	if (fclose(g.man) || bad) { g.man = NULL; fail(&g, tmp, NULL, mpath, "write failed"); }
-	g.man = NULL;
+	/* manifest.jsonl is complete: the kernel starts writing it to disk now,
+	 * while pass 2 writes the shards, and it is synced after them (a hint,
+	 * Linux only: the fsync below is what makes it durable). */
+	if (ferror(g.man) || fflush(g.man)) fail(&g, tmp, NULL, mpath, "write failed");
+#if defined(SYNC_FILE_RANGE_WRITE)
+	sync_file_range(fileno(g.man), 0, 0, SYNC_FILE_RANGE_WRITE);
+#endif
 
 	/* The dataset's metadata: tool, options and counts, known now. */
 	char *meta = NULL;
@@ -608,7 +616,7 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 			    fread(it->content, 1, it->content_n, g.spill) != it->content_n)
 				fail(&g, tmp, w, g.spill_path, "read back failed");
 		}
-		if (shard_writer_add(w, it->prompt, strlen(it->prompt), it->content, it->content_n, le64(it->csha), &se))
+		if (shard_writer_add_crc(w, it->prompt, strlen(it->prompt), it->content, it->content_n, le64(it->csha), it->crc, &se))
 			fail(&g, tmp, w, o->output, se.msg);
 		free(it->content);
 		it->content = NULL;
@@ -617,6 +625,11 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	g.spill = NULL;
 	unlink(g.spill_path);
 	if (shard_writer_close(w, &se)) fail(&g, tmp, NULL, o->output, se.msg);
+	/* Durable like the shards the writer synced: the folder is renamed into
+	 * place only when everything in it is on disk. */
+	int bad = fsync(fileno(g.man));
+	if (fclose(g.man) || bad) { g.man = NULL; fail(&g, tmp, NULL, mpath, "write failed"); }
+	g.man = NULL;
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
 
 	if (!o->quiet)
