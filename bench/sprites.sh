@@ -99,6 +99,36 @@ printf "  %-40s %8s s\n" "kiln palette build (k-means + refine)" "$t_pal"
 [ "$t_remap" != 0 ] && echo "   speed ratio kiln quantize : mogrify -remap = $(ratio "$t_remap" "$t_kiln") (> 1: kiln faster)"
 [ "$t_pq" != 0 ] && echo "   speed ratio kiln quantize : pngquant       = $(ratio "$t_pq" "$t_kiln") (pngquant builds a palette per image)"
 
+# End to end (start-up, walk, read, decode, fit, map, score, write) with the
+# palette given, best and median of REPS runs, as wall-clock time on a
+# possibly shared machine is noisy. Three sets: the fitted 32x32 PNGs above,
+# the original corpus files (larger images: more to decode and scale), and
+# the fitted set copied 10x under new names, where the fixed cost of one
+# process (loading ffmpeg's ~100 shared libraries, ~20-25 ms) weighs less.
+REPS=${REPS:-7}
+bestof() {  # bestof N cmd...: "BEST MEDIAN" wall seconds
+  local n=$1 i t0; shift
+  for i in $(seq "$n"); do t0=$(now); "$@" >/dev/null 2>&1; secs "$t0" "$(now)"; echo; done |
+    sort -n | awk '{ v[NR] = $1 } END { printf "%s %s", v[1], v[int((NR + 1) / 2)] }'
+}
+e2e() {  # e2e LABEL DIR: one row of rates
+  local n r
+  kiln-sprites quantize --json --force --palette "$WORK/kiln.gpl" -o "$WORK/e2e_ds" "$2" > "$WORK/e2e.json" 2>/dev/null
+  n=$(jnum "$WORK/e2e.json" sprites)
+  r=$(bestof "$REPS" kiln-sprites quantize -q --force --palette "$WORK/kiln.gpl" -o "$WORK/e2e_ds" "$2")
+  printf "  %-40s %6s sprites  best %6s/s  median %6s/s\n" "$1" "$n" \
+    "$(rate "$n" "${r% *}")" "$(rate "$n" "${r#* }")"
+}
+mkdir -p "$WORK/fitted_x10"
+for i in 0 1 2 3 4 5 6 7 8 9; do
+  tar -C "$WORK/fitted" -cf - . | tar -C "$WORK/fitted_x10" -xf - --transform "s|^\./|./c$i-|"
+done
+echo
+echo "-- end to end from PNG files, palette given, $REPS runs each (bar: >= 10,000 sprites/s on 2 cores)"
+e2e "fitted 32x32 sprites" "$WORK/fitted"
+e2e "original corpus files" "$CORPUS"
+e2e "fitted sprites copied 10x" "$WORK/fitted_x10"
+
 # Mapping rate on a larger set (10,800 synthetic sprites) once the palette exists.
 kiln-sprites synth --count 300 -q -o "$WORK/synth_big"
 kiln-sprites quantize --json --palette "$WORK/kiln.gpl" -o "$WORK/synth_ds" "$WORK/synth_big" > "$WORK/synth.json" 2>/dev/null
