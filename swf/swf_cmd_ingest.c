@@ -6,12 +6,10 @@
  * manifest.jsonl with one line per file found. Decisions are taken in input
  * order on one thread, so the dataset is the same for any thread count.
  */
-#define _GNU_SOURCE   /* sync_file_range */
 #include <archive.h>
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,8 +35,10 @@ typedef struct item {
 	char *origin;          /* path, or "archive!entry[!entry]" */
 	char *path;            /* file to read in the worker, or NULL */
 	char *sidecar;         /* its description sidecar, when one exists */
-	uint8_t *raw;          /* archive entry bytes (owned), or NULL */
+	uint8_t *raw;          /* archive entry bytes (owned), or NULL; after judging,
+	                          the input kept for its SHA-256 (sha_later) */
 	size_t raw_n;
+	uint64_t work;         /* a guess at the cost of judging it (see flush) */
 	/* filled by the worker */
 	int err;               /* errno reading the file, or 0 */
 	char *errmsg;          /* why an archive member could not be read, or NULL */
@@ -48,6 +48,8 @@ typedef struct item {
 	size_t content_n;
 	char *prompt;
 	uint32_t crc;          /* the record's shard checksum (prompt, content) */
+	int sha_later;         /* sha is computed after pass 1 (see settle_shas) */
+	uint64_t sha_at;       /* where manifest.jsonl holds its placeholder */
 	char *info_json;       /* manifest fields: "{" + sha256, content_sha256, prompt, info + "}" */
 	/* filled by the decision pass */
 	int status;
@@ -65,6 +67,7 @@ typedef struct ingest {
 	size_t n, cap;
 	size_t judged;               /* items [0, judged) are judged, decided, written to the manifest */
 	uint64_t pending_raw;        /* bytes of archive members not judged yet */
+	uint64_t held_raw;           /* bytes of inputs kept for a later SHA-256 */
 	uint64_t files_seen, archives, archive_errors, too_big;
 	int walk_failed;
 	/* Files walked but not looked at yet: their first bytes are read in
@@ -107,6 +110,14 @@ static int is_swf_sig(const uint8_t *p, size_t n)
 	return n >= 3 && (p[0] == 'F' || p[0] == 'C' || p[0] == 'Z') && p[1] == 'W' && p[2] == 'S';
 }
 
+/* The guess at an input's cost: the decompressed length it declares (read
+ * from its first 8 bytes), or its size when that is all there is. */
+static uint64_t work_guess(const uint8_t *sig, size_t n, uint64_t size)
+{
+	if (n < 8 || !is_swf_sig(sig, n)) return size;
+	return (uint64_t)sig[4] | (uint64_t)sig[5] << 8 | (uint64_t)sig[6] << 16 | (uint64_t)sig[7] << 24;
+}
+
 static int named_swf(const char *name)
 {
 	size_t n = strlen(name);
@@ -144,6 +155,7 @@ static void entry_bytes(ingest *g, uint8_t *buf, size_t n, const char *origin, c
 		item *it = add_item(g, origin);
 		it->raw = buf;
 		it->raw_n = n;
+		it->work = work_guess(buf, n, n);
 		/* Judge as we go, so a large archive is never all in memory. */
 		g->pending_raw += n;
 		if (g->n - g->judged >= BATCH || g->pending_raw >= g->o->memory / 2) flush(g);
@@ -281,6 +293,7 @@ static void take_pending(ingest *g)
 		} else if (g->files_seen++, is_swf_sig(p->sig, p->n) || named_swf(path)) {
 			item *it = add_item(g, path);
 			it->path = kiln_xstrdup(path);
+			it->work = work_guess(p->sig, p->n, 0);
 			it->sidecar = find_sidecar(g, path);
 			if (g->n - g->judged >= BATCH) flush(g);
 		} else {
@@ -329,7 +342,12 @@ static void judge(const swf_cmd_opts *o, item *it)
 	if (swf_parse(raw, n, &so, &f)) kiln_die(KILN_EXIT_FAIL, "out of memory");
 	const swf_info *i = swf_file_info(f);
 	it->verdict = i->verdict;
-	kiln_sha256(raw, n, it->sha);
+	/* The input's SHA-256 is needed now only when it is also the stored
+	 * content's (dedup decides on that). Otherwise it only names the file
+	 * in the manifest: the input is kept and hashed after pass 1, on the
+	 * threads that the serial shard writing leaves idle. */
+	int same = i->verdict != SWF_VERDICT_BROKEN && (o->keep_compressed || fws);
+	if (same) kiln_sha256(raw, n, it->sha);
 	if (i->verdict != SWF_VERDICT_BROKEN) {
 		if (o->keep_compressed || fws) {
 			it->content = raw;
@@ -363,7 +381,8 @@ static void judge(const swf_cmd_opts *o, item *it)
 	kiln_json_init(&j, mf, 0);
 	kiln_json_hold(&j);
 	kiln_json_obj_begin(&j, NULL);
-	kiln_hex(it->sha, 32, hex);
+	if (same) kiln_hex(it->sha, 32, hex);
+	else memset(hex, '0', 64), hex[64] = 0;    /* patched in place later */
 	kiln_json_str(&j, "sha256", hex);
 	if (i->verdict != SWF_VERDICT_BROKEN) {
 		kiln_hex(it->csha, 32, hex);
@@ -377,7 +396,56 @@ static void judge(const swf_cmd_opts *o, item *it)
 	if (fclose(mf) || !js || js[0] != '{') kiln_die(KILN_EXIT_FAIL, "out of memory");
 	it->info_json = js;
 	swf_file_free(f);
-	free(raw);
+	if (raw && !same) {
+		it->raw = raw;
+		it->raw_n = n;
+		it->sha_later = 1;
+	} else {
+		free(raw);
+	}
+}
+
+/* The SHA-256s left for later, of the inputs still held. A worksharing
+ * loop: inside a parallel region its threads share it, outside it runs on
+ * the calling thread. */
+static void hash_held(ingest *g)
+{
+	long n = (long)g->n;
+#if defined(_OPENMP)
+	#pragma omp for schedule(dynamic, 1)
+#endif
+	for (long k = 0; k < n; k++) {
+		item *it = &g->items[k];
+		if (!it->raw || !it->sha_later) continue;
+		kiln_sha256(it->raw, it->raw_n, it->sha);
+		free(it->raw);
+		it->raw = NULL;
+	}
+}
+
+static void settle_shas(ingest *g)
+{
+#if defined(_OPENMP)
+	#pragma omp parallel
+#endif
+	hash_held(g);
+	g->held_raw = 0;
+}
+
+/* Write the SHA-256s over their placeholders in manifest.jsonl (fixed
+ * width, so each line keeps its length). Returns 0, or -1 with errno. */
+static int patch_shas(ingest *g)
+{
+	int fd = fileno(g->man);
+	char hex[65];
+	for (size_t k = 0; k < g->n; k++) {
+		const item *it = &g->items[k];
+		if (!it->sha_later) continue;
+		if (it->sha_at == UINT64_MAX) { errno = EIO; return -1; }
+		kiln_hex(it->sha, 32, hex);
+		if (pwrite(fd, hex, 64, (off_t)it->sha_at) != 64) { if (!errno) errno = EIO; return -1; }
+	}
+	return 0;
 }
 
 static uint64_t le64(const uint8_t *p)
@@ -420,7 +488,7 @@ static size_t hset_find_or_add(hset *h, const item *items, size_t idx)
 
 /* One manifest line: origin, status, record, duplicate_of, then the fields
  * the worker rendered (its object minus the opening brace). */
-static void manifest_line(ingest *g, const item *it)
+static void manifest_line(ingest *g, item *it)
 {
 	FILE *man = g->man;
 	fputs("{\"origin\":", man);
@@ -440,9 +508,25 @@ static void manifest_line(ingest *g, const item *it)
 		fputs("}\n", man);
 	} else {
 		fputc(',', man);
+		if (it->sha_later) {
+			/* The placeholder's offset: past "{\"sha256\":\"" of info_json. */
+			off_t at = ftello(man);
+			it->sha_at = at >= 0 ? (uint64_t)at + 10 : UINT64_MAX;
+		}
 		fputs(it->info_json + 1, man);
 		fputc('\n', man);
 	}
+}
+
+/* An item to judge, by its guessed cost: larger first, input order among
+ * equals. */
+struct job { uint64_t work; size_t k; };
+
+static int cmp_job(const void *a, const void *b)
+{
+	const struct job *x = a, *y = b;
+	if (x->work != y->work) return x->work < y->work ? 1 : -1;
+	return x->k < y->k ? -1 : x->k > y->k;
 }
 
 /* Judge the items not judged yet (in parallel), then decide each in input
@@ -451,11 +535,21 @@ static void manifest_line(ingest *g, const item *it)
  * its manifest line. */
 static void flush(ingest *g)
 {
-	long lb0 = (long)g->judged, lb1 = (long)g->n;
+	/* Judged largest first: the threads then finish a batch together,
+	 * rather than one waiting while the other judges a big file that came
+	 * last. The order of judging changes nothing else. */
+	long nb = (long)(g->n - g->judged);
+	struct job *jobs = kiln_xmalloc((nb ? nb : 1) * sizeof *jobs);
+	for (long q = 0; q < nb; q++) {
+		jobs[q].k = g->judged + (size_t)q;
+		jobs[q].work = g->items[jobs[q].k].work;
+	}
+	qsort(jobs, (size_t)nb, sizeof *jobs, cmp_job);
 #if defined(_OPENMP)
 	#pragma omp parallel for schedule(dynamic, 1)
 #endif
-	for (long k = lb0; k < lb1; k++) judge(g->o, &g->items[k]);
+	for (long q = 0; q < nb; q++) judge(g->o, &g->items[jobs[q].k]);
+	free(jobs);
 	for (size_t k = g->judged; k < g->n; k++) {
 		item *it = &g->items[k];
 		if (it->err) {
@@ -483,6 +577,7 @@ static void flush(ingest *g)
 		}
 		if (it->status != ST_ADDED) { free(it->content); it->content = NULL; }
 		g->cnt[it->status]++;
+		if (it->raw) g->held_raw += it->raw_n;
 		manifest_line(g, it);
 		/* Keep only what pass 2 and duplicate_of need. */
 		free(it->info_json);
@@ -495,6 +590,8 @@ static void flush(ingest *g)
 	}
 	g->judged = g->n;
 	g->pending_raw = 0;
+	/* Inputs held for their SHA-256 share --memory with the contents. */
+	if (g->held_raw > g->o->memory / 2) settle_shas(g);
 	kiln_progress_update(g->progress, g->n);
 }
 
@@ -508,6 +605,31 @@ static KILN_NORETURN void fail(ingest *g, const char *tmp, shard_writer *w, cons
 	if (w) shard_writer_abort(w);
 	kiln_outdir_abort(tmp);
 	kiln_die(KILN_EXIT_FAIL, "%s: %s", what, msg);
+}
+
+/* Pass 2's records into the shard writer, then closed (synced). */
+static void write_records(ingest *g, const char *tmp, shard_writer *w)
+{
+	shard_error se;
+	for (size_t k = 0; k < g->n; k++) {
+		item *it = &g->items[k];
+		if (it->status != ST_ADDED) continue;
+		if (!it->content) {
+			it->content = kiln_xmalloc(it->content_n ? it->content_n : 1);
+			if (fseeko(g->spill, (off_t)it->spill_at, SEEK_SET) ||
+			    fread(it->content, 1, it->content_n, g->spill) != it->content_n)
+				fail(g, tmp, w, g->spill_path, "read back failed");
+		}
+		if (shard_writer_add_crc(w, it->prompt, strlen(it->prompt), it->content, it->content_n,
+		                         le64(it->csha), it->crc, &se))
+			fail(g, tmp, w, g->o->output, se.msg);
+		free(it->content);
+		it->content = NULL;
+	}
+	fclose(g->spill);
+	g->spill = NULL;
+	unlink(g->spill_path);
+	if (shard_writer_close(w, &se)) fail(g, tmp, NULL, g->o->output, se.msg);
 }
 
 int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
@@ -558,13 +680,9 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	free(g.pend);
 	kiln_progress_end(g.progress);
 	free(g.h.slot);
-	/* manifest.jsonl is complete: the kernel starts writing it to disk now,
-	 * while pass 2 writes the shards, and it is synced after them (a hint,
-	 * Linux only: the fsync below is what makes it durable). */
+	/* manifest.jsonl has every line; the SHA-256s still to come are
+	 * written over their placeholders after pass 2. */
 	if (ferror(g.man) || fflush(g.man)) fail(&g, tmp, NULL, mpath, "write failed");
-#if defined(SYNC_FILE_RANGE_WRITE)
-	sync_file_range(fileno(g.man), 0, 0, SYNC_FILE_RANGE_WRITE);
-#endif
 
 	/* The dataset's metadata: tool, options and counts, known now. */
 	char *meta = NULL;
@@ -597,7 +715,9 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	kiln_json_obj_end(&j);
 	fclose(mf);
 
-	/* Pass 2: the records, in input order, from memory or the spill file. */
+	/* Pass 2: the records, in input order, from memory or the spill file,
+	 * written (and synced) by one thread while the others hash the inputs
+	 * held for their SHA-256: serial writing overlaps parallel work. */
 	shard_spec spec;
 	shard_spec_init(&spec, SHARD_TOKENS);
 	spec.elem_size = 1;
@@ -607,27 +727,20 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	shard_error se;
 	if (shard_writer_create(tmp, &spec, &wo, &w, &se)) fail(&g, tmp, NULL, o->output, se.msg);
 	if (fflush(g.spill)) fail(&g, tmp, w, g.spill_path, strerror(errno));
-	for (size_t k = 0; k < g.n; k++) {
-		item *it = &g.items[k];
-		if (it->status != ST_ADDED) continue;
-		if (!it->content) {
-			it->content = kiln_xmalloc(it->content_n ? it->content_n : 1);
-			if (fseeko(g.spill, (off_t)it->spill_at, SEEK_SET) ||
-			    fread(it->content, 1, it->content_n, g.spill) != it->content_n)
-				fail(&g, tmp, w, g.spill_path, "read back failed");
-		}
-		if (shard_writer_add_crc(w, it->prompt, strlen(it->prompt), it->content, it->content_n, le64(it->csha), it->crc, &se))
-			fail(&g, tmp, w, o->output, se.msg);
-		free(it->content);
-		it->content = NULL;
+#if defined(_OPENMP)
+	#pragma omp parallel
+#endif
+	{
+#if defined(_OPENMP)
+		#pragma omp single nowait
+#endif
+		write_records(&g, tmp, w);
+		hash_held(&g);
 	}
-	fclose(g.spill);
-	g.spill = NULL;
-	unlink(g.spill_path);
-	if (shard_writer_close(w, &se)) fail(&g, tmp, NULL, o->output, se.msg);
+	g.held_raw = 0;
 	/* Durable like the shards the writer synced: the folder is renamed into
 	 * place only when everything in it is on disk. */
-	int bad = fsync(fileno(g.man));
+	int bad = patch_shas(&g) || fsync(fileno(g.man));
 	if (fclose(g.man) || bad) { g.man = NULL; fail(&g, tmp, NULL, mpath, "write failed"); }
 	g.man = NULL;
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));

@@ -35,10 +35,16 @@ t summary          err_has '9 records .* from 12 SWF candidates'
 t verify           expect_exit 0 kiln-shard verify ds
 check_manifest() {
   python3 - <<'PY'
-import json
+import hashlib, json, os
 rows = [json.loads(l) for l in open("ds/manifest.jsonl")]
 by = {r["origin"]: r for r in rows}
 assert len(rows) == 12, len(rows)
+# sha256 names the input's own bytes (for CWS and broken inputs it is
+# computed after pass 1 and written over a placeholder): files on disk, and
+# archive members (copies of syn/ files).
+for r in rows:
+    src = r["origin"] if "!" not in r["origin"] else "syn/" + os.path.basename(r["origin"])
+    assert r["sha256"] == hashlib.sha256(open(src, "rb").read()).hexdigest(), r["origin"]
 assert by["in/sub/more.tar.xz!x/synth-000007.swf"]["status"] == "added"
 assert by["in/pack.zip!inner.tar.gz!deep/synth-000004.swf"]["status"] == "added"
 assert by["in/pack.zip!top/synth-000006.swf"]["status"] == "added"
