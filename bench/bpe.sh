@@ -14,6 +14,7 @@ BIG=0 SMALL=1
 case "${1:-}" in --big) BIG=1 ;; --big-only) BIG=1 SMALL=0 ;; esac
 BIN=$(pwd)/build/bin
 [ -x "$BIN/kiln-bpe" ] || { echo "bench/bpe.sh: build first (make build/bin/kiln-bpe)"; exit 1; }
+make -s build/bench/bpe_encode_bench >/dev/null || exit 1
 export OMP_NUM_THREADS=$THREADS
 mkdir -p "$WORK"
 echo "== kiln-bpe bench: seed $SEED, $THREADS threads, $(nproc) cores visible, work in $WORK"
@@ -92,6 +93,8 @@ echo "== 3. encoding 64 MiB (whole files) with the 32K vocabulary"
 timed kiln_encode_32k "$BIN/kiln-bpe" encode -v "$WORK/kiln-32k.vocab" --json --force -o "$WORK/enc-32k" "$C64"
 mbs=$(echo "scale=1; $(du -sb "$C64" | cut -f1) / $wall / 1000000" | bc)
 echo "   kiln encode: $mbs MB/s wall (reading and writing the dataset included)"
+build/bench/bpe_encode_bench "$WORK/kiln-32k.vocab" "$C64"/* |
+  sed 's/^/   encoder alone, in memory: /'
 if [ $HF = 1 ]; then
   "$BIN/kiln-bpe" export -v "$WORK/kiln-30k.vocab" --format hf -o "$WORK/kiln-30k.json"
   node bench/bpe_hf.js encode "$WORK/kiln-30k.json" "$WORK/chunks.txt" > "$WORK/hf_enc.out"
@@ -111,5 +114,6 @@ if [ $BIG = 1 ]; then
   cat "$WORK/kiln_train_1g.out" | sed 's/^/   /'
   timed kiln_encode_108k "$BIN/kiln-bpe" encode -v "$WORK/kiln-108k.vocab" --json --force -o "$WORK/enc-108k" "$C1G"
   echo "   kiln encode 1 GiB with 108K: $(echo "scale=1; $(du -sb "$C1G" | cut -f1) / $wall / 1000000" | bc) MB/s wall"
+  build/bench/bpe_encode_bench "$WORK/kiln-108k.vocab" "$C64"/* | sed 's/^/   108K encoder alone, in memory, 64 MiB: /'
 fi
 echo "== done (other work may have run on this machine at the same time: compare ratios, not absolutes)"

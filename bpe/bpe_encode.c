@@ -15,21 +15,53 @@
 
 #define NONE 0xffffffffu
 
+/* Rank of every merge pair: a direct table for two bytes, open addressing
+ * on (left, right) for the rest behind a bit filter, since most pairs an
+ * encoder asks about have no merge and the filter answers those from cache.
+ * (Per-token partner lists, read in rank order, missed the cache less but
+ * cost more instructions: slower overall, measured.) */
 typedef struct {
 	uint64_t key;                /* a << 32 | b, UINT64_MAX = empty */
-	uint64_t rank;
+	uint32_t rank, pad;
 } rslot;
+#define FILTER_BITS 21
+
+typedef struct {
+	uint32_t byte_rank[65536];   /* rank of (a, b) for two bytes, NONE if no merge */
+	rslot *tab;
+	uint64_t mask;
+	uint64_t *filter;            /* 2^21 bits */
+} ranks;
+
+static inline uint64_t rslot_of(uint64_t k, uint64_t mask)
+{
+	k *= 0x9e3779b97f4a7c15ull;
+	return (k ^ (k >> 29)) & mask;
+}
+
+static inline uint64_t filter_of(uint64_t k)
+{
+	k *= 0xd6e8feb86659fd93ull;
+	return k >> (64 - FILTER_BITS);
+}
+
+/* Rank of the merge (a, b), NONE if there is none. */
+static inline uint32_t rank_of(const ranks *t, uint32_t a, uint32_t b)
+{
+	if ((a | b) < 256) return t->byte_rank[a << 8 | b];
+	uint64_t k = (uint64_t)a << 32 | b, f = filter_of(k);
+	if (!(t->filter[f >> 6] >> (f & 63) & 1)) return NONE;
+	for (uint64_t s = rslot_of(k, t->mask);; s = (s + 1) & t->mask) {
+		if (t->tab[s].key == k) return t->tab[s].rank;
+		if (t->tab[s].key == UINT64_MAX) return NONE;
+	}
+}
 
 struct bpe_encoder {
 	const bpe_vocab *v;
-	uint32_t byte_rank[65536];   /* rank of (a, b) for two bytes, NONE if no merge */
-	rslot *tab;                  /* open addressing on the pair */
-	uint64_t mask;
+	ranks rk;
 	uint64_t inside[1024];       /* bit (a << 8 | b): bytes a, b are adjacent inside some token */
-	uint64_t *filter;            /* 2^21-bit filter of the pairs that have a merge: most */
-	                             /* lookups are misses, answered here from cache */
 };
-#define FILTER_BITS 21
 
 /* Everything about one position in a quarter of a cache line, so a merge
  * touches about four lines instead of a dozen. */
@@ -53,54 +85,52 @@ struct bpe_workspace {
 	size_t cap;
 	chunk *pool;
 	uint32_t npool, cappool;
-	uint32_t *head, *tail;       /* per rank, NONE = empty */
-	uint64_t *bits;
+	struct { uint32_t head, tail; } *q;   /* chunks per rank, head NONE = empty */
+	uint64_t *bits;              /* ranks with a non-empty bucket */
+	uint64_t *sum;               /* words of bits that are not zero: a long */
+	                             /* segment then scans 1/64 of the bitmap */
 	uint32_t *tmp;               /* sorting a bucket of (a, a) pairs */
 	size_t ntmp;
 	uint32_t nranks;
-	size_t lo_w, hi_w;           /* bitmap words that may hold set bits */
 };
 
-static inline uint64_t slot_of(uint64_t k, uint64_t mask)
+static int ranks_init(ranks *t, const bpe_vocab *v)
 {
-	k *= 0x9e3779b97f4a7c15ull;
-	return (k ^ (k >> 29)) & mask;
-}
-
-static inline uint64_t filter_of(uint64_t k)
-{
-	k *= 0xd6e8feb86659fd93ull;
-	return k >> (64 - FILTER_BITS);
+	uint64_t cap = 1024;
+	while (cap < (uint64_t)v->n_merges * 2) cap *= 2;
+	/* Large pages: nearly every lookup lands on a different 4 KiB page. */
+	t->tab = bpe__table_alloc(cap * sizeof *t->tab);
+	t->filter = bpe__table_alloc((1u << FILTER_BITS) / 8);
+	if (!t->tab || !t->filter) return BPE_ENOMEM;
+	for (uint64_t i = 0; i < cap; i++) t->tab[i].key = UINT64_MAX;
+	t->mask = cap - 1;
+	for (size_t i = 0; i < 65536; i++) t->byte_rank[i] = NONE;
+	for (uint32_t r = 0; r < v->n_merges; r++) {
+		uint32_t a = v->pairs[2 * r], b = v->pairs[2 * r + 1];
+		uint64_t k = (uint64_t)a << 32 | b, s = rslot_of(k, t->mask);
+		while (t->tab[s].key != UINT64_MAX && t->tab[s].key != k) s = (s + 1) & t->mask;
+		if (t->tab[s].key == k) continue;   /* cannot happen in a valid vocabulary */
+		t->tab[s].key = k;
+		t->tab[s].rank = r;
+		uint64_t f = filter_of(k);
+		t->filter[f >> 6] |= 1ull << (f & 63);
+		if ((a | b) < 256) t->byte_rank[a << 8 | b] = r;
+	}
+	return BPE_OK;
 }
 
 int bpe_encoder_create(const bpe_vocab *v, bpe_encoder **out)
 {
 	*out = NULL;
-	bpe_encoder *e = malloc(sizeof *e);
+	bpe_encoder *e = calloc(1, sizeof *e);
 	if (!e) return BPE_ENOMEM;
 	e->v = v;
-	uint64_t cap = 1024;
-	while (cap < (uint64_t)v->n_merges * 4) cap *= 2;
-	e->tab = malloc(cap * sizeof *e->tab);
-	e->filter = calloc((1u << FILTER_BITS) / 64, sizeof *e->filter);
-	if (!e->tab || !e->filter) { free(e->tab); free(e->filter); free(e); return BPE_ENOMEM; }
-	for (uint64_t i = 0; i < cap; i++) e->tab[i].key = UINT64_MAX;
-	e->mask = cap - 1;
-	for (size_t i = 0; i < 65536; i++) e->byte_rank[i] = NONE;
-	for (uint32_t r = 0; r < v->n_merges; r++) {
-		uint32_t a = v->pairs[2 * r], b = v->pairs[2 * r + 1];
-		uint64_t k = (uint64_t)a << 32 | b, s = slot_of(k, e->mask);
-		while (e->tab[s].key != UINT64_MAX && e->tab[s].key != k) s = (s + 1) & e->mask;
-		if (e->tab[s].key == k) continue;   /* cannot happen in a valid vocabulary */
-		e->tab[s].key = k;
-		e->tab[s].rank = r;
-		uint64_t f = filter_of(k);
-		e->filter[f >> 6] |= 1ull << (f & 63);
-		if ((a | b) < 256) e->byte_rank[a << 8 | b] = r;
+	if (ranks_init(&e->rk, v)) {
+		bpe_encoder_free(e);
+		return BPE_ENOMEM;
 	}
 	/* A token holds byte pair (a, b) only if one of its merges joined a
 	 * token ending in a to one starting with b, or a part already held it. */
-	memset(e->inside, 0, sizeof e->inside);
 	for (uint32_t r = 0; r < v->n_merges; r++) {
 		uint32_t a = v->pairs[2 * r], b = v->pairs[2 * r + 1];
 		uint32_t x = (uint32_t)v->bytes[v->off[a] + v->len[a] - 1] << 8 | v->bytes[v->off[b]];
@@ -113,21 +143,11 @@ int bpe_encoder_create(const bpe_vocab *v, bpe_encoder **out)
 void bpe_encoder_free(bpe_encoder *e)
 {
 	if (!e) return;
-	free(e->tab);
-	free(e->filter);
+	free(e->rk.tab);
+	free(e->rk.filter);
 	free(e);
 }
 
-static inline uint32_t rank_of(const bpe_encoder *e, uint32_t a, uint32_t b)
-{
-	if ((a | b) < 256) return e->byte_rank[a << 8 | b];
-	uint64_t k = (uint64_t)a << 32 | b, f = filter_of(k);
-	if (!(e->filter[f >> 6] >> (f & 63) & 1)) return NONE;
-	for (uint64_t s = slot_of(k, e->mask);; s = (s + 1) & e->mask) {
-		if (e->tab[s].key == k) return (uint32_t)e->tab[s].rank;
-		if (e->tab[s].key == UINT64_MAX) return NONE;
-	}
-}
 
 bpe_workspace *bpe_workspace_create(void)
 {
@@ -139,9 +159,9 @@ void bpe_workspace_free(bpe_workspace *w)
 	if (!w) return;
 	free(w->nd);
 	free(w->pool);
-	free(w->head);
-	free(w->tail);
+	free(w->q);
 	free(w->bits);
+	free(w->sum);
 	free(w->tmp);
 	free(w);
 }
@@ -149,18 +169,18 @@ void bpe_workspace_free(bpe_workspace *w)
 static int ws_reserve(bpe_workspace *w, size_t n, uint32_t nranks)
 {
 	if (nranks > w->nranks) {
-		free(w->head); free(w->tail); free(w->bits);
-		w->head = malloc(nranks * sizeof *w->head);
-		w->tail = malloc(nranks * sizeof *w->tail);
+		free(w->q); free(w->bits); free(w->sum);
+		w->q = malloc(nranks * sizeof *w->q);
 		w->bits = calloc(nranks / 64 + 1, sizeof *w->bits);
-		if (!w->head || !w->tail || !w->bits) {
-			free(w->head); free(w->tail); free(w->bits);
-			w->head = w->tail = NULL;
-			w->bits = NULL;
+		w->sum = calloc(nranks / 4096 + 1, sizeof *w->sum);
+		if (!w->q || !w->bits || !w->sum) {
+			free(w->q); free(w->bits); free(w->sum);
+			w->q = NULL;
+			w->bits = w->sum = NULL;
 			w->nranks = 0;
 			return BPE_ENOMEM;
 		}
-		memset(w->head, 0xff, nranks * sizeof *w->head);
+		for (uint32_t r = 0; r < nranks; r++) w->q[r].head = NONE;
 		w->nranks = nranks;
 	}
 	if (n <= w->cap) return BPE_OK;
@@ -173,8 +193,8 @@ static int ws_reserve(bpe_workspace *w, size_t n, uint32_t nranks)
 
 static inline int enqueue(bpe_workspace *w, uint32_t r, uint32_t p)
 {
-	uint32_t c = w->tail[r];
-	if (w->head[r] == NONE || w->pool[c].n == CHUNK) {
+	uint32_t c = w->q[r].tail;
+	if (w->q[r].head == NONE || w->pool[c].n == CHUNK) {
 		if (w->npool == w->cappool) {
 			uint32_t cap = w->cappool ? w->cappool * 2 : 1024;
 			chunk *q = realloc(w->pool, (size_t)cap * sizeof *q);
@@ -185,14 +205,13 @@ static inline int enqueue(bpe_workspace *w, uint32_t r, uint32_t p)
 		uint32_t nc = w->npool++;
 		w->pool[nc].next = NONE;
 		w->pool[nc].n = 0;
-		if (w->head[r] == NONE) {
-			w->head[r] = nc;
+		if (w->q[r].head == NONE) {
+			w->q[r].head = nc;
 			w->bits[r >> 6] |= 1ull << (r & 63);
-			if (r >> 6 < w->lo_w) w->lo_w = r >> 6;
-			if (r >> 6 > w->hi_w) w->hi_w = r >> 6;
+			w->sum[r >> 12] |= 1ull << (r >> 6 & 63);
 		}
 		else w->pool[c].next = nc;
-		w->tail[r] = c = nc;
+		w->q[r].tail = c = nc;
 	}
 	w->pool[c].pos[w->pool[c].n++] = p;
 	return BPE_OK;
@@ -216,12 +235,12 @@ static inline int merge_at(const bpe_encoder *e, bpe_workspace *w, node *nd, siz
 	P->rk = NONE;
 	if (nq < n) {
 		nd[nq].prv = p;
-		uint32_t r2 = rank_of(e, x, nd[nq].tok);
+		uint32_t r2 = rank_of(&e->rk, x, nd[nq].tok);
 		P->rk = r2;
 		if (r2 != NONE && enqueue(w, r2, p)) return BPE_ENOMEM;
 	}
 	if (p > 0) {
-		uint32_t l = P->prv, r3 = rank_of(e, nd[l].tok, x);
+		uint32_t l = P->prv, r3 = rank_of(&e->rk, nd[l].tok, x);
 		nd[l].rk = r3;
 		if (r3 != NONE && enqueue(w, r3, l)) return BPE_ENOMEM;
 	}
@@ -236,20 +255,21 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 	if (ws_reserve(w, n, nr)) return BPE_ENOMEM;
 	node *nd = w->nd;
 	w->npool = 0;
-	w->lo_w = SIZE_MAX;
-	w->hi_w = 0;
 	for (size_t i = 0; i < n; i++) {
-		uint32_t r = i + 1 < n ? e->byte_rank[in[i] << 8 | in[i + 1]] : NONE;
+		uint32_t r = i + 1 < n ? e->rk.byte_rank[in[i] << 8 | in[i + 1]] : NONE;
 		nd[i] = (node){ in[i], (uint32_t)(i + 1), (uint32_t)i - 1, r };
 		if (r != NONE && enqueue(w, r, (uint32_t)i)) goto nomem;
 	}
 	const uint32_t *pairs = e->v->pairs;
-	for (size_t wi = w->lo_w; wi <= w->hi_w && wi != SIZE_MAX; wi++) {
+	/* A merge only enqueues later ranks, so one forward scan serves; a word
+	 * leaves the summary once it is empty. */
+	for (size_t si = 0; si <= nr / 4096; si++) while (w->sum[si]) {
+		size_t wi = si * 64 + (size_t)__builtin_ctzll(w->sum[si]);
 		while (w->bits[wi]) {
 			uint32_t r = (uint32_t)(wi * 64 + (size_t)__builtin_ctzll(w->bits[wi]));
 			w->bits[wi] &= w->bits[wi] - 1;
-			uint32_t c = w->head[r];
-			w->head[r] = NONE;
+			uint32_t c = w->q[r].head;
+			w->q[r].head = NONE;
 			/* Gather the bucket: positions are then prefetched a few merges
 			 * ahead, since each one is usually a cache miss in a long input. */
 			size_t k = 0;
@@ -277,6 +297,7 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 				if (merge_at(e, w, nd, n, r, t[i])) goto nomem;
 			}
 		}
+		w->sum[si] &= ~(1ull << (wi & 63));
 	}
 	size_t m = 0;
 	for (uint32_t p = 0; p < n; p = nd[p].nxt) out[m++] = nd[p].tok;
@@ -285,7 +306,8 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 nomem:
 	/* Leave the queue empty for the next call. */
 	memset(w->bits, 0, (nr / 64 + 1) * sizeof *w->bits);
-	memset(w->head, 0xff, nr * sizeof *w->head);
+	memset(w->sum, 0, (nr / 4096 + 1) * sizeof *w->sum);
+	for (uint32_t r = 0; r < nr; r++) w->q[r].head = NONE;
 	return BPE_ENOMEM;
 }
 
@@ -298,7 +320,7 @@ static size_t encode_short(const bpe_encoder *e, const uint8_t *in, size_t k, ui
 	size_t m = k;
 	for (size_t i = 0; i < k; i++) {
 		tk[i] = in[i];
-		rk[i] = i + 1 < k ? e->byte_rank[in[i] << 8 | in[i + 1]] : NONE;
+		rk[i] = i + 1 < k ? e->rk.byte_rank[in[i] << 8 | in[i + 1]] : NONE;
 	}
 	for (;;) {
 		uint32_t best = NONE;
@@ -309,8 +331,8 @@ static size_t encode_short(const bpe_encoder *e, const uint8_t *in, size_t k, ui
 		tk[bi] = 256 + best;
 		for (size_t i = bi + 1; i + 1 < m; i++) { tk[i] = tk[i + 1]; rk[i] = rk[i + 1]; }
 		m--;
-		rk[bi] = bi + 1 < m ? rank_of(e, tk[bi], tk[bi + 1]) : NONE;
-		if (bi > 0) rk[bi - 1] = rank_of(e, tk[bi - 1], tk[bi]);
+		rk[bi] = bi + 1 < m ? rank_of(&e->rk, tk[bi], tk[bi + 1]) : NONE;
+		if (bi > 0) rk[bi - 1] = rank_of(&e->rk, tk[bi - 1], tk[bi]);
 	}
 	memcpy(out, tk, m * sizeof *tk);
 	return m;
