@@ -113,6 +113,7 @@ static void get_palette(const tool_opts *o, const sprite_list *l, spr_palette *p
 		bo.progress = palette_progress;
 		bo.progress_ud = pr;
 		int rc = spr_palette_build(imgs, k, &bo, pal, &err);
+		release_threads();
 		kiln_progress_end(pr);
 		free(imgs);
 		if (rc) kiln_die(KILN_EXIT_FAIL, "palette: %s", err.msg);
@@ -162,6 +163,7 @@ static void map_all(const tool_opts *o, const sprite_list *l, const spr_palette 
 		spr_scorer_free(sc);
 		spr_mapper_free(m);
 	}
+	release_threads();
 	if (failed) kiln_die(KILN_EXIT_FAIL, "palette has no usable colour");
 	spr_quality_init(q_in);
 	spr_quality_init(q_out);

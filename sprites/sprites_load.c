@@ -362,6 +362,7 @@ void load_sprites(const tool_opts *o, sprite_list *l, int want_labels)
 		spr_decoder_free(dec);
 		free(fb.p);
 	}
+	release_threads();
 	kiln_progress_end(pr);
 	size_t total = 0;
 	for (size_t i = 0; i < nf; i++) total += res[i].n;
