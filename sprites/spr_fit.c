@@ -134,6 +134,7 @@ int spr_fit(const spr_image *im, const spr_fit_opts *o, spr_image *out, spr_erro
 		if (col1[i] <= col0[i]) col1[i] = col0[i] + 1;
 	}
 	uint32_t ox = (size - ow) / 2, oy = (size - oh) / 2;
+	const uint8_t *src = im->rgba + ((size_t)y0 * im->w + x0) * 4;   /* bounding box origin */
 	size_t visible = 0;
 	/* Pass 0 keeps a cell when at least half of it is opaque; a sprite so
 	 * thin that no cell qualifies (a strip of tiny frames) gets pass 1,
@@ -148,15 +149,18 @@ int spr_fit(const spr_image *im, const spr_fit_opts *o, spr_image *out, spr_erro
 			size_t total = 0, k = 0;
 			uint64_t alpha = 0;   /* an integer sum: exact, as the double sum was */
 			double lr = 0, lg = 0, lb = 0;
-			for (uint32_t sy = sy0; sy < sy1; sy++)
+			for (uint32_t sy = sy0; sy < sy1; sy++) {
+				/* the row is fetched once: scratch writes could alias im */
+				const uint8_t *srow = src + (size_t)sy * im->w * 4;
 				for (uint32_t sx = sx0; sx < sx1; sx++) {
-					const uint8_t *p = im->rgba + ((size_t)(y0 + sy) * im->w + x0 + sx) * 4;
+					const uint8_t *p = srow + (size_t)sx * 4;
 					total++;
 					alpha += p[3];
 					if (p[3] < thr) continue;
 					if (scale == SPR_SCALE_MODE) scratch[k++] = px(p);
 					else { lr += spr__lin(p[0]); lg += spr__lin(p[1]); lb += spr__lin(p[2]); k++; }
 				}
+			}
 			uint8_t *q = out->rgba + ((size_t)(oy + j) * size + ox + i) * 4;
 			if (scale == SPR_SCALE_MODE) {
 				/* opaque when at least half the cell is */
