@@ -8,6 +8,10 @@
 
 #include "train.h"
 
+#ifdef __cplusplus
+extern "C" {   /* the CUDA backend (C++) includes this too */
+#endif
+
 /* Fill err (may be NULL) and return code. */
 int trn_seterr(trn_error *err, int code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
@@ -112,9 +116,23 @@ typedef struct trn_backend_ops {
 } trn_backend_ops;
 /* The table of a backend, or NULL when it is not built in. */
 const trn_backend_ops *trn_backend_get(int backend);
+#ifdef KILN_TRAIN_CUDA
+/* Copy the device gradients into the host model (the agreement check). */
+int trn_cuda_grads_to_host(trn_model *m, trn_error *err);
+#endif
+
+/* Check a batch against a model before any index is used (trn_model.c). */
+int trn_batch_check(const trn_model_config *c, const trn_batch *b, trn_error *err);
+/* A device backend's state hangs off the model and is freed with it. */
+void *trn_model_backend(const trn_model *m);
+void trn_model_set_backend(trn_model *m, void *state, void (*free_fn)(void *));
 
 /* splitmix64 step; a Gaussian from two uniforms (Box-Muller). */
 uint64_t trn_mix64(uint64_t x);
 float trn_rand_normal(uint64_t *state);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

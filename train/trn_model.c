@@ -56,6 +56,9 @@ struct trn_model {
 	trn_batch last;       /* the batch of the last forward (caller's arrays) */
 	double wsum;
 	int have_fwd;
+
+	void *backend;                     /* a device backend's state, freed with the model */
+	void (*backend_free)(void *);
 };
 
 int trn_seterr(trn_error *err, int code, const char *fmt, ...)
@@ -229,7 +232,17 @@ void trn_model_free(trn_model *m)
 	free(m->A);
 	free(m->resid);
 	free(m->actmem);
+	if (m->backend_free)
+		m->backend_free(m->backend);
 	free(m);
+}
+
+void *trn_model_backend(const trn_model *m) { return m->backend; }
+
+void trn_model_set_backend(trn_model *m, void *state, void (*free_fn)(void *))
+{
+	m->backend = state;
+	m->backend_free = free_fn;
 }
 
 void trn_model_init(trn_model *m, uint64_t seed)
@@ -327,12 +340,9 @@ static int ensure_acts(trn_model *m, int B, int T, trn_error *err)
 
 /* ---- forward ------------------------------------------------------------ */
 
-int trn_model_forward(trn_model *m, const trn_batch *b, float *loss, trn_error *err)
+int trn_batch_check(const trn_model_config *c, const trn_batch *b, trn_error *err)
 {
-	const trn_model_config *c = &m->c;
-	int B = b->B, T = b->T, C = c->width, F = c->mlp * c->width, V = c->vocab, NH = c->n_head;
-	int N = B * T;
-	m->have_fwd = 0;
+	int B = b->B, T = b->T, V = c->vocab, N = B * T;
 	if (B <= 0 || T <= 0 || T > c->ctx)
 		return trn_seterr(err, TRN_EINVAL, "batch %d x %d does not fit context %d", B, T, c->ctx);
 	/* ids and segment starts come from data files: check before indexing */
@@ -344,7 +354,19 @@ int trn_model_forward(trn_model *m, const trn_batch *b, float *loss, trn_error *
 		if (b->seg[n] < 0 || b->seg[n] > t || b->pos[n] < 0 || b->pos[n] >= TRN_MAX_CTX)
 			return trn_seterr(err, TRN_EINVAL, "bad segment/position at row %d position %d", n / T, t);
 	}
-	int rc = ensure_acts(m, B, T, err);
+	return TRN_OK;
+}
+
+int trn_model_forward(trn_model *m, const trn_batch *b, float *loss, trn_error *err)
+{
+	const trn_model_config *c = &m->c;
+	int B = b->B, T = b->T, C = c->width, F = c->mlp * c->width, V = c->vocab, NH = c->n_head;
+	int N = B * T;
+	m->have_fwd = 0;
+	int rc = trn_batch_check(c, b, err);
+	if (rc)
+		return rc;
+	rc = ensure_acts(m, B, T, err);
 	if (rc)
 		return rc;
 

@@ -49,7 +49,19 @@ printf 'data = data\n[model]\nwidth = 3x\n' > bad.conf
 t bad_config expect_exit 1 kiln-train run bad.conf
 t bad_config_line err_has 'bad.conf:3'
 printf 'data = data\nbackend = cuda\n[model]\ncontext = 16\n' > cuda.conf
-t cuda_not_built expect_exit 3 kiln-train config cuda.conf
+if kiln-train --version | grep -q 'backends: cpu cuda'; then
+  t cuda_config_accepted expect_exit 0 kiln-train config cuda.conf
+  if command -v nvidia-smi >/dev/null && nvidia-smi -L >/dev/null 2>&1; then
+    skip cuda_no_device "a GPU is present (tests/cli/train_cuda.sh checks the backend)"
+  else
+    printf 'data = data\nout = runc\nbackend = cuda\nbatch = 2\n[model]\nlayers = 1\nwidth = 16\nheads = 2\ncontext = 8\n[stage main]\nsteps = 2\n' > cudarun.conf
+    t cuda_no_device expect_exit 1 kiln-train run -q cudarun.conf
+    t cuda_no_device_says err_has 'no CUDA device'
+    t cuda_no_device_no_output sh_ok 'test ! -e runc/model.kckpt'
+  fi
+else
+  t cuda_not_built expect_exit 3 kiln-train config cuda.conf
+fi
 t example_parses sh_ok 'kiln-train example bytecraft > bc.conf && kiln-train config bc.conf | grep -q "context = 32768"'
 
 # the uninterrupted run

@@ -1,0 +1,486 @@
+/*
+ * trn_cuda.cu - the CUDA backend (issue 8): the trn_backend_ops table that
+ * trn_run.c drives, on one GPU. Weights, gradients, optimizer state and
+ * activations live on the device; the host model is the initial copy and
+ * gets the weights and optimizer state back at every checkpoint
+ * (sync_to_host). The chain below is trn_model.c's, layer for layer, with
+ * matmuls on cuBLAS and the other layers in trn_cuda_kernels.cu.
+ *
+ * Status: fp32, written to be checked against the CPU reference
+ * (tests/unit/train_cuda_test.c runs that check where a GPU is present). Mixed
+ * precision, a tiled attention for long context, multi-GPU and the speed
+ * work of issue 8 come after that check has passed on a GPU.
+ */
+#define KILN_TRAIN_CUDA 1
+#include "train_internal.h"
+#include "trn_cuda.h"
+
+#include <cublas_v2.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CK(x) do { cudaError_t e_ = (x); if (e_ != cudaSuccess) \
+	return trn_seterr(err, TRN_EIO, "CUDA: %s (%s:%d)", cudaGetErrorString(e_), __FILE__, __LINE__); } while (0)
+#define CB(x) do { cublasStatus_t s_ = (x); if (s_ != CUBLAS_STATUS_SUCCESS) \
+	return trn_seterr(err, TRN_EIO, "cuBLAS: status %d (%s:%d)", (int)s_, __FILE__, __LINE__); } while (0)
+
+/* Device views of one block's parameters (or gradients) and activations. */
+typedef struct dblk {
+	float *ln1w, *ln1b, *wqkv, *wo, *ln2w, *ln2b, *wfc, *wproj;
+} dblk;
+
+typedef struct dact {
+	float *ln1, *ln1_mean, *ln1_rstd, *qkv, *att, *lse, *mid, *ln2, *ln2_mean, *ln2_rstd, *fc, *gl;
+} dact;
+
+typedef struct cu_state {
+	cublasHandle_t blas;
+	cudaStream_t st;
+	size_t np;
+	float *p, *g;                      /* parameters, gradients */
+	float *wte, *wout, *lnfw, *lnfb, *gwte, *gwout, *glnfw, *glnfb;
+	dblk *P, *G;
+	float *om, *ov, *obuf;             /* optimizer state */
+	int opt_loaded;                    /* device optimizer state is current */
+	int zero_grads;                    /* clear gradients at the next backward */
+
+	size_t cap;                        /* rows the activations are sized for */
+	float *act;
+	float **resid;
+	dact *A;
+	float *lnf, *lnf_mean, *lnf_rstd, *probs, *loss;
+	float *dres, *dln, *dqkv, *datt, *dfc, *dgl;
+	uint32_t *tok, *tgt;
+	float *w;
+	int32_t *pos, *seg;
+	float *hloss;                      /* host copy of the per-row losses */
+
+	double *parts;                     /* partial sums of squares */
+	int max_parts;
+	float *ns;                         /* Muon scratch: X, A, AA, T, u */
+	size_t ns_cap;
+
+	trn_batch last;
+	double wsum;
+	int have_fwd;
+} cu_state;
+
+static void state_free(void *v)
+{
+	cu_state *s = (cu_state *)v;
+	if (!s)
+		return;
+	cudaFree(s->p);
+	cudaFree(s->g);
+	cudaFree(s->om);
+	cudaFree(s->ov);
+	cudaFree(s->obuf);
+	cudaFree(s->act);
+	cudaFree(s->tok);
+	cudaFree(s->parts);
+	cudaFree(s->ns);
+	free(s->hloss);
+	free(s->P);
+	free(s->G);
+	free(s->A);
+	free(s->resid);
+	if (s->blas)
+		cublasDestroy(s->blas);
+	if (s->st)
+		cudaStreamDestroy(s->st);
+	free(s);
+}
+
+/* Point device views into base in the order of trn_model.c's layout(). */
+static void point(const trn_model *m, float *base, float **wte, float **wout, dblk *B, float **lnfw, float **lnfb)
+{
+	const trn_model_config *c = trn_model_config_of(m);
+	int k = 0;
+	*wte = base + trn_model_tensor(m, k++)->offset;
+	*wout = c->tie ? *wte : base + trn_model_tensor(m, k++)->offset;
+	for (int l = 0; l < c->n_layer; l++) {
+		B[l].ln1w = base + trn_model_tensor(m, k++)->offset;
+		B[l].ln1b = base + trn_model_tensor(m, k++)->offset;
+		B[l].wqkv = base + trn_model_tensor(m, k++)->offset;
+		B[l].wo = base + trn_model_tensor(m, k++)->offset;
+		B[l].ln2w = base + trn_model_tensor(m, k++)->offset;
+		B[l].ln2b = base + trn_model_tensor(m, k++)->offset;
+		B[l].wfc = base + trn_model_tensor(m, k++)->offset;
+		B[l].wproj = base + trn_model_tensor(m, k++)->offset;
+	}
+	*lnfw = base + trn_model_tensor(m, k++)->offset;
+	*lnfb = base + trn_model_tensor(m, k++)->offset;
+}
+
+static int state_init(cu_state *s, trn_model *m, const trn_model_config *c, trn_error *err)
+{
+	s->P = (dblk *)calloc((size_t)c->n_layer, sizeof *s->P);
+	s->G = (dblk *)calloc((size_t)c->n_layer, sizeof *s->G);
+	s->A = (dact *)calloc((size_t)c->n_layer, sizeof *s->A);
+	s->resid = (float **)calloc((size_t)c->n_layer + 1, sizeof *s->resid);
+	if (!s->P || !s->G || !s->A || !s->resid)
+		return trn_seterr(err, TRN_ENOMEM, "out of memory");
+	CK(cudaStreamCreate(&s->st));
+	CB(cublasCreate(&s->blas));
+	CB(cublasSetStream(s->blas, s->st));
+	/* fp32 means fp32: no TF32 behind the reference check's back */
+	CB(cublasSetMathMode(s->blas, CUBLAS_DEFAULT_MATH));
+	s->np = trn_model_nparams(m);
+	size_t bytes = s->np * sizeof(float);
+	CK(cudaMalloc(&s->p, bytes));
+	CK(cudaMalloc(&s->g, bytes));
+	CK(cudaMemcpy(s->p, trn_model_params(m), bytes, cudaMemcpyHostToDevice));
+	CK(cudaMemset(s->g, 0, bytes));
+	point(m, s->p, &s->wte, &s->wout, s->P, &s->lnfw, &s->lnfb);
+	point(m, s->g, &s->gwte, &s->gwout, s->G, &s->glnfw, &s->glnfb);
+	s->max_parts = 1024;
+	CK(cudaMalloc(&s->parts, (size_t)s->max_parts * sizeof(double)));
+	return TRN_OK;
+}
+
+/* The model's device state, made (and the weights uploaded) on first use. */
+static int state_of(trn_model *m, cu_state **out, trn_error *err)
+{
+	cu_state *s = (cu_state *)trn_model_backend(m);
+	if (s) {
+		*out = s;
+		return TRN_OK;
+	}
+	int ndev = 0;
+	cudaError_t e = cudaGetDeviceCount(&ndev);
+	if (e != cudaSuccess || ndev == 0)
+		return trn_seterr(err, TRN_EIO, "backend cuda: no CUDA device (%s)",
+		                  e != cudaSuccess ? cudaGetErrorString(e) : "none found");
+	const trn_model_config *c = trn_model_config_of(m);
+	s = (cu_state *)calloc(1, sizeof *s);
+	if (!s)
+		return trn_seterr(err, TRN_ENOMEM, "out of memory");
+	int rc = state_init(s, m, c, err);
+	if (rc) {
+		state_free(s);
+		return rc;
+	}
+	s->zero_grads = 1;
+	trn_model_set_backend(m, s, state_free);   /* freed with the model */
+	*out = s;
+	return TRN_OK;
+}
+
+/* Activations for N rows, the batch arrays and the per-row losses, laid out
+ * as trn_model.c's ensure_acts does. */
+static int ensure_acts(cu_state *s, const trn_model_config *c, size_t N, trn_error *err)
+{
+	if (N <= s->cap)
+		return TRN_OK;
+	size_t C = c->width, F = (size_t)c->mlp * c->width, V = c->vocab, L = c->n_layer, NH = c->n_head;
+	size_t per_layer = C + 2 + 3 * C + C + NH + C + C + 2 + F + F;
+	size_t total = (L + 1) * C + L * per_layer + C + 2 + V + 1 /* loss */ + C + C + 3 * C + C + F + F;
+	cudaFree(s->act);
+	cudaFree(s->tok);
+	s->act = NULL;
+	s->tok = NULL;
+	s->cap = 0;
+	free(s->hloss);
+	s->hloss = (float *)malloc(N * sizeof(float));
+	if (!s->hloss)
+		return trn_seterr(err, TRN_ENOMEM, "out of memory");
+	cudaError_t e = cudaMalloc(&s->act, total * N * sizeof(float));
+	if (e != cudaSuccess)
+		return trn_seterr(err, TRN_ENOMEM, "out of GPU memory for activations (%zu MiB for %zu rows): %s",
+		                  (total * N * sizeof(float)) >> 20, N, cudaGetErrorString(e));
+	/* tok, tgt, w, pos, seg: five 4-byte arrays in one allocation */
+	CK(cudaMalloc(&s->tok, 5 * N * 4));
+	s->tgt = s->tok + N;
+	s->w = (float *)(s->tok + 2 * N);
+	s->pos = (int32_t *)(s->tok + 3 * N);
+	s->seg = (int32_t *)(s->tok + 4 * N);
+	float *p = s->act;
+#define TAKE(n) (p += (n), p - (n))
+	for (size_t l = 0; l <= L; l++)
+		s->resid[l] = TAKE(N * C);
+	for (size_t l = 0; l < L; l++) {
+		dact *a = &s->A[l];
+		a->ln1 = TAKE(N * C); a->ln1_mean = TAKE(N); a->ln1_rstd = TAKE(N);
+		a->qkv = TAKE(N * 3 * C); a->att = TAKE(N * C); a->lse = TAKE(N * NH);
+		a->mid = TAKE(N * C);
+		a->ln2 = TAKE(N * C); a->ln2_mean = TAKE(N); a->ln2_rstd = TAKE(N);
+		a->fc = TAKE(N * F); a->gl = TAKE(N * F);
+	}
+	s->lnf = TAKE(N * C); s->lnf_mean = TAKE(N); s->lnf_rstd = TAKE(N);
+	s->probs = TAKE(N * V);
+	s->loss = TAKE(N);
+	s->dres = TAKE(N * C); s->dln = TAKE(N * C); s->dqkv = TAKE(N * 3 * C);
+	s->datt = TAKE(N * C); s->dfc = TAKE(N * F); s->dgl = TAKE(N * F);
+#undef TAKE
+	s->cap = N;
+	return TRN_OK;
+}
+
+/* ---- matmuls on cuBLAS (row-major tensors seen as column-major transposes) */
+
+static const float one = 1.0f, zero = 0.0f;
+
+/* out (N, OC) = inp (N, C) . W^T, W (OC, C) */
+static cublasStatus_t mm_forward(cu_state *s, float *out, const float *inp, const float *W, int N, int C, int OC)
+{
+	return cublasSgemm(s->blas, CUBLAS_OP_T, CUBLAS_OP_N, OC, N, C, &one, W, C, inp, C, &zero, out, OC);
+}
+
+/* dinp = dout . W (overwritten, skipped when NULL); dW += dout^T . inp */
+static cublasStatus_t mm_backward(cu_state *s, float *dinp, float *dW, const float *dout, const float *inp,
+                                  const float *W, int N, int C, int OC)
+{
+	cublasStatus_t r = CUBLAS_STATUS_SUCCESS;
+	if (dinp)
+		r = cublasSgemm(s->blas, CUBLAS_OP_N, CUBLAS_OP_N, C, N, OC, &one, W, C, dout, OC, &zero, dinp, C);
+	if (r != CUBLAS_STATUS_SUCCESS)
+		return r;
+	return cublasSgemm(s->blas, CUBLAS_OP_N, CUBLAS_OP_T, C, OC, N, &one, inp, C, dout, OC, &one, dW, C);
+}
+
+/* ---- forward and backward --------------------------------------------------- */
+
+static int cu_forward(trn_model *m, const trn_batch *b, float *loss, trn_error *err)
+{
+	const trn_model_config *c = trn_model_config_of(m);
+	int rc = trn_batch_check(c, b, err);
+	cu_state *s = NULL;
+	if (rc || (rc = state_of(m, &s, err)))
+		return rc;
+	s->have_fwd = 0;
+	int B = b->B, T = b->T, C = c->width, F = c->mlp * c->width, V = c->vocab, NH = c->n_head;
+	int N = B * T;
+	if ((rc = ensure_acts(s, c, (size_t)N, err)))
+		return rc;
+	cudaStream_t st = s->st;
+	CK(cudaMemcpyAsync(s->tok, b->tok, (size_t)N * 4, cudaMemcpyHostToDevice, st));
+	CK(cudaMemcpyAsync(s->tgt, b->tgt, (size_t)N * 4, cudaMemcpyHostToDevice, st));
+	CK(cudaMemcpyAsync(s->w, b->w, (size_t)N * 4, cudaMemcpyHostToDevice, st));
+	CK(cudaMemcpyAsync(s->pos, b->pos, (size_t)N * 4, cudaMemcpyHostToDevice, st));
+	CK(cudaMemcpyAsync(s->seg, b->seg, (size_t)N * 4, cudaMemcpyHostToDevice, st));
+
+	cu_encoder_forward(s->resid[0], s->tok, s->pos, s->wte, N, C, c->pos == TRN_POS_SIN2D ? c->grid_width : 0,
+	                   c->grid_prefix, st);
+	for (int l = 0; l < c->n_layer; l++) {
+		dblk *P = &s->P[l];
+		dact *a = &s->A[l];
+		float *x = s->resid[l], *y = s->resid[l + 1];
+		cu_layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, x, P->ln1w, P->ln1b, N, C, st);
+		CB(mm_forward(s, a->qkv, a->ln1, P->wqkv, N, C, 3 * C));
+		if (c->pos == TRN_POS_ROPE)
+			cu_rope(a->qkv, s->pos, N, C, NH, c->rope_theta, 0, st);
+		cu_attention_forward(a->att, a->lse, a->qkv, s->seg, B, T, C, NH, st);
+		CB(mm_forward(s, a->mid, a->att, P->wo, N, C, C));
+		cu_add(a->mid, x, (size_t)N * C, st);
+		cu_layernorm_forward(a->ln2, a->ln2_mean, a->ln2_rstd, a->mid, P->ln2w, P->ln2b, N, C, st);
+		CB(mm_forward(s, a->fc, a->ln2, P->wfc, N, C, F));
+		cu_gelu_forward(a->gl, a->fc, (size_t)N * F, st);
+		CB(mm_forward(s, y, a->gl, P->wproj, N, F, C));
+		cu_add(y, a->mid, (size_t)N * C, st);
+	}
+	cu_layernorm_forward(s->lnf, s->lnf_mean, s->lnf_rstd, s->resid[c->n_layer], s->lnfw, s->lnfb, N, C, st);
+	CB(mm_forward(s, s->probs, s->lnf, s->wout, N, C, V));
+	cu_softmax_ce_forward(s->probs, s->loss, s->tgt, s->w, N, V, st);
+	CK(cudaGetLastError());
+	CK(cudaMemcpyAsync(s->hloss, s->loss, (size_t)N * sizeof(float), cudaMemcpyDeviceToHost, st));
+	CK(cudaStreamSynchronize(st));
+	/* the loss is summed on the host in row order, as the CPU does */
+	double ls = 0, ws = 0;
+	for (int n = 0; n < N; n++) {
+		if (b->w[n] == 0.0f)
+			continue;
+		ls += s->hloss[n];
+		ws += b->w[n];
+	}
+	*loss = ws > 0 ? (float)(ls / ws) : 0.0f;
+	s->last = *b;
+	s->wsum = ws;
+	s->have_fwd = 1;
+	return TRN_OK;
+}
+
+static int cu_backward(trn_model *m, float scale, trn_error *err)
+{
+	cu_state *s = (cu_state *)trn_model_backend(m);
+	if (!s || !s->have_fwd)
+		return trn_seterr(err, TRN_EINVAL, "backward without a forward");
+	s->have_fwd = 0;
+	const trn_model_config *c = trn_model_config_of(m);
+	const trn_batch *b = &s->last;
+	int B = b->B, T = b->T, C = c->width, F = c->mlp * c->width, V = c->vocab, NH = c->n_head;
+	int N = B * T;
+	cudaStream_t st = s->st;
+	/* the run loop clears the host gradients before each step's micro-batches */
+	if (s->zero_grads) {
+		CK(cudaMemsetAsync(s->g, 0, s->np * sizeof(float), st));
+		s->zero_grads = 0;
+	}
+	if (s->wsum <= 0)
+		return TRN_OK;
+
+	cu_softmax_ce_backward(s->probs, s->tgt, s->w, N, V, (float)(scale / s->wsum), st);
+	CB(mm_backward(s, s->dln, s->gwout, s->probs, s->lnf, s->wout, N, C, V));
+	CK(cudaMemsetAsync(s->dres, 0, (size_t)N * C * sizeof(float), st));
+	cu_layernorm_backward(s->dres, s->glnfw, s->glnfb, s->dln, s->resid[c->n_layer], s->lnfw, s->lnf_mean,
+	                      s->lnf_rstd, N, C, st);
+	for (int l = c->n_layer - 1; l >= 0; l--) {
+		dblk *P = &s->P[l], *G = &s->G[l];
+		dact *a = &s->A[l];
+		CB(mm_backward(s, s->dgl, G->wproj, s->dres, a->gl, P->wproj, N, F, C));
+		cu_gelu_backward(s->dfc, a->fc, s->dgl, (size_t)N * F, st);
+		CB(mm_backward(s, s->dln, G->wfc, s->dfc, a->ln2, P->wfc, N, C, F));
+		cu_layernorm_backward(s->dres, G->ln2w, G->ln2b, s->dln, a->mid, P->ln2w, a->ln2_mean, a->ln2_rstd, N, C,
+		                      st);
+		CB(mm_backward(s, s->datt, G->wo, s->dres, a->att, P->wo, N, C, C));
+		cu_attention_backward(s->dqkv, s->datt, a->qkv, a->att, a->lse, s->seg, B, T, C, NH, st);
+		if (c->pos == TRN_POS_ROPE)
+			cu_rope(s->dqkv, s->pos, N, C, NH, c->rope_theta, 1, st);
+		CB(mm_backward(s, s->dln, G->wqkv, s->dqkv, a->ln1, P->wqkv, N, C, 3 * C));
+		cu_layernorm_backward(s->dres, G->ln1w, G->ln1b, s->dln, s->resid[l], P->ln1w, a->ln1_mean, a->ln1_rstd,
+		                      N, C, st);
+	}
+	cu_encoder_backward(s->gwte, s->dres, s->tok, N, C, st);
+	CK(cudaGetLastError());
+	return TRN_OK;
+}
+
+/* ---- optimizer ------------------------------------------------------------------ */
+
+static int sumsq(cu_state *s, const float *x, size_t n, double *out, trn_error *err)
+{
+	int nb = cu_sumsq(s->parts, x, n, s->max_parts, s->st);
+	double h[1024];
+	CK(cudaMemcpyAsync(h, s->parts, (size_t)nb * sizeof(double), cudaMemcpyDeviceToHost, s->st));
+	CK(cudaStreamSynchronize(s->st));
+	double t = 0;
+	for (int i = 0; i < nb; i++)
+		t += h[i];
+	*out = t;
+	return TRN_OK;
+}
+
+/* Muon's quintic Newton-Schulz on the device (trn_newton_schulz's steps):
+ * u (rows, cols) in place; X, A, AA, T from the scratch. */
+static int newton_schulz(cu_state *s, float *u, int rows, int cols, int steps, trn_error *err)
+{
+	const float a = 3.4445f, bq = -4.7750f, cq = 2.0315f;
+	int tr = rows > cols, r = tr ? cols : rows, n = tr ? rows : cols;
+	float *X = s->ns, *A = X + (size_t)r * n, *AA = A + (size_t)r * r, *T = AA + (size_t)r * r;
+	/* X (r, n) row-major is column-major (n, r) with leading dimension n */
+	if (tr)
+		CB(cublasSgeam(s->blas, CUBLAS_OP_T, CUBLAS_OP_N, rows, cols, &one, u, cols, &zero, X, rows, X, rows));
+	else
+		CK(cudaMemcpyAsync(X, u, (size_t)rows * cols * sizeof(float), cudaMemcpyDeviceToDevice, s->st));
+	int nb = cu_sumsq(s->parts, X, (size_t)r * n, s->max_parts, s->st);
+	cu_scale_by(X, s->parts, nb, (size_t)r * n, s->st);
+	for (int it = 0; it < steps; it++) {
+		CB(cublasSgemm(s->blas, CUBLAS_OP_T, CUBLAS_OP_N, r, r, n, &one, X, n, X, n, &zero, A, r));
+		CB(cublasSgemm(s->blas, CUBLAS_OP_N, CUBLAS_OP_N, r, r, r, &one, A, r, A, r, &zero, AA, r));
+		CB(cublasSgeam(s->blas, CUBLAS_OP_N, CUBLAS_OP_N, r, r, &bq, A, r, &cq, AA, r, AA, r));
+		CB(cublasSgemm(s->blas, CUBLAS_OP_N, CUBLAS_OP_N, n, r, r, &one, X, n, AA, r, &zero, T, n));
+		CB(cublasSgeam(s->blas, CUBLAS_OP_N, CUBLAS_OP_N, n, r, &a, X, n, &one, T, n, X, n));
+	}
+	if (tr)
+		CB(cublasSgeam(s->blas, CUBLAS_OP_T, CUBLAS_OP_N, cols, rows, &one, X, rows, &zero, u, cols, u, cols));
+	else
+		CK(cudaMemcpyAsync(u, X, (size_t)rows * cols * sizeof(float), cudaMemcpyDeviceToDevice, s->st));
+	return TRN_OK;
+}
+
+static int cu_step(trn_optim *o, trn_model *m, const trn_stage *sg, float lr_mult, double *norm_out, trn_error *err)
+{
+	cu_state *s = (cu_state *)trn_model_backend(m);
+	if (!s)
+		return trn_seterr(err, TRN_EINVAL, "optimizer step before any forward");
+	if (o->n != s->np)
+		return trn_seterr(err, TRN_EINVAL, "optimizer state does not match the model");
+	int rc;
+	size_t bytes = s->np * sizeof(float);
+	if (!s->om) {
+		CK(cudaMalloc(&s->om, bytes));
+		CK(cudaMalloc(&s->ov, bytes));
+		CK(cudaMalloc(&s->obuf, bytes));
+	}
+	/* t == 0: a stage starts (the host state was just reset); otherwise the
+	 * host state is newer only before the first step (a resumed run). */
+	if (!s->opt_loaded || o->t == 0) {
+		CK(cudaMemcpy(s->om, o->m, bytes, cudaMemcpyHostToDevice));
+		CK(cudaMemcpy(s->ov, o->v, bytes, cudaMemcpyHostToDevice));
+		CK(cudaMemcpy(s->obuf, o->buf, bytes, cudaMemcpyHostToDevice));
+		s->opt_loaded = 1;
+	}
+	double nrm2;
+	if ((rc = sumsq(s, s->g, s->np, &nrm2, err)))
+		return rc;
+	double norm = sqrt(nrm2);
+	if (norm_out)
+		*norm_out = norm;
+	if (!isfinite(norm))
+		return trn_seterr(err, TRN_ERANGE, "gradient norm is not finite (the loss diverged; lower lr)");
+	float gs = 1.0f;
+	if (sg->grad_clip > 0 && sg->grad_clip / (norm + 1e-6) < 1.0)
+		gs = (float)(sg->grad_clip / (norm + 1e-6));
+	o->t++;
+	float lr = sg->lr * lr_mult, mlr = sg->muon_lr * lr_mult;
+	float bc1 = (float)(1.0 - pow(sg->beta1, (double)o->t)), bc2 = (float)(1.0 - pow(sg->beta2, (double)o->t));
+	int nt = trn_model_ntensors(m);
+	for (int k = 0; k < nt; k++) {
+		const trn_tensor *t = trn_model_tensor(m, k);
+		size_t off = t->offset, n = (size_t)t->rows * t->cols;
+		float wd = t->decay ? sg->weight_decay : 0.0f;
+		if (sg->opt != TRN_OPT_MUON || t->kind != TRN_T_MATRIX) {
+			cu_adamw(s->p + off, s->g + off, s->om + off, s->ov + off, n, gs, lr, wd, sg->beta1, sg->beta2, sg->eps,
+			         bc1, bc2, s->st);
+			continue;
+		}
+		size_t r = t->rows < t->cols ? t->rows : t->cols, need = 2 * r * r + 3 * n;
+		if (need > s->ns_cap) {
+			cudaFree(s->ns);
+			s->ns = NULL;
+			s->ns_cap = 0;
+			CK(cudaMalloc(&s->ns, need * sizeof(float)));
+			s->ns_cap = need;
+		}
+		float *u = s->ns + 2 * r * r + 2 * n;
+		cu_muon_momentum(u, s->obuf + off, s->g + off, n, gs, sg->muon_momentum, s->st);
+		if ((rc = newton_schulz(s, u, t->rows, t->cols, sg->ns_steps, err)))
+			return rc;
+		float scale = sqrtf(t->rows > t->cols ? (float)t->rows / t->cols : 1.0f);
+		cu_muon_apply(s->p + off, u, n, mlr, wd, scale, s->st);
+	}
+	CK(cudaGetLastError());
+	CK(cudaStreamSynchronize(s->st));
+	s->zero_grads = 1;
+	return TRN_OK;
+}
+
+static int cu_sync_to_host(trn_model *m, trn_optim *o, trn_error *err)
+{
+	cu_state *s = (cu_state *)trn_model_backend(m);
+	if (!s)
+		return TRN_OK;   /* nothing ran on the device: the host copy is current */
+	size_t bytes = s->np * sizeof(float);
+	CK(cudaStreamSynchronize(s->st));
+	CK(cudaMemcpy(trn_model_params(m), s->p, bytes, cudaMemcpyDeviceToHost));
+	if (o && s->opt_loaded && o->n == s->np) {
+		CK(cudaMemcpy(o->m, s->om, bytes, cudaMemcpyDeviceToHost));
+		CK(cudaMemcpy(o->v, s->ov, bytes, cudaMemcpyDeviceToHost));
+		CK(cudaMemcpy(o->buf, s->obuf, bytes, cudaMemcpyDeviceToHost));
+	}
+	return TRN_OK;
+}
+
+int trn_cuda_grads_to_host(trn_model *m, trn_error *err)
+{
+	cu_state *s = (cu_state *)trn_model_backend(m);
+	if (!s)
+		return trn_seterr(err, TRN_EINVAL, "no device state");
+	CK(cudaStreamSynchronize(s->st));
+	CK(cudaMemcpy(trn_model_grads(m), s->g, s->np * sizeof(float), cudaMemcpyDeviceToHost));
+	return TRN_OK;
+}
+
+extern "C" const trn_backend_ops trn_cuda_ops = {
+	"cuda", cu_forward, cu_backward, cu_step, cu_sync_to_host
+};
