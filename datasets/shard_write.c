@@ -23,6 +23,7 @@ struct shard_writer {
 
 	/* current shard */
 	FILE *fp;
+	char *iobuf;            /* its stdio buffer (reused from shard to shard) */
 	char *tmp_path, *final_path;
 	uint32_t shard_number;  /* of the current (or next) shard */
 	uint64_t pos;           /* bytes written to the current shard */
@@ -51,6 +52,8 @@ static int io_fail(shard_writer *w, shard_error *err, const char *what)
 	w->failed = 1;
 	return shard__fail(err, SHARD_EIO, w->pos, "%s: %s: %s", w->tmp_path ? w->tmp_path : w->dir, what, strerror(errno));
 }
+
+#define IOBUF_SIZE (1u << 20)
 
 /* Bytes written between two starts of writeback. */
 #define WRITEBACK_STEP (8u << 20)
@@ -97,7 +100,10 @@ static int open_shard(shard_writer *w, shard_error *err)
 	snprintf(w->tmp_path, len + 4, "%s.tmp", w->final_path);
 	w->fp = fopen(w->tmp_path, "wb");
 	if (!w->fp) return io_fail(w, err, "cannot create");
-	setvbuf(w->fp, NULL, _IOFBF, 1 << 20);
+	/* 1 MiB writes: glibc ignores the size given with a NULL buffer and
+	 * writes in 4 KiB pieces, one system call per small record. */
+	if (!w->iobuf) w->iobuf = malloc(IOBUF_SIZE);
+	setvbuf(w->fp, w->iobuf, _IOFBF, w->iobuf ? IOBUF_SIZE : BUFSIZ);
 	w->pos = 0;
 	w->started = 0;
 	w->n_entries = 0;
@@ -449,6 +455,7 @@ int shard_writer_close(shard_writer *w, shard_error *err)
 	if (!rc && w->fp) rc = finish_shard(w, err);
 	if (!rc) rc = write_manifest(w, err);
 	if (rc) { shard_writer_abort(w); return rc; }
+	free(w->iobuf);
 	free(w->dir);
 	free(w->meta);
 	free(w->entries);
@@ -462,6 +469,7 @@ void shard_writer_abort(shard_writer *w)
 {
 	if (!w) return;
 	if (w->fp) fclose(w->fp);
+	free(w->iobuf);
 	if (w->tmp_path) unlink(w->tmp_path);
 	/* Finished shards of this writer go too: a partial dataset is no dataset. */
 	for (uint32_t i = 0; i < w->shard_number; i++) {
