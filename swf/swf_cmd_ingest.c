@@ -48,7 +48,8 @@ typedef struct item {
 	size_t content_n;
 	char *prompt;
 	uint32_t crc;          /* the record's shard checksum (prompt, content) */
-	int sha_later;         /* sha is computed after pass 1 (see settle_shas) */
+	int sha_later;         /* sha is computed after pass 1 (see hash_held) */
+	int sha_written;       /* ... and is in manifest.jsonl */
 	uint64_t sha_at;       /* where manifest.jsonl holds its placeholder */
 	char *info_json;       /* manifest fields: "{" + sha256, content_sha256, prompt, info + "}" */
 	/* filled by the decision pass */
@@ -70,6 +71,7 @@ typedef struct ingest {
 	uint64_t held_raw;           /* bytes of inputs kept for a later SHA-256 */
 	uint64_t files_seen, archives, archive_errors, too_big;
 	int walk_failed;
+	int patch_failed;            /* a SHA-256 could not be written into the manifest */
 	/* Files walked but not looked at yet: their first bytes are read in
 	 * parallel (open() is the walk's main cost), then each is taken in order. */
 	struct pend { char *path; uint8_t sig[8]; size_t n; int err; } *pend;
@@ -405,10 +407,22 @@ static void judge(const swf_cmd_opts *o, item *it)
 	}
 }
 
-/* The SHA-256s left for later, of the inputs still held. A worksharing
- * loop: inside a parallel region its threads share it, outside it runs on
- * the calling thread. */
-static void hash_held(ingest *g)
+/* Write an item's SHA-256 over its placeholder in manifest.jsonl (fixed
+ * width, so the line keeps its length). Thread-safe: pwrite, own bytes. */
+static int patch_sha(ingest *g, item *it)
+{
+	char hex[65];
+	kiln_hex(it->sha, 32, hex);
+	if (it->sha_at == UINT64_MAX || pwrite(fileno(g->man), hex, 64, (off_t)it->sha_at) != 64) return -1;
+	it->sha_written = 1;
+	return 0;
+}
+
+/* The SHA-256s left for later, of the inputs still held; written into the
+ * manifest at once when `write` (its lines are all on file by then). A
+ * worksharing loop: inside a parallel region its threads share it,
+ * outside it runs on the calling thread. */
+static void hash_held(ingest *g, int write)
 {
 	long n = (long)g->n;
 #if defined(_OPENMP)
@@ -420,6 +434,12 @@ static void hash_held(ingest *g)
 		kiln_sha256(it->raw, it->raw_n, it->sha);
 		free(it->raw);
 		it->raw = NULL;
+		if (write && patch_sha(g, it)) {
+#if defined(_OPENMP)
+			#pragma omp atomic write
+#endif
+			g->patch_failed = 1;
+		}
 	}
 }
 
@@ -428,24 +448,18 @@ static void settle_shas(ingest *g)
 #if defined(_OPENMP)
 	#pragma omp parallel
 #endif
-	hash_held(g);
+	hash_held(g, 0);
 	g->held_raw = 0;
 }
 
-/* Write the SHA-256s over their placeholders in manifest.jsonl (fixed
- * width, so each line keeps its length). Returns 0, or -1 with errno. */
-static int patch_shas(ingest *g)
+/* The SHA-256s computed before the manifest was on file. */
+static int patch_rest(ingest *g)
 {
-	int fd = fileno(g->man);
-	char hex[65];
 	for (size_t k = 0; k < g->n; k++) {
-		const item *it = &g->items[k];
-		if (!it->sha_later) continue;
-		if (it->sha_at == UINT64_MAX) { errno = EIO; return -1; }
-		kiln_hex(it->sha, 32, hex);
-		if (pwrite(fd, hex, 64, (off_t)it->sha_at) != 64) { if (!errno) errno = EIO; return -1; }
+		item *it = &g->items[k];
+		if (it->sha_later && !it->sha_written && patch_sha(g, it)) return -1;
 	}
-	return 0;
+	return g->patch_failed ? -1 : 0;
 }
 
 static uint64_t le64(const uint8_t *p)
@@ -657,6 +671,13 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	g.spill_path = kiln_xmalloc(plen);
 	snprintf(g.spill_path, plen, "%s/.spill", tmp);
 	if (!(g.man = fopen(mpath, "wb"))) fail(&g, tmp, NULL, mpath, strerror(errno));
+	/* Lines are written on the deciding thread (serial time): 1 MiB writes
+	 * rather than 4 KiB ones (glibc ignores the size with a NULL buffer),
+	 * and a first seek so that glibc answers the ftello of each SHA-256
+	 * placeholder from the stream, not with lseek. */
+	static char manbuf[1 << 20];
+	setvbuf(g.man, manbuf, _IOFBF, sizeof manbuf);
+	if (fseeko(g.man, 0, SEEK_SET)) fail(&g, tmp, NULL, mpath, strerror(errno));
 	if (!(g.spill = fopen(g.spill_path, "w+b"))) fail(&g, tmp, NULL, g.spill_path, strerror(errno));
 
 	/* Pass 1: walk; judge in parallel batches as files are found; decide in
@@ -735,12 +756,12 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 		#pragma omp single nowait
 #endif
 		write_records(&g, tmp, w);
-		hash_held(&g);
+		hash_held(&g, 1);
 	}
 	g.held_raw = 0;
 	/* Durable like the shards the writer synced: the folder is renamed into
 	 * place only when everything in it is on disk. */
-	int bad = patch_shas(&g) || fsync(fileno(g.man));
+	int bad = patch_rest(&g) || fsync(fileno(g.man));
 	if (fclose(g.man) || bad) { g.man = NULL; fail(&g, tmp, NULL, mpath, "write failed"); }
 	g.man = NULL;
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
