@@ -10,6 +10,7 @@
 #include <archive_entry.h>
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -252,6 +253,7 @@ static char *find_sidecar(ingest *g, const char *path)
 		if (d) closedir(d);
 		if (g->nnames) qsort(g->names, g->nnames, sizeof *g->names, cmp_str);
 	}
+	if (!g->nnames) return NULL;      /* the folder has no .txt at all */
 	size_t bl = strlen(base);
 	char *cand = kiln_xmalloc(bl + 5);
 	for (int k = 0; k < 2; k++) {
@@ -281,9 +283,18 @@ static void take_pending(ingest *g)
 #endif
 	for (long k = 0; k < n; k++) {
 		struct pend *p = &g->pend[k];
-		FILE *fp = fopen(p->path, "rb");
-		if (fp) { p->n = fread(p->sig, 1, sizeof p->sig, fp); fclose(fp); }
-		else p->err = errno ? errno : EIO;
+		/* open/read, not stdio: 8 bytes need no buffer (nor its fstat).
+		 * As before, only a failed open is an error; a failed read leaves
+		 * no signature (the file is then tried as an archive). */
+		int fd = open(p->path, O_RDONLY | O_CLOEXEC);
+		if (fd >= 0) {
+			ssize_t got;
+			while ((got = read(fd, p->sig, sizeof p->sig)) < 0 && errno == EINTR) {}
+			p->n = got > 0 ? (size_t)got : 0;
+			close(fd);
+		} else {
+			p->err = errno ? errno : EIO;
+		}
 	}
 	g->npend = 0;
 	for (long k = 0; k < n; k++) {
