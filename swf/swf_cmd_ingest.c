@@ -625,7 +625,9 @@ static void add_u64(kiln_json *j, const char *k, uint64_t v) { kiln_json_u64(j, 
 /* Everything that removes the temporary output on failure. */
 static KILN_NORETURN void fail(ingest *g, const char *tmp, shard_writer *w, const char *what, const char *msg)
 {
-	if (g->man) fclose(g->man);
+	/* manifest.jsonl is left open for exit() to close: during pass 2 the
+	 * hashing threads may still be writing into it, and closing it here
+	 * could hand its descriptor to another file under their pwrite. */
 	if (g->spill) fclose(g->spill);
 	if (w) shard_writer_abort(w);
 	kiln_outdir_abort(tmp);
