@@ -126,7 +126,7 @@ done
 echo
 echo "-- end to end from PNG files, palette given, $REPS runs each (bar: >= 10,000 sprites/s on 2 cores)"
 e2e "fitted 32x32 sprites" "$WORK/fitted"
-e2e "original corpus files" "$CORPUS"
+e2e "original files ($(basename "$CORPUS"))" "$CORPUS"
 e2e "fitted sprites copied 10x" "$WORK/fitted_x10"
 
 # Mapping rate on a larger set (10,800 synthetic sprites) once the palette exists.
