@@ -21,7 +21,8 @@ extern char **environ;
 static void usage(void)
 {
 	fputs("Usage: kiln-train COMMAND [OPTIONS] ARG\n"
-	      "Train a decoder-only transformer on a Kiln dataset (CPU reference path).\n"
+	      "Train a decoder-only transformer on a Kiln dataset (CPU reference path;\n"
+	      "backend = cuda where built: see kiln-train(1), CUDA BACKEND).\n"
 	      "\n"
 	      "Commands:\n"
 	      "  run CONFIG          run every stage of CONFIG; continues from the run's\n"
