@@ -95,6 +95,7 @@ CONFIG := $(BUILD)/config.mk
 
 # Filled by the module.mk files.
 TOOLS :=
+PLUGINS :=
 UNIT_TESTS :=
 FUZZERS :=
 MAN_PAGES := $(wildcard man/*.1 man/*.5)
@@ -142,7 +143,7 @@ $(CONFIG): FORCE
 .SECONDARY:
 FORCE:
 
-all: $(CONFIG) $(TOOLS)
+all: $(CONFIG) $(TOOLS) $(PLUGINS)
 
 deps:
 	@scripts/deps.sh
@@ -175,11 +176,13 @@ install: all
 install-files:
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
+	$(if $(PLUGINS),install -d $(DESTDIR)$(BINDIR)/../lib/kiln && install -m 755 $(PLUGINS) $(DESTDIR)$(BINDIR)/../lib/kiln/)
 	$(if $(wildcard man/*.1),install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/)
 	$(if $(wildcard man/*.5),install -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/)
 
 uninstall:
 	rm -f $(addprefix $(DESTDIR)$(BINDIR)/,$(notdir $(TOOLS)))
+	rm -f $(addprefix $(DESTDIR)$(BINDIR)/../lib/kiln/,$(notdir $(PLUGINS)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(wildcard man/*.1)))
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man5/,$(notdir $(wildcard man/*.5)))
 

@@ -387,11 +387,15 @@ uint64_t trn_rand(uint64_t *state);
 double trn_rand_unit(uint64_t *state);   /* [0, 1) */
 
 /* ===================================================================== */
-/* Backends. The CPU reference is always built. A CUDA backend (train/ *.cu,  */
-/* built only when nvcc is found) implements the same forward, backward and */
-/* optimizer step on device copies and is checked against this one.        */
+/* Backends. The CPU reference is always built. The CUDA backend (train/   */
+/* *.cu, built only when nvcc is found) is a plugin loaded on first use:   */
+/* kiln-train-cuda.so in ../lib/kiln beside the executable, which must     */
+/* export the library's symbols (-rdynamic). Same forward, backward and    */
+/* optimizer step on device copies, checked against the CPU.               */
 /* ===================================================================== */
-int trn_backend_available(int backend);   /* 1 if compiled in */
+int trn_backend_available(int backend);   /* 1 if built and loadable */
+/* Why a backend is not available (a message, "" when it is). */
+const char *trn_backend_error(int backend);
 
 #ifdef __cplusplus
 }

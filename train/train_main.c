@@ -305,8 +305,13 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'h': usage(); return KILN_EXIT_OK;
 		case 'V':
-			kiln_print_version(stdout, trn_backend_available(TRN_BACKEND_CUDA) ? "train backends: cpu cuda"
-			                                                                     : "train backends: cpu (cuda: not built)");
+			if (trn_backend_available(TRN_BACKEND_CUDA)) {
+				kiln_print_version(stdout, "train backends: cpu cuda");
+			} else {
+				char line[640];
+				snprintf(line, sizeof line, "train backends: cpu (cuda: %s)", trn_backend_error(TRN_BACKEND_CUDA));
+				kiln_print_version(stdout, line);
+			}
 			return KILN_EXIT_OK;
 		case 'q': o.quiet = 1; break;
 		case O_JSON: o.json = 1; break;

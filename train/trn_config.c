@@ -418,7 +418,8 @@ int trn_config_check(const trn_config *c, trn_error *err)
 	if (m->pos == TRN_POS_SIN2D && m->width % 4)
 		return trn_seterr(err, TRN_EINVAL, "sin2d needs a width divisible by 4 (got %d)", m->width);
 	if (c->backend == TRN_BACKEND_CUDA && !trn_backend_available(TRN_BACKEND_CUDA))
-		return trn_seterr(err, TRN_ENOTBUILT, "backend = cuda, but this kiln-train was built without CUDA");
+		return trn_seterr(err, TRN_ENOTBUILT, "backend = cuda is not available: %s",
+		                  trn_backend_error(TRN_BACKEND_CUDA));
 	for (int s = 0; s < c->n_stages; s++) {
 		const trn_stage *st = &c->stages[s];
 		if (st->ctx <= 0 || st->ctx > m->ctx)

@@ -11,7 +11,6 @@
  * precision, a tiled attention for long context, multi-GPU and the speed
  * work of issue 8 come after that check has passed on a GPU.
  */
-#define KILN_TRAIN_CUDA 1
 #include "train_internal.h"
 #include "trn_cuda.h"
 
@@ -471,7 +470,8 @@ static int cu_sync_to_host(trn_model *m, trn_optim *o, trn_error *err)
 	return TRN_OK;
 }
 
-int trn_cuda_grads_to_host(trn_model *m, trn_error *err)
+/* The plugin's entry points: looked up by name (trn_backend.c). */
+extern "C" int trn_cuda_plugin_grads_to_host(trn_model *m, trn_error *err)
 {
 	cu_state *s = (cu_state *)trn_model_backend(m);
 	if (!s)

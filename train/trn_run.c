@@ -53,8 +53,8 @@ int trn_run(const trn_config *c, trn_data *train, trn_data *val, const trn_ckpt 
 	trn_ckpt_state st = { 0 };
 	const trn_backend_ops *ops = trn_backend_get(c->backend);
 	if (!ops)
-		return trn_seterr(err, TRN_ENOTBUILT, "this build has no %s backend",
-		                  c->backend == TRN_BACKEND_CUDA ? "cuda" : "such");
+		return trn_seterr(err, TRN_ENOTBUILT, "backend %s is not available: %s",
+		                  c->backend == TRN_BACKEND_CUDA ? "cuda" : "?", trn_backend_error(c->backend));
 	int rc = trn_model_create(&c->model, &m, err);
 	if (rc)
 		return rc;

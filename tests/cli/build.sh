@@ -16,5 +16,9 @@ for tool in "$KILN_BIN"/kiln-*; do
   t "$name-bad-option" expect_exit 2 "$tool" --no-such-option-here
 done
 t installed-format-page sh_ok "test -f '$W/inst/opt/kiln/share/man/man5/kiln-shard.5'"
+# the CUDA plugin, where built, is found from the installed kiln-train
+if "$KILN_BIN/kiln-train" --version | grep -q 'backends: cpu cuda'; then
+  t installed-cuda-plugin sh_ok "'$W/inst/opt/kiln/bin/kiln-train' --version | grep -q 'backends: cpu cuda'"
+fi
 t uninstall expect_exit 0 make -C "$SRC" --no-print-directory uninstall BUILD="$build" DESTDIR="$W/inst" PREFIX=/opt/kiln
-t uninstalled sh_ok "! ls '$W/inst/opt/kiln/bin/'kiln-* 2>/dev/null"
+t uninstalled sh_ok "! ls '$W/inst/opt/kiln/bin/'kiln-* '$W/inst/opt/kiln/lib/kiln/'* 2>/dev/null"
