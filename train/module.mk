@@ -21,7 +21,7 @@ CUDA_HOME  ?= $(patsubst %/bin/,%,$(dir $(shell command -v $(NVCC))))
 # sm_80 (A100), sm_90 (H100/H200) and PTX for later GPUs
 NVCC_ARCHS ?= -gencode arch=compute_80,code=sm_80 -gencode arch=compute_90,code=sm_90 \
 	-gencode arch=compute_90,code=compute_90
-NVCCFLAGS  ?= -O3
+NVCCFLAGS  ?= -O3 -fmad=false   # fp32 as the CPU rounds it: no fused multiply-adds
 TRAIN_CU_OBJS := $(patsubst %.cu,$(OBJ)/%.cu.o,$(wildcard train/*.cu))
 $(OBJ)/train/%.cu.o: train/%.cu train/trn_cuda.h train/train_internal.h train/train.h $(CONFIG)
 	@mkdir -p $(@D)

@@ -24,6 +24,8 @@
 #define CB(x) do { cublasStatus_t s_ = (x); if (s_ != CUBLAS_STATUS_SUCCESS) \
 	return trn_seterr(err, TRN_EIO, "cuBLAS: status %d (%s:%d)", (int)s_, __FILE__, __LINE__); } while (0)
 
+#define MAX_PARTS 1024   /* blocks of a sum of squares */
+
 /* Device views of one block's parameters (or gradients) and activations. */
 typedef struct dblk {
 	float *ln1w, *ln1b, *wqkv, *wo, *ln2w, *ln2b, *wfc, *wproj;
@@ -55,8 +57,7 @@ typedef struct cu_state {
 	int32_t *pos, *seg;
 	float *hloss;                      /* host copy of the per-row losses */
 
-	double *parts;                     /* partial sums of squares */
-	int max_parts;
+	double *parts;                     /* partial sums of squares, MAX_PARTS */
 	float *ns;                         /* Muon scratch: X, A, AA, T, u */
 	size_t ns_cap;
 
@@ -133,8 +134,7 @@ static int state_init(cu_state *s, trn_model *m, const trn_model_config *c, trn_
 	CK(cudaMemset(s->g, 0, bytes));
 	point(m, s->p, &s->wte, &s->wout, s->P, &s->lnfw, &s->lnfb);
 	point(m, s->g, &s->gwte, &s->gwout, s->G, &s->glnfw, &s->glnfb);
-	s->max_parts = 1024;
-	CK(cudaMalloc(&s->parts, (size_t)s->max_parts * sizeof(double)));
+	CK(cudaMalloc(&s->parts, MAX_PARTS * sizeof(double)));
 	return TRN_OK;
 }
 
@@ -146,7 +146,14 @@ static int state_of(trn_model *m, cu_state **out, trn_error *err)
 		*out = s;
 		return TRN_OK;
 	}
-	int ndev = 0;
+	/* "no CUDA device" only where there is no driver or no GPU (the test
+	 * skips on it); a driver older than this build's runtime is an error */
+	int ndev = 0, dv = 0;
+	if (cudaDriverGetVersion(&dv) != cudaSuccess || dv == 0)
+		return trn_seterr(err, TRN_EIO, "backend cuda: no CUDA device (no CUDA driver)");
+	if (dv < CUDART_VERSION)
+		return trn_seterr(err, TRN_EIO, "backend cuda: the CUDA driver (%d) is older than the runtime this build uses (%d)",
+		                  dv, CUDART_VERSION);
 	cudaError_t e = cudaGetDeviceCount(&ndev);
 	if (e != cudaSuccess || ndev == 0)
 		return trn_seterr(err, TRN_EIO, "backend cuda: no CUDA device (%s)",
@@ -185,6 +192,10 @@ static int ensure_acts(cu_state *s, const trn_model_config *c, size_t N, trn_err
 	if (!s->hloss)
 		return trn_seterr(err, TRN_ENOMEM, "out of memory");
 	cudaError_t e = cudaMalloc(&s->act, total * N * sizeof(float));
+	if (e != cudaSuccess) {
+		s->act = NULL;
+		cudaGetLastError();   /* handled here: not to be reported by a later check */
+	}
 	if (e != cudaSuccess)
 		return trn_seterr(err, TRN_ENOMEM, "out of GPU memory for activations (%zu MiB for %zu rows): %s",
 		                  (total * N * sizeof(float)) >> 20, N, cudaGetErrorString(e));
@@ -348,8 +359,8 @@ static int cu_backward(trn_model *m, float scale, trn_error *err)
 
 static int sumsq(cu_state *s, const float *x, size_t n, double *out, trn_error *err)
 {
-	int nb = cu_sumsq(s->parts, x, n, s->max_parts, s->st);
-	double h[1024];
+	int nb = cu_sumsq(s->parts, x, n, MAX_PARTS, s->st);
+	double h[MAX_PARTS];
 	CK(cudaMemcpyAsync(h, s->parts, (size_t)nb * sizeof(double), cudaMemcpyDeviceToHost, s->st));
 	CK(cudaStreamSynchronize(s->st));
 	double t = 0;
@@ -371,7 +382,7 @@ static int newton_schulz(cu_state *s, float *u, int rows, int cols, int steps, t
 		CB(cublasSgeam(s->blas, CUBLAS_OP_T, CUBLAS_OP_N, rows, cols, &one, u, cols, &zero, X, rows, X, rows));
 	else
 		CK(cudaMemcpyAsync(X, u, (size_t)rows * cols * sizeof(float), cudaMemcpyDeviceToDevice, s->st));
-	int nb = cu_sumsq(s->parts, X, (size_t)r * n, s->max_parts, s->st);
+	int nb = cu_sumsq(s->parts, X, (size_t)r * n, MAX_PARTS, s->st);
 	cu_scale_by(X, s->parts, nb, (size_t)r * n, s->st);
 	for (int it = 0; it < steps; it++) {
 		CB(cublasSgemm(s->blas, CUBLAS_OP_T, CUBLAS_OP_N, r, r, n, &one, X, n, X, n, &zero, A, r));
@@ -396,10 +407,22 @@ static int cu_step(trn_optim *o, trn_model *m, const trn_stage *sg, float lr_mul
 		return trn_seterr(err, TRN_EINVAL, "optimizer state does not match the model");
 	int rc;
 	size_t bytes = s->np * sizeof(float);
-	if (!s->om) {
-		CK(cudaMalloc(&s->om, bytes));
-		CK(cudaMalloc(&s->ov, bytes));
-		CK(cudaMalloc(&s->obuf, bytes));
+	if (!s->om || !s->ov || !s->obuf) {
+		cudaFree(s->om);
+		cudaFree(s->ov);
+		cudaFree(s->obuf);
+		s->om = s->ov = s->obuf = NULL;
+		s->opt_loaded = 0;
+		float *a = NULL, *b = NULL, *c = NULL;
+		if (cudaMalloc(&a, bytes) || cudaMalloc(&b, bytes) || cudaMalloc(&c, bytes)) {
+			cudaFree(a);
+			cudaFree(b);
+			cudaFree(c);
+			cudaGetLastError();   /* handled here: not to be reported by a later check */
+			return trn_seterr(err, TRN_ENOMEM, "out of GPU memory for the optimizer state (%zu MiB)",
+			                  3 * bytes >> 20);
+		}
+		s->om = a, s->ov = b, s->obuf = c;
 	}
 	/* t == 0: a stage starts (the host state was just reset); otherwise the
 	 * host state is newer only before the first step (a resumed run). */
@@ -422,7 +445,7 @@ static int cu_step(trn_optim *o, trn_model *m, const trn_stage *sg, float lr_mul
 		gs = (float)(sg->grad_clip / (norm + 1e-6));
 	o->t++;
 	float lr = sg->lr * lr_mult, mlr = sg->muon_lr * lr_mult;
-	float bc1 = (float)(1.0 - pow(sg->beta1, (double)o->t)), bc2 = (float)(1.0 - pow(sg->beta2, (double)o->t));
+	double bc1 = 1.0 - pow(sg->beta1, (double)o->t), bc2 = 1.0 - pow(sg->beta2, (double)o->t);
 	int nt = trn_model_ntensors(m);
 	for (int k = 0; k < nt; k++) {
 		const trn_tensor *t = trn_model_tensor(m, k);
@@ -439,6 +462,8 @@ static int cu_step(trn_optim *o, trn_model *m, const trn_stage *sg, float lr_mul
 			s->ns = NULL;
 			s->ns_cap = 0;
 			CK(cudaMalloc(&s->ns, need * sizeof(float)));
+			/* zeroed: the in-place transpose reads its beta = 0 operand */
+			CK(cudaMemsetAsync(s->ns, 0, need * sizeof(float), s->st));
 			s->ns_cap = need;
 		}
 		float *u = s->ns + 2 * r * r + 2 * n;

@@ -38,12 +38,12 @@ void cu_softmax_ce_backward(float *probs, const uint32_t *tgt, const float *w, i
  * used (<= max_blocks). */
 int cu_sumsq(double *part, const float *x, size_t n, int max_blocks, cudaStream_t st);
 void cu_adamw(float *p, const float *g, float *m, float *v, size_t n, float gs, float lr, float wd, float b1,
-              float b2, float eps, float bc1, float bc2, cudaStream_t st);
+              float b2, float eps, double bc1, double bc2, cudaStream_t st);
 /* buf = mu buf + (1 - mu) g gs; u = (1 - mu) g gs + mu buf */
 void cu_muon_momentum(float *u, float *buf, const float *g, size_t n, float gs, float mu, cudaStream_t st);
 /* p -= lr wd p + lr scale u */
 void cu_muon_apply(float *p, const float *u, size_t n, float lr, float wd, float scale, cudaStream_t st);
-/* x *= s[0] (a device scalar) */
+/* x *= 1 / (sqrt(sum of the nparts partial sums) + 1e-7), on the device */
 void cu_scale_by(float *x, const double *sumsq_parts, int nparts, size_t n, cudaStream_t st);
 
 #endif

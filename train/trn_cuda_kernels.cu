@@ -435,10 +435,14 @@ void cu_softmax_ce_forward(float *probs, float *loss, const uint32_t *tgt, const
 
 __global__ static void k_softmax_ce_backward(float *probs, const uint32_t *tgt, const float *w, int V, float scale)
 {
+	/* trn_softmax_ce_backward's operations exactly: p f, then f off the
+	 * target; a masked row is zero (not 0 * a non-finite p) */
 	int n = blockIdx.x;
-	float *p = probs + (size_t)n * V, k = w[n] * scale;
-	for (int v = threadIdx.x; v < V; v += blockDim.x)
-		p[v] = (p[v] - (v == (int)tgt[n] ? 1.0f : 0.0f)) * k;
+	float *p = probs + (size_t)n * V, f = w[n] * scale;
+	for (int v = threadIdx.x; v < V; v += blockDim.x) {
+		float d = f == 0.0f ? 0.0f : __fmul_rn(p[v], f);
+		p[v] = v == (int)tgt[n] && f != 0.0f ? __fsub_rn(d, f) : d;
+	}
 }
 
 void cu_softmax_ce_backward(float *probs, const uint32_t *tgt, const float *w, int N, int V, float scale,
@@ -472,20 +476,20 @@ int cu_sumsq(double *part, const float *x, size_t n, int max_blocks, cudaStream_
 }
 
 __global__ static void k_adamw(float *p, const float *g, float *m, float *v, size_t n, float gs, float lr, float wd,
-                               float b1, float b2, float eps, float bc1, float bc2)
+                               float b1, float b2, float eps, double bc1, double bc2)
 {
 	for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
 		float gi = g[i] * gs;
 		m[i] = b1 * m[i] + (1.0f - b1) * gi;
 		v[i] = b2 * v[i] + (1.0f - b2) * gi * gi;
-		float mh = m[i] / bc1, vh = v[i] / bc2;
+		float mh = (float)(m[i] / bc1), vh = (float)(v[i] / bc2);   /* in double, as the CPU */
 		p[i] -= lr * wd * p[i];
 		p[i] -= lr * mh / (sqrtf(vh) + eps);
 	}
 }
 
 void cu_adamw(float *p, const float *g, float *m, float *v, size_t n, float gs, float lr, float wd, float b1,
-              float b2, float eps, float bc1, float bc2, cudaStream_t st)
+              float b2, float eps, double bc1, double bc2, cudaStream_t st)
 {
 	k_adamw<<<blocks_for(n, 256), 256, 0, st>>>(p, g, m, v, n, gs, lr, wd, b1, b2, eps, bc1, bc2);
 }
