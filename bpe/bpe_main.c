@@ -557,9 +557,37 @@ typedef struct {
 	size_t n_ids;
 	uint32_t *pids;            /* prompt ids */
 	size_t n_pids;
+	int hash_group;            /* group = content hash, computed by the job */
+	uint32_t crc;              /* of the packed record (shard output) */
 } job;
 
-static void encode_job(const bpe_encoder *e, bpe_workspace *w, job *j, uint32_t off, int prompt_mode)
+/* ids to es-byte little-endian elements in place (es <= 4: each write lands
+ * at or before the id it replaces, which has been read). */
+static void pack_le(uint32_t *ids, size_t n, unsigned es)
+{
+	uint8_t *b = (uint8_t *)ids;
+	for (size_t i = 0; i < n; i++) {
+		uint32_t v = ids[i];
+		for (unsigned k = 0; k < es; k++) b[es * i + k] = (uint8_t)(v >> (8 * k));
+	}
+}
+
+static uint64_t content_group(const uint8_t *d, size_t n);
+static void encode_ids(const bpe_encoder *e, bpe_workspace *w, job *j, uint32_t off, int prompt_mode);
+
+/* Encode one document; with es > 0 (shard output) also pack the ids and
+ * checksum the record, so that the ordered writer only copies bytes. */
+static void encode_job(const bpe_encoder *e, bpe_workspace *w, job *j, uint32_t off, int prompt_mode, unsigned es)
+{
+	if (j->hash_group) j->group = content_group(j->data, j->len);
+	encode_ids(e, w, j, off, prompt_mode);
+	if (!es) return;
+	pack_le(j->pids, j->n_pids, es);
+	pack_le(j->ids, j->n_ids, es);
+	j->crc = shard_crc32(shard_crc32(0, j->pids, j->n_pids * es), j->ids, j->n_ids * es);
+}
+
+static void encode_ids(const bpe_encoder *e, bpe_workspace *w, job *j, uint32_t off, int prompt_mode)
 {
 	j->ids = kiln_xmalloc((bpe_encode_bound(j->len) + 1) * sizeof *j->ids);
 	if (bpe_encode(e, w, j->data, j->len, j->ids, &j->n_ids)) kiln_die(KILN_EXIT_FAIL, "out of memory while encoding");
@@ -631,7 +659,9 @@ static int cmd_encode(int argc, char **argv)
 		if (shard_writer_create(tmp, &spec, &wo, &w, &se)) kiln_die(KILN_EXIT_FAIL, "%s", se.msg);
 	}
 
-	/* Batches of documents are encoded in parallel and written in order. */
+	/* Batches of documents are encoded (and hashed, packed, checksummed) in
+	 * parallel and written in order. */
+	unsigned es = shard_elem_size_for_vocab(off + V);
 	int nt = nthreads(&o);
 	bpe_workspace **ws = kiln_xcalloc((size_t)nt, sizeof *ws);
 	for (int i = 0; i < nt; i++) ws[i] = bpe_workspace_create();
@@ -654,7 +684,7 @@ static int cmd_encode(int argc, char **argv)
 				j->n_prompt = rec.n_prompt;
 				j->group = rec.group;
 			} else {
-				j->group = content_group(j->data, j->len);
+				j->hash_group = 1;   /* on the worker: SHA-256 of a file is real work */
 			}
 			bytes += j->len;
 			i++;
@@ -667,13 +697,13 @@ static int cmd_encode(int argc, char **argv)
 #ifdef _OPENMP
 			me = omp_get_thread_num();
 #endif
-			encode_job(enc, ws[me], &jobs[k], off, o.prompt);
+			encode_job(enc, ws[me], &jobs[k], off, o.prompt, ids_out ? 0 : es);
 		}
 		for (size_t k = 0; k < nb; k++) {
 			job *j = &jobs[k];
 			if (ids_out) {
 				for (size_t t = 0; t < j->n_ids; t++) fprintf(ids_out, "%u\n", j->ids[t]);
-			} else if (shard_writer_add_u32(w, j->pids, j->n_pids, j->ids, j->n_ids, j->group, &se)) {
+			} else if (shard_writer_add_crc(w, j->pids, j->n_pids, j->ids, j->n_ids, j->group, j->crc, &se)) {
 				kiln_die(KILN_EXIT_FAIL, "%s", se.msg);
 			}
 			tokens += j->n_ids;
