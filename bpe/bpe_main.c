@@ -9,6 +9,7 @@
 #include "shard.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -615,6 +616,57 @@ static uint64_t content_group(const uint8_t *d, size_t n)
 	return g;
 }
 
+/* A batch of encoded documents on its way to the output. */
+typedef struct {
+	job *jobs;
+	size_t nb;
+	uint64_t done, tokens;     /* bytes and tokens the writer wrote */
+	shard_writer *w;           /* dataset output, or */
+	FILE *ids_out;             /* --ids */
+	int failed;
+	shard_error se;
+} batch;
+
+/* The writer thread: the batch's records in input order. It never exits the
+ * process; the main thread reports its error. */
+static void *write_batch(void *arg)
+{
+	batch *B = arg;
+	B->done = B->tokens = 0;
+	for (size_t k = 0; k < B->nb; k++) {
+		job *j = &B->jobs[k];
+		if (!B->failed) {
+			if (B->ids_out) {
+				for (size_t t = 0; t < j->n_ids; t++) fprintf(B->ids_out, "%u\n", j->ids[t]);
+			} else if (shard_writer_add_crc(B->w, j->pids, j->n_pids, j->ids, j->n_ids, j->group, j->crc, &B->se)) {
+				B->failed = 1;
+			}
+		}
+		B->tokens += j->n_ids;
+		B->done += j->len;
+		free(j->ids);
+		free(j->pids);
+		free(j->owned);
+	}
+	return NULL;
+}
+
+static void finish_batch(pthread_t t, batch *B, uint64_t *done, uint64_t *tokens)
+{
+	pthread_join(t, NULL);
+	if (B->failed) kiln_die(KILN_EXIT_FAIL, "%s", B->se.msg);
+	*done += B->done;
+	*tokens += B->tokens;
+}
+
+static const job *sort_jobs;
+static int by_len_desc(const void *a, const void *b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	size_t lx = sort_jobs[x].len, ly = sort_jobs[y].len;
+	return lx != ly ? (lx < ly ? 1 : -1) : (x > y) - (x < y);
+}
+
 static int cmd_encode(int argc, char **argv)
 {
 	struct opts o;
@@ -660,7 +712,9 @@ static int cmd_encode(int argc, char **argv)
 	}
 
 	/* Batches of documents are encoded (and hashed, packed, checksummed) in
-	 * parallel and written in order. */
+	 * parallel, largest first so that no thread is left alone with a big file
+	 * at the end of a batch, and written in order by a writer thread while
+	 * the next batch is read and encoded. */
 	unsigned es = shard_elem_size_for_vocab(off + V);
 	int nt = nthreads(&o);
 	bpe_workspace **ws = kiln_xcalloc((size_t)nt, sizeof *ws);
@@ -668,10 +722,16 @@ static int cmd_encode(int argc, char **argv)
 	uint64_t total = 0;
 	for (size_t i = 0; i < in.n; i++) total += in.v[i].size;
 	kiln_progress *p = kiln_progress_start("encoding", total, "B");
-	uint64_t done = 0, tokens = 0;
 	double t0 = now();
-	job *jobs = kiln_xcalloc(1024, sizeof *jobs);
-	for (size_t i = 0; i < in.n;) {
+	batch bt[2] = { { kiln_xcalloc(1024, sizeof(job)), 0, 0, 0, w, ids_out, 0, { 0 } },
+	                { kiln_xcalloc(1024, sizeof(job)), 0, 0, 0, w, ids_out, 0, { 0 } } };
+	size_t *order = kiln_xcalloc(1024, sizeof *order);
+	pthread_t writer;
+	batch *writing = NULL;
+	uint64_t done = 0, tokens = 0;
+	for (size_t i = 0, cur = 0; i < in.n; cur ^= 1) {
+		batch *B = &bt[cur];
+		job *jobs = B->jobs;
 		size_t nb = 0;
 		uint64_t bytes = 0;
 		while (i < in.n && nb < 1024 && (nb == 0 || bytes < (64u << 20))) {
@@ -686,9 +746,13 @@ static int cmd_encode(int argc, char **argv)
 			} else {
 				j->hash_group = 1;   /* on the worker: SHA-256 of a file is real work */
 			}
+			order[nb - 1] = nb - 1;
 			bytes += j->len;
 			i++;
 		}
+		B->nb = nb;
+		sort_jobs = jobs;
+		qsort(order, nb, sizeof *order, by_len_desc);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
@@ -697,26 +761,25 @@ static int cmd_encode(int argc, char **argv)
 #ifdef _OPENMP
 			me = omp_get_thread_num();
 #endif
-			encode_job(enc, ws[me], &jobs[k], off, o.prompt, ids_out ? 0 : es);
+			encode_job(enc, ws[me], &jobs[order[k]], off, o.prompt, ids_out ? 0 : es);
 		}
-		for (size_t k = 0; k < nb; k++) {
-			job *j = &jobs[k];
-			if (ids_out) {
-				for (size_t t = 0; t < j->n_ids; t++) fprintf(ids_out, "%u\n", j->ids[t]);
-			} else if (shard_writer_add_crc(w, j->pids, j->n_pids, j->ids, j->n_ids, j->group, j->crc, &se)) {
-				kiln_die(KILN_EXIT_FAIL, "%s", se.msg);
-			}
-			tokens += j->n_ids;
-			done += j->len;
-			free(j->ids);
-			free(j->pids);
-			free(j->owned);
+		if (writing) {
+			finish_batch(writer, writing, &done, &tokens);
+			kiln_progress_update(p, done);
 		}
+		writing = B;
+		if (pthread_create(&writer, NULL, write_batch, B))
+			kiln_die(KILN_EXIT_FAIL, "cannot start a writer thread: %s", strerror(errno));
+	}
+	if (writing) {
+		finish_batch(writer, writing, &done, &tokens);
 		kiln_progress_update(p, done);
 	}
+	free(order);
+	free(bt[0].jobs);
+	free(bt[1].jobs);
 	kiln_progress_end(p);
 	double secs = now() - t0;
-	free(jobs);
 	for (int i = 0; i < nt; i++) bpe_workspace_free(ws[i]);
 	free(ws);
 	if (ids_out) {
