@@ -43,9 +43,4 @@ int bpe__tokset_add(bpe__tokset *s, uint32_t id, uint64_t h);
 void bpe__seterr(bpe_error *err, int code, uint64_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
-/* Zeroed memory for a large table read at random (bpe_vocab.c): on 2 MiB
- * pages where the system offers them, since with 4 KiB pages nearly every
- * lookup in a table of megabytes also misses the TLB. Free with free(). */
-void *bpe__table_alloc(size_t bytes);
-
 #endif

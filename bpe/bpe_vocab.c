@@ -6,7 +6,6 @@
 #include "bpe_internal.h"
 
 #include <inttypes.h>
-#include <sys/mman.h>
 #include <stdarg.h>
 #include <stdlib.h>
 
@@ -32,20 +31,6 @@ void bpe__seterr(bpe_error *err, int code, uint64_t offset, const char *fmt, ...
 	va_start(ap, fmt);
 	vsnprintf(err->msg, sizeof err->msg, fmt, ap);
 	va_end(ap);
-}
-
-void *bpe__table_alloc(size_t bytes)
-{
-	const size_t huge = (size_t)2 << 20;
-	if (bytes < huge / 2) return calloc(1, bytes ? bytes : 1);
-	void *p;
-	size_t n = (bytes + huge - 1) / huge * huge;
-	if (posix_memalign(&p, huge, n)) return NULL;
-#ifdef MADV_HUGEPAGE
-	madvise(p, n, MADV_HUGEPAGE);   /* a hint: failure only costs speed */
-#endif
-	memset(p, 0, n);
-	return p;
 }
 
 /* ---- hashing and the token set ----------------------------------------- */
