@@ -176,7 +176,7 @@ install: all
 install-files:
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
 	install -m 755 $(TOOLS) $(DESTDIR)$(BINDIR)/
-	$(if $(PLUGINS),install -d $(DESTDIR)$(BINDIR)/../lib/kiln && install -m 755 $(PLUGINS) $(DESTDIR)$(BINDIR)/../lib/kiln/)
+	$(if $(wildcard $(PLUGINS)),install -d $(DESTDIR)$(BINDIR)/../lib/kiln && install -m 755 $(wildcard $(PLUGINS)) $(DESTDIR)$(BINDIR)/../lib/kiln/)
 	$(if $(wildcard man/*.1),install -m 644 $(wildcard man/*.1) $(DESTDIR)$(MANDIR)/man1/)
 	$(if $(wildcard man/*.5),install -m 644 $(wildcard man/*.5) $(DESTDIR)$(MANDIR)/man5/)
 

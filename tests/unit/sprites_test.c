@@ -178,7 +178,7 @@ TEST(png_encode_decode_roundtrip)
 	spr_image_free(&back);
 }
 
-typedef struct decoded { int rc; spr_image im; char msg[200]; } decoded;
+typedef struct decoded { int rc; spr_image im; char msg[256]; } decoded;   /* as spr_error.msg */
 
 static int same_decode(const decoded *a, const decoded *b)
 {
