@@ -92,6 +92,52 @@ void trn_softmax_ce_forward(float *probs, const uint32_t *tgt, const float *w, i
 /* probs -> dlogits in place: (p - onehot(tgt)) * w * scale. */
 void trn_softmax_ce_backward(float *probs, const uint32_t *tgt, const float *w, int N, int V, float scale);
 
+/* ---- layouts (trn_model.c), shared by the CPU model and device backends:
+ * a backend points the same views into its own memory (only addresses are
+ * computed, so base may be device memory). */
+
+/* Pointers into a flat parameter (or gradient) array for one block. */
+typedef struct trn_blk {
+	float *ln1w, *ln1b;   /* (C) */
+	float *wqkv;          /* (3C, C) */
+	float *wo;            /* (C, C) */
+	float *ln2w, *ln2b;   /* (C) */
+	float *wfc;           /* (F, C) */
+	float *wproj;         /* (C, F) */
+} trn_blk;
+
+/* Point wte, wout (== wte when tied), every block and the final norm into
+ * base, in the order of the parameter layout. B holds n_layer entries. */
+void trn_model_point(const trn_model *m, float *base, float **wte, float **wout, trn_blk *B,
+                     float **lnfw, float **lnfb);
+
+/* Activations of one block for the batch in flight (N = B*T rows). */
+typedef struct trn_blk_act {
+	float *ln1, *ln1_mean, *ln1_rstd;   /* (N, C), (N), (N) */
+	float *qkv;                         /* (N, 3C), after rope */
+	float *att;                         /* (N, C) attention output */
+	float *lse;                         /* (B, NH, T) */
+	float *mid;                         /* (N, C) residual after attention */
+	float *ln2, *ln2_mean, *ln2_rstd;
+	float *fc;                          /* (N, F) before GELU */
+	float *gl;                          /* (N, F) after GELU */
+} trn_blk_act;
+
+/* Every activation of a forward and the backward's scratch, for N rows. */
+typedef struct trn_acts {
+	float **resid;        /* L+1 entries of (N, C): input of each block, then the output */
+	trn_blk_act *A;       /* L entries */
+	float *lnf, *lnf_mean, *lnf_rstd;
+	float *probs;         /* (N, V) logits -> probs -> dlogits */
+	float *dres, *dln, *dqkv, *datt, *dfc, *dgl;   /* backward scratch */
+} trn_acts;
+
+/* Floats of activations per row of a batch. */
+uint64_t trn_act_floats_per_row(const trn_model_config *c);
+/* Lay the activations of N rows out over base (trn_act_floats_per_row * N
+ * floats); a->resid and a->A are the caller's arrays. */
+void trn_acts_point(const trn_model_config *c, size_t N, float *base, trn_acts *a);
+
 /* Read-only views of a model's weights, for the sampler (trn_model.c). */
 typedef struct trn_blk_view {
 	const float *ln1w, *ln1b, *wqkv, *wo, *ln2w, *ln2b, *wfc, *wproj;

@@ -26,32 +26,21 @@
 
 #define MAX_PARTS 1024   /* blocks of a sum of squares */
 
-/* Device views of one block's parameters (or gradients) and activations. */
-typedef struct dblk {
-	float *ln1w, *ln1b, *wqkv, *wo, *ln2w, *ln2b, *wfc, *wproj;
-} dblk;
-
-typedef struct dact {
-	float *ln1, *ln1_mean, *ln1_rstd, *qkv, *att, *lse, *mid, *ln2, *ln2_mean, *ln2_rstd, *fc, *gl;
-} dact;
-
 typedef struct cu_state {
 	cublasHandle_t blas;
 	cudaStream_t st;
 	size_t np;
 	float *p, *g;                      /* parameters, gradients */
 	float *wte, *wout, *lnfw, *lnfb, *gwte, *gwout, *glnfw, *glnfb;
-	dblk *P, *G;
+	trn_blk *P, *G;
 	float *om, *ov, *obuf;             /* optimizer state */
 	int opt_loaded;                    /* device optimizer state is current */
 	int zero_grads;                    /* clear gradients at the next backward */
 
 	size_t cap;                        /* rows the activations are sized for */
-	float *act;
-	float **resid;
-	dact *A;
-	float *lnf, *lnf_mean, *lnf_rstd, *probs, *loss;
-	float *dres, *dln, *dqkv, *datt, *dfc, *dgl;
+	float *act;                        /* the activations, then loss (N floats) */
+	trn_acts a;                        /* laid out as trn_model.c lays out its own */
+	float *loss;                       /* per-row weighted loss */
 	uint32_t *tok, *tgt;
 	float *w;
 	int32_t *pos, *seg;
@@ -83,8 +72,8 @@ static void state_free(void *v)
 	free(s->hloss);
 	free(s->P);
 	free(s->G);
-	free(s->A);
-	free(s->resid);
+	free(s->a.A);
+	free(s->a.resid);
 	if (s->blas)
 		cublasDestroy(s->blas);
 	if (s->st)
@@ -92,34 +81,13 @@ static void state_free(void *v)
 	free(s);
 }
 
-/* Point device views into base in the order of trn_model.c's layout(). */
-static void point(const trn_model *m, float *base, float **wte, float **wout, dblk *B, float **lnfw, float **lnfb)
-{
-	const trn_model_config *c = trn_model_config_of(m);
-	int k = 0;
-	*wte = base + trn_model_tensor(m, k++)->offset;
-	*wout = c->tie ? *wte : base + trn_model_tensor(m, k++)->offset;
-	for (int l = 0; l < c->n_layer; l++) {
-		B[l].ln1w = base + trn_model_tensor(m, k++)->offset;
-		B[l].ln1b = base + trn_model_tensor(m, k++)->offset;
-		B[l].wqkv = base + trn_model_tensor(m, k++)->offset;
-		B[l].wo = base + trn_model_tensor(m, k++)->offset;
-		B[l].ln2w = base + trn_model_tensor(m, k++)->offset;
-		B[l].ln2b = base + trn_model_tensor(m, k++)->offset;
-		B[l].wfc = base + trn_model_tensor(m, k++)->offset;
-		B[l].wproj = base + trn_model_tensor(m, k++)->offset;
-	}
-	*lnfw = base + trn_model_tensor(m, k++)->offset;
-	*lnfb = base + trn_model_tensor(m, k++)->offset;
-}
-
 static int state_init(cu_state *s, trn_model *m, const trn_model_config *c, trn_error *err)
 {
-	s->P = (dblk *)calloc((size_t)c->n_layer, sizeof *s->P);
-	s->G = (dblk *)calloc((size_t)c->n_layer, sizeof *s->G);
-	s->A = (dact *)calloc((size_t)c->n_layer, sizeof *s->A);
-	s->resid = (float **)calloc((size_t)c->n_layer + 1, sizeof *s->resid);
-	if (!s->P || !s->G || !s->A || !s->resid)
+	s->P = (trn_blk *)calloc((size_t)c->n_layer, sizeof *s->P);
+	s->G = (trn_blk *)calloc((size_t)c->n_layer, sizeof *s->G);
+	s->a.A = (trn_blk_act *)calloc((size_t)c->n_layer, sizeof *s->a.A);
+	s->a.resid = (float **)calloc((size_t)c->n_layer + 1, sizeof *s->a.resid);
+	if (!s->P || !s->G || !s->a.A || !s->a.resid)
 		return trn_seterr(err, TRN_ENOMEM, "out of memory");
 	CK(cudaStreamCreate(&s->st));
 	CB(cublasCreate(&s->blas));
@@ -132,8 +100,8 @@ static int state_init(cu_state *s, trn_model *m, const trn_model_config *c, trn_
 	CK(cudaMalloc(&s->g, bytes));
 	CK(cudaMemcpy(s->p, trn_model_params(m), bytes, cudaMemcpyHostToDevice));
 	CK(cudaMemset(s->g, 0, bytes));
-	point(m, s->p, &s->wte, &s->wout, s->P, &s->lnfw, &s->lnfb);
-	point(m, s->g, &s->gwte, &s->gwout, s->G, &s->glnfw, &s->glnfb);
+	trn_model_point(m, s->p, &s->wte, &s->wout, s->P, &s->lnfw, &s->lnfb);
+	trn_model_point(m, s->g, &s->gwte, &s->gwout, s->G, &s->glnfw, &s->glnfb);
 	CK(cudaMalloc(&s->parts, MAX_PARTS * sizeof(double)));
 	return TRN_OK;
 }
@@ -173,15 +141,13 @@ static int state_of(trn_model *m, cu_state **out, trn_error *err)
 	return TRN_OK;
 }
 
-/* Activations for N rows, the batch arrays and the per-row losses, laid out
- * as trn_model.c's ensure_acts does. */
+/* Activations for N rows (laid out by trn_acts_point), the per-row losses
+ * after them, and the batch arrays. */
 static int ensure_acts(cu_state *s, const trn_model_config *c, size_t N, trn_error *err)
 {
 	if (N <= s->cap)
 		return TRN_OK;
-	size_t C = c->width, F = (size_t)c->mlp * c->width, V = c->vocab, L = c->n_layer, NH = c->n_head;
-	size_t per_layer = C + 2 + 3 * C + C + NH + C + C + 2 + F + F;
-	size_t total = (L + 1) * C + L * per_layer + C + 2 + V + 1 /* loss */ + C + C + 3 * C + C + F + F;
+	size_t total = (size_t)trn_act_floats_per_row(c) + 1;   /* + loss */
 	cudaFree(s->act);
 	cudaFree(s->tok);
 	s->act = NULL;
@@ -195,34 +161,17 @@ static int ensure_acts(cu_state *s, const trn_model_config *c, size_t N, trn_err
 	if (e != cudaSuccess) {
 		s->act = NULL;
 		cudaGetLastError();   /* handled here: not to be reported by a later check */
-	}
-	if (e != cudaSuccess)
 		return trn_seterr(err, TRN_ENOMEM, "out of GPU memory for activations (%zu MiB for %zu rows): %s",
 		                  (total * N * sizeof(float)) >> 20, N, cudaGetErrorString(e));
+	}
 	/* tok, tgt, w, pos, seg: five 4-byte arrays in one allocation */
 	CK(cudaMalloc(&s->tok, 5 * N * 4));
 	s->tgt = s->tok + N;
 	s->w = (float *)(s->tok + 2 * N);
 	s->pos = (int32_t *)(s->tok + 3 * N);
 	s->seg = (int32_t *)(s->tok + 4 * N);
-	float *p = s->act;
-#define TAKE(n) (p += (n), p - (n))
-	for (size_t l = 0; l <= L; l++)
-		s->resid[l] = TAKE(N * C);
-	for (size_t l = 0; l < L; l++) {
-		dact *a = &s->A[l];
-		a->ln1 = TAKE(N * C); a->ln1_mean = TAKE(N); a->ln1_rstd = TAKE(N);
-		a->qkv = TAKE(N * 3 * C); a->att = TAKE(N * C); a->lse = TAKE(N * NH);
-		a->mid = TAKE(N * C);
-		a->ln2 = TAKE(N * C); a->ln2_mean = TAKE(N); a->ln2_rstd = TAKE(N);
-		a->fc = TAKE(N * F); a->gl = TAKE(N * F);
-	}
-	s->lnf = TAKE(N * C); s->lnf_mean = TAKE(N); s->lnf_rstd = TAKE(N);
-	s->probs = TAKE(N * V);
-	s->loss = TAKE(N);
-	s->dres = TAKE(N * C); s->dln = TAKE(N * C); s->dqkv = TAKE(N * 3 * C);
-	s->datt = TAKE(N * C); s->dfc = TAKE(N * F); s->dgl = TAKE(N * F);
-#undef TAKE
+	trn_acts_point(c, N, s->act, &s->a);
+	s->loss = s->act + (total - 1) * N;
 	s->cap = N;
 	return TRN_OK;
 }
@@ -270,12 +219,12 @@ static int cu_forward(trn_model *m, const trn_batch *b, float *loss, trn_error *
 	CK(cudaMemcpyAsync(s->pos, b->pos, (size_t)N * 4, cudaMemcpyHostToDevice, st));
 	CK(cudaMemcpyAsync(s->seg, b->seg, (size_t)N * 4, cudaMemcpyHostToDevice, st));
 
-	cu_encoder_forward(s->resid[0], s->tok, s->pos, s->wte, N, C, c->pos == TRN_POS_SIN2D ? c->grid_width : 0,
+	cu_encoder_forward(s->a.resid[0], s->tok, s->pos, s->wte, N, C, c->pos == TRN_POS_SIN2D ? c->grid_width : 0,
 	                   c->grid_prefix, st);
 	for (int l = 0; l < c->n_layer; l++) {
-		dblk *P = &s->P[l];
-		dact *a = &s->A[l];
-		float *x = s->resid[l], *y = s->resid[l + 1];
+		trn_blk *P = &s->P[l];
+		trn_blk_act *a = &s->a.A[l];
+		float *x = s->a.resid[l], *y = s->a.resid[l + 1];
 		cu_layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, x, P->ln1w, P->ln1b, N, C, st);
 		CB(mm_forward(s, a->qkv, a->ln1, P->wqkv, N, C, 3 * C));
 		if (c->pos == TRN_POS_ROPE)
@@ -289,9 +238,9 @@ static int cu_forward(trn_model *m, const trn_batch *b, float *loss, trn_error *
 		CB(mm_forward(s, y, a->gl, P->wproj, N, F, C));
 		cu_add(y, a->mid, (size_t)N * C, st);
 	}
-	cu_layernorm_forward(s->lnf, s->lnf_mean, s->lnf_rstd, s->resid[c->n_layer], s->lnfw, s->lnfb, N, C, st);
-	CB(mm_forward(s, s->probs, s->lnf, s->wout, N, C, V));
-	cu_softmax_ce_forward(s->probs, s->loss, s->tgt, s->w, N, V, st);
+	cu_layernorm_forward(s->a.lnf, s->a.lnf_mean, s->a.lnf_rstd, s->a.resid[c->n_layer], s->lnfw, s->lnfb, N, C, st);
+	CB(mm_forward(s, s->a.probs, s->a.lnf, s->wout, N, C, V));
+	cu_softmax_ce_forward(s->a.probs, s->loss, s->tgt, s->w, N, V, st);
 	CK(cudaGetLastError());
 	CK(cudaMemcpyAsync(s->hloss, s->loss, (size_t)N * sizeof(float), cudaMemcpyDeviceToHost, st));
 	CK(cudaStreamSynchronize(st));
@@ -329,28 +278,28 @@ static int cu_backward(trn_model *m, float scale, trn_error *err)
 	if (s->wsum <= 0)
 		return TRN_OK;
 
-	cu_softmax_ce_backward(s->probs, s->tgt, s->w, N, V, (float)(scale / s->wsum), st);
-	CB(mm_backward(s, s->dln, s->gwout, s->probs, s->lnf, s->wout, N, C, V));
-	CK(cudaMemsetAsync(s->dres, 0, (size_t)N * C * sizeof(float), st));
-	cu_layernorm_backward(s->dres, s->glnfw, s->glnfb, s->dln, s->resid[c->n_layer], s->lnfw, s->lnf_mean,
-	                      s->lnf_rstd, N, C, st);
+	cu_softmax_ce_backward(s->a.probs, s->tgt, s->w, N, V, (float)(scale / s->wsum), st);
+	CB(mm_backward(s, s->a.dln, s->gwout, s->a.probs, s->a.lnf, s->wout, N, C, V));
+	CK(cudaMemsetAsync(s->a.dres, 0, (size_t)N * C * sizeof(float), st));
+	cu_layernorm_backward(s->a.dres, s->glnfw, s->glnfb, s->a.dln, s->a.resid[c->n_layer], s->lnfw, s->a.lnf_mean,
+	                      s->a.lnf_rstd, N, C, st);
 	for (int l = c->n_layer - 1; l >= 0; l--) {
-		dblk *P = &s->P[l], *G = &s->G[l];
-		dact *a = &s->A[l];
-		CB(mm_backward(s, s->dgl, G->wproj, s->dres, a->gl, P->wproj, N, F, C));
-		cu_gelu_backward(s->dfc, a->fc, s->dgl, (size_t)N * F, st);
-		CB(mm_backward(s, s->dln, G->wfc, s->dfc, a->ln2, P->wfc, N, C, F));
-		cu_layernorm_backward(s->dres, G->ln2w, G->ln2b, s->dln, a->mid, P->ln2w, a->ln2_mean, a->ln2_rstd, N, C,
+		trn_blk *P = &s->P[l], *G = &s->G[l];
+		trn_blk_act *a = &s->a.A[l];
+		CB(mm_backward(s, s->a.dgl, G->wproj, s->a.dres, a->gl, P->wproj, N, F, C));
+		cu_gelu_backward(s->a.dfc, a->fc, s->a.dgl, (size_t)N * F, st);
+		CB(mm_backward(s, s->a.dln, G->wfc, s->a.dfc, a->ln2, P->wfc, N, C, F));
+		cu_layernorm_backward(s->a.dres, G->ln2w, G->ln2b, s->a.dln, a->mid, P->ln2w, a->ln2_mean, a->ln2_rstd, N, C,
 		                      st);
-		CB(mm_backward(s, s->datt, G->wo, s->dres, a->att, P->wo, N, C, C));
-		cu_attention_backward(s->dqkv, s->datt, a->qkv, a->att, a->lse, s->seg, B, T, C, NH, st);
+		CB(mm_backward(s, s->a.datt, G->wo, s->a.dres, a->att, P->wo, N, C, C));
+		cu_attention_backward(s->a.dqkv, s->a.datt, a->qkv, a->att, a->lse, s->seg, B, T, C, NH, st);
 		if (c->pos == TRN_POS_ROPE)
-			cu_rope(s->dqkv, s->pos, N, C, NH, c->rope_theta, 1, st);
-		CB(mm_backward(s, s->dln, G->wqkv, s->dqkv, a->ln1, P->wqkv, N, C, 3 * C));
-		cu_layernorm_backward(s->dres, G->ln1w, G->ln1b, s->dln, s->resid[l], P->ln1w, a->ln1_mean, a->ln1_rstd,
+			cu_rope(s->a.dqkv, s->pos, N, C, NH, c->rope_theta, 1, st);
+		CB(mm_backward(s, s->a.dln, G->wqkv, s->a.dqkv, a->ln1, P->wqkv, N, C, 3 * C));
+		cu_layernorm_backward(s->a.dres, G->ln1w, G->ln1b, s->a.dln, s->a.resid[l], P->ln1w, a->ln1_mean, a->ln1_rstd,
 		                      N, C, st);
 	}
-	cu_encoder_backward(s->gwte, s->dres, s->tok, N, C, st);
+	cu_encoder_backward(s->gwte, s->a.dres, s->tok, N, C, st);
 	CK(cudaGetLastError());
 	return TRN_OK;
 }

@@ -12,28 +12,6 @@
 
 #include "train_internal.h"
 
-/* Pointers into the flat parameter (or gradient) array for one block. */
-typedef struct blk {
-	float *ln1w, *ln1b;   /* (C) */
-	float *wqkv;          /* (3C, C) */
-	float *wo;            /* (C, C) */
-	float *ln2w, *ln2b;   /* (C) */
-	float *wfc;           /* (F, C) */
-	float *wproj;         /* (C, F) */
-} blk;
-
-/* Activations of one block for the batch in flight (N = B*T rows). */
-typedef struct blk_act {
-	float *ln1, *ln1_mean, *ln1_rstd;   /* (N, C), (N), (N) */
-	float *qkv;                         /* (N, 3C), after rope */
-	float *att;                         /* (N, C) attention output */
-	float *lse;                         /* (B, NH, T) */
-	float *mid;                         /* (N, C) residual after attention */
-	float *ln2, *ln2_mean, *ln2_rstd;
-	float *fc;                          /* (N, F) before GELU */
-	float *gl;                          /* (N, F) after GELU */
-} blk_act;
-
 struct trn_model {
 	trn_model_config c;
 	size_t nparams;
@@ -42,17 +20,12 @@ struct trn_model {
 	trn_tensor *tensors;
 	float *wte, *wout, *lnfw, *lnfb;        /* wout == wte when tied */
 	float *gwte, *gwout, *glnfw, *glnfb;
-	blk *P, *G;                             /* per layer: params, grads */
+	trn_blk *P, *G;                         /* per layer: params, grads */
 
 	/* activations, sized for cap rows */
 	size_t cap;
 	float *actmem;
-	float **resid;        /* L+1 entries of (N, C): input of each block, then the output */
-	blk_act *A;
-	float *lnf, *lnf_mean, *lnf_rstd;
-	float *probs;         /* (N, V) logits -> probs -> dlogits */
-	/* backward scratch */
-	float *dres, *dln, *dqkv, *datt, *dfc, *dgl;
+	trn_acts act;
 	trn_batch last;       /* the batch of the last forward (caller's arrays) */
 	double wsum;
 	int have_fwd;
@@ -161,8 +134,8 @@ static size_t layout(trn_model *m)
 	return off;
 }
 
-/* Point the named views (wte, blocks, ...) into base (params or grads). */
-static void point(trn_model *m, float *base, float **wte, float **wout, blk *B, float **lnfw, float **lnfb)
+void trn_model_point(const trn_model *m, float *base, float **wte, float **wout, trn_blk *B, float **lnfw,
+                     float **lnfb)
 {
 	int k = 0;
 	*wte = base + m->tensors[k++].offset;
@@ -196,9 +169,9 @@ int trn_model_create(const trn_model_config *mc, trn_model **out, trn_error *err
 	m->tensors = calloc((size_t)m->ntensors, sizeof *m->tensors);
 	m->P = calloc((size_t)mc->n_layer, sizeof *m->P);
 	m->G = calloc((size_t)mc->n_layer, sizeof *m->G);
-	m->A = calloc((size_t)mc->n_layer, sizeof *m->A);
-	m->resid = calloc((size_t)mc->n_layer + 1, sizeof *m->resid);
-	if (!m->tensors || !m->P || !m->G || !m->A || !m->resid)
+	m->act.A = calloc((size_t)mc->n_layer, sizeof *m->act.A);
+	m->act.resid = calloc((size_t)mc->n_layer + 1, sizeof *m->act.resid);
+	if (!m->tensors || !m->P || !m->G || !m->act.A || !m->act.resid)
 		goto oom;
 	m->nparams = layout(m);
 	if (m->nparams > TRN_MAX_PARAMS) {
@@ -211,8 +184,8 @@ int trn_model_create(const trn_model_config *mc, trn_model **out, trn_error *err
 	m->grads = calloc(m->nparams, sizeof(float));
 	if (!m->params || !m->grads)
 		goto oom;
-	point(m, m->params, &m->wte, &m->wout, m->P, &m->lnfw, &m->lnfb);
-	point(m, m->grads, &m->gwte, &m->gwout, m->G, &m->glnfw, &m->glnfb);
+	trn_model_point(m, m->params, &m->wte, &m->wout, m->P, &m->lnfw, &m->lnfb);
+	trn_model_point(m, m->grads, &m->gwte, &m->gwout, m->G, &m->glnfw, &m->glnfb);
 	*out = m;
 	return TRN_OK;
 oom:
@@ -229,8 +202,8 @@ void trn_model_free(trn_model *m)
 	free(m->tensors);
 	free(m->P);
 	free(m->G);
-	free(m->A);
-	free(m->resid);
+	free(m->act.A);
+	free(m->act.resid);
 	free(m->actmem);
 	if (m->backend_free)
 		m->backend_free(m->backend);
@@ -282,13 +255,13 @@ float *trn_model_params(trn_model *m) { return m->params; }
 float *trn_model_grads(trn_model *m) { return m->grads; }
 int trn_model_ntensors(const trn_model *m) { return m->ntensors; }
 const trn_tensor *trn_model_tensor(const trn_model *m, int i) { return &m->tensors[i]; }
-const float *trn_model_probs(const trn_model *m) { return m->probs; }
+const float *trn_model_probs(const trn_model *m) { return m->act.probs; }
 void trn_model_zero_grad(trn_model *m) { memset(m->grads, 0, m->nparams * sizeof(float)); }
 
 /* ---- activations --------------------------------------------------------- */
 
 /* Floats per row of the batch (the attention lse is NH per row). */
-static uint64_t act_floats_per_row(const trn_model_config *c)
+uint64_t trn_act_floats_per_row(const trn_model_config *c)
 {
 	uint64_t C = c->width, F = (uint64_t)c->mlp * c->width, L = c->n_layer;
 	uint64_t per_layer = C /*ln1*/ + 2 + 3 * C + C + c->n_head + C /*mid*/ + C + 2 + F + F;
@@ -296,9 +269,31 @@ static uint64_t act_floats_per_row(const trn_model_config *c)
 	return (L + 1) * C + L * per_layer + C + 2 + (uint64_t)c->vocab + scratch;
 }
 
+void trn_acts_point(const trn_model_config *c, size_t N, float *base, trn_acts *a)
+{
+	size_t C = c->width, F = (size_t)c->mlp * c->width, V = c->vocab;
+	float *p = base;
+#define TAKE(n) (p += (n), p - (n))
+	for (int l = 0; l <= c->n_layer; l++)
+		a->resid[l] = TAKE(N * C);
+	for (int l = 0; l < c->n_layer; l++) {
+		trn_blk_act *b = &a->A[l];
+		b->ln1 = TAKE(N * C); b->ln1_mean = TAKE(N); b->ln1_rstd = TAKE(N);
+		b->qkv = TAKE(N * 3 * C); b->att = TAKE(N * C); b->lse = TAKE(N * c->n_head);
+		b->mid = TAKE(N * C);
+		b->ln2 = TAKE(N * C); b->ln2_mean = TAKE(N); b->ln2_rstd = TAKE(N);
+		b->fc = TAKE(N * F); b->gl = TAKE(N * F);
+	}
+	a->lnf = TAKE(N * C); a->lnf_mean = TAKE(N); a->lnf_rstd = TAKE(N);
+	a->probs = TAKE(N * V);
+	a->dres = TAKE(N * C); a->dln = TAKE(N * C); a->dqkv = TAKE(N * 3 * C);
+	a->datt = TAKE(N * C); a->dfc = TAKE(N * F); a->dgl = TAKE(N * F);
+#undef TAKE
+}
+
 uint64_t trn_model_act_bytes(const trn_model_config *c, int B, int T)
 {
-	return act_floats_per_row(c) * (uint64_t)B * (uint64_t)T * sizeof(float);
+	return trn_act_floats_per_row(c) * (uint64_t)B * (uint64_t)T * sizeof(float);
 }
 
 static int ensure_acts(trn_model *m, int B, int T, trn_error *err)
@@ -307,8 +302,7 @@ static int ensure_acts(trn_model *m, int B, int T, trn_error *err)
 	if (N <= m->cap)
 		return TRN_OK;
 	const trn_model_config *c = &m->c;
-	size_t C = c->width, F = (size_t)c->mlp * c->width, V = c->vocab;
-	uint64_t total = act_floats_per_row(c) * (uint64_t)N;
+	uint64_t total = trn_act_floats_per_row(c) * (uint64_t)N;
 	if (total > (UINT64_MAX / 8) || total * sizeof(float) > (uint64_t)SIZE_MAX / 2)
 		return trn_seterr(err, TRN_ERANGE, "activations for %d x %d do not fit in memory", B, T);
 	float *mem = malloc((size_t)total * sizeof(float));
@@ -318,23 +312,7 @@ static int ensure_acts(trn_model *m, int B, int T, trn_error *err)
 	free(m->actmem);
 	m->actmem = mem;
 	m->cap = N;
-	float *p = mem;
-#define TAKE(n) (p += (n), p - (n))
-	for (int l = 0; l <= c->n_layer; l++)
-		m->resid[l] = TAKE(N * C);
-	for (int l = 0; l < c->n_layer; l++) {
-		blk_act *a = &m->A[l];
-		a->ln1 = TAKE(N * C); a->ln1_mean = TAKE(N); a->ln1_rstd = TAKE(N);
-		a->qkv = TAKE(N * 3 * C); a->att = TAKE(N * C); a->lse = TAKE(N * c->n_head);
-		a->mid = TAKE(N * C);
-		a->ln2 = TAKE(N * C); a->ln2_mean = TAKE(N); a->ln2_rstd = TAKE(N);
-		a->fc = TAKE(N * F); a->gl = TAKE(N * F);
-	}
-	m->lnf = TAKE(N * C); m->lnf_mean = TAKE(N); m->lnf_rstd = TAKE(N);
-	m->probs = TAKE(N * V);
-	m->dres = TAKE(N * C); m->dln = TAKE(N * C); m->dqkv = TAKE(N * 3 * C);
-	m->datt = TAKE(N * C); m->dfc = TAKE(N * F); m->dgl = TAKE(N * F);
-#undef TAKE
+	trn_acts_point(c, N, mem, &m->act);
 	return TRN_OK;
 }
 
@@ -371,12 +349,12 @@ int trn_model_forward(trn_model *m, const trn_batch *b, float *loss, trn_error *
 		return rc;
 
 	/* x0 (N, C) = wte[tok] (+ sin2d) */
-	trn_encoder_forward(m->resid[0], b->tok, b->pos, m->wte, N, C,
+	trn_encoder_forward(m->act.resid[0], b->tok, b->pos, m->wte, N, C,
 	                    c->pos == TRN_POS_SIN2D ? c->grid_width : 0, c->grid_prefix);
 	for (int l = 0; l < c->n_layer; l++) {
-		blk *P = &m->P[l];
-		blk_act *a = &m->A[l];
-		float *x = m->resid[l], *y = m->resid[l + 1];
+		trn_blk *P = &m->P[l];
+		trn_blk_act *a = &m->act.A[l];
+		float *x = m->act.resid[l], *y = m->act.resid[l + 1];
 		/* attention half: mid = x + Wo . attn(rope(Wqkv . ln1(x))) */
 		trn_layernorm_forward(a->ln1, a->ln1_mean, a->ln1_rstd, x, P->ln1w, P->ln1b, N, C);
 		trn_matmul_forward(a->qkv, a->ln1, P->wqkv, N, C, 3 * C);
@@ -395,10 +373,10 @@ int trn_model_forward(trn_model *m, const trn_batch *b, float *loss, trn_error *
 			y[i] += a->mid[i];
 	}
 	/* head: probs (N, V) = softmax(lnf(x_L) . wout^T) */
-	trn_layernorm_forward(m->lnf, m->lnf_mean, m->lnf_rstd, m->resid[c->n_layer], m->lnfw, m->lnfb, N, C);
-	trn_matmul_forward(m->probs, m->lnf, m->wout, N, C, V);
+	trn_layernorm_forward(m->act.lnf, m->act.lnf_mean, m->act.lnf_rstd, m->act.resid[c->n_layer], m->lnfw, m->lnfb, N, C);
+	trn_matmul_forward(m->act.probs, m->act.lnf, m->wout, N, C, V);
 	double ls, ws;
-	trn_softmax_ce_forward(m->probs, b->tgt, b->w, N, V, &ls, &ws);
+	trn_softmax_ce_forward(m->act.probs, b->tgt, b->w, N, V, &ls, &ws);
 	*loss = ws > 0 ? (float)(ls / ws) : 0.0f;
 	m->last = *b;
 	m->wsum = ws;
@@ -421,30 +399,30 @@ int trn_model_backward(trn_model *m, float scale, trn_error *err)
 		return TRN_OK;   /* nothing to learn from a fully masked batch */
 
 	/* dlogits = (p - onehot) * w / sum(w) * scale, in place of probs */
-	trn_softmax_ce_backward(m->probs, b->tgt, b->w, N, V, (float)(scale / m->wsum));
-	trn_matmul_backward(m->dln, m->gwout, m->probs, m->lnf, m->wout, N, C, V);
-	memset(m->dres, 0, (size_t)N * C * sizeof(float));
-	trn_layernorm_backward(m->dres, m->glnfw, m->glnfb, m->dln, m->resid[c->n_layer], m->lnfw,
-	                       m->lnf_mean, m->lnf_rstd, N, C);
+	trn_softmax_ce_backward(m->act.probs, b->tgt, b->w, N, V, (float)(scale / m->wsum));
+	trn_matmul_backward(m->act.dln, m->gwout, m->act.probs, m->act.lnf, m->wout, N, C, V);
+	memset(m->act.dres, 0, (size_t)N * C * sizeof(float));
+	trn_layernorm_backward(m->act.dres, m->glnfw, m->glnfb, m->act.dln, m->act.resid[c->n_layer], m->lnfw,
+	                       m->act.lnf_mean, m->act.lnf_rstd, N, C);
 	/* dres holds d(loss)/d(y) of the block being undone; the residual
 	 * connections pass it through unchanged and the layer norms add to it. */
 	for (int l = c->n_layer - 1; l >= 0; l--) {
-		blk *P = &m->P[l], *G = &m->G[l];
-		blk_act *a = &m->A[l];
-		trn_matmul_backward(m->dgl, G->wproj, m->dres, a->gl, P->wproj, N, F, C);
-		trn_gelu_backward(m->dfc, a->fc, m->dgl, (size_t)N * F);
-		trn_matmul_backward(m->dln, G->wfc, m->dfc, a->ln2, P->wfc, N, C, F);
-		trn_layernorm_backward(m->dres, G->ln2w, G->ln2b, m->dln, a->mid, P->ln2w,
+		trn_blk *P = &m->P[l], *G = &m->G[l];
+		trn_blk_act *a = &m->act.A[l];
+		trn_matmul_backward(m->act.dgl, G->wproj, m->act.dres, a->gl, P->wproj, N, F, C);
+		trn_gelu_backward(m->act.dfc, a->fc, m->act.dgl, (size_t)N * F);
+		trn_matmul_backward(m->act.dln, G->wfc, m->act.dfc, a->ln2, P->wfc, N, C, F);
+		trn_layernorm_backward(m->act.dres, G->ln2w, G->ln2b, m->act.dln, a->mid, P->ln2w,
 		                       a->ln2_mean, a->ln2_rstd, N, C);
-		trn_matmul_backward(m->datt, G->wo, m->dres, a->att, P->wo, N, C, C);
-		trn_attention_backward(m->dqkv, m->datt, a->qkv, a->att, a->lse, b->seg, B, T, C, NH);
+		trn_matmul_backward(m->act.datt, G->wo, m->act.dres, a->att, P->wo, N, C, C);
+		trn_attention_backward(m->act.dqkv, m->act.datt, a->qkv, a->att, a->lse, b->seg, B, T, C, NH);
 		if (c->pos == TRN_POS_ROPE)
-			trn_rope(m->dqkv, b->pos, N, C, NH, c->rope_theta, 1);
-		trn_matmul_backward(m->dln, G->wqkv, m->dqkv, a->ln1, P->wqkv, N, C, 3 * C);
-		trn_layernorm_backward(m->dres, G->ln1w, G->ln1b, m->dln, m->resid[l], P->ln1w,
+			trn_rope(m->act.dqkv, b->pos, N, C, NH, c->rope_theta, 1);
+		trn_matmul_backward(m->act.dln, G->wqkv, m->act.dqkv, a->ln1, P->wqkv, N, C, 3 * C);
+		trn_layernorm_backward(m->act.dres, G->ln1w, G->ln1b, m->act.dln, m->act.resid[l], P->ln1w,
 		                       a->ln1_mean, a->ln1_rstd, N, C);
 	}
-	trn_encoder_backward(m->gwte, m->dres, b->tok, N, C);
+	trn_encoder_backward(m->gwte, m->act.dres, b->tok, N, C);
 	return TRN_OK;
 }
 
@@ -456,7 +434,7 @@ void trn_model_view(const trn_model *m, const float **wte, const float **wout, c
 	*lnfw = m->lnfw;
 	*lnfb = m->lnfb;
 	for (int l = 0; l < m->c.n_layer; l++) {
-		const blk *P = &m->P[l];
+		const trn_blk *P = &m->P[l];
 		trn_blk_view v = { P->ln1w, P->ln1b, P->wqkv, P->wo, P->ln2w, P->ln2b, P->wfc, P->wproj };
 		blocks[l] = v;
 	}
