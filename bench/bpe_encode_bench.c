@@ -9,24 +9,12 @@
  * hash of all ids so that two encoders can be checked for equal output.
  */
 #include "bpe.h"
+#include "kiln.h"
 
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-static uint8_t *slurp(const char *path, size_t *n)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f) return NULL;
-	fseek(f, 0, SEEK_END);
-	long sz = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	uint8_t *p = malloc(sz > 0 ? (size_t)sz : 1);
-	*n = p && sz > 0 ? fread(p, 1, (size_t)sz, f) : 0;
-	fclose(f);
-	return p;
-}
 
 int main(int argc, char **argv)
 {
@@ -35,7 +23,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	size_t vn;
-	uint8_t *vt = slurp(argv[1], &vn);
+	uint8_t *vt = kiln_read_file(argv[1], UINT64_MAX, &vn);
 	bpe_vocab *v;
 	bpe_error err;
 	if (!vt || bpe_vocab_parse(vt, vn, 0, &v, &err)) {
@@ -49,7 +37,7 @@ int main(int argc, char **argv)
 	size_t *ntok = calloc((size_t)nf, sizeof *ntok);
 	size_t total = 0;
 	for (int i = 0; i < nf; i++) {
-		buf[i] = slurp(argv[i + 2], &len[i]);
+		buf[i] = kiln_read_file(argv[i + 2], UINT64_MAX, &len[i]);
 		if (!buf[i]) { fprintf(stderr, "bpe_encode_bench: %s: cannot read\n", argv[i + 2]); return 1; }
 		total += len[i];
 	}
