@@ -21,55 +21,40 @@ static inline unsigned blocks_for(size_t n, unsigned per)
 	return (unsigned)(b < 1 ? 1 : b > 0x7fffffffu ? 0x7fffffffu : b);
 }
 
-__device__ static inline float warp_sum(float v)
+struct op_sum { template <typename T> __device__ T operator()(T a, T b) const { return a + b; } };
+struct op_max { __device__ float operator()(float a, float b) const { return fmaxf(a, b); } };
+
+/* Combine v across the 32 lanes of a warp; every lane gets the result. */
+template <typename T, typename Op>
+__device__ static inline T warp_reduce(T v, Op op)
 {
 	for (int o = WARP / 2; o > 0; o >>= 1)
-		v += __shfl_xor_sync(0xffffffffu, v, o);
+		v = op(v, __shfl_xor_sync(0xffffffffu, v, o));
 	return v;
 }
 
-__device__ static inline double warp_sum_d(double v)
-{
-	for (int o = WARP / 2; o > 0; o >>= 1)
-		v += __shfl_xor_sync(0xffffffffu, v, o);
-	return v;
-}
+__device__ static inline float warp_sum(float v) { return warp_reduce(v, op_sum()); }
 
-__device__ static inline float warp_max(float v)
+/* Combine v across a block (whole warps; sh holds a value per warp, and is
+ * safe to reuse at once: the leading barrier waits for earlier readers);
+ * every thread gets the result. */
+template <typename T, typename Op>
+__device__ static T block_reduce(T v, T *sh, Op op)
 {
-	for (int o = WARP / 2; o > 0; o >>= 1)
-		v = fmaxf(v, __shfl_xor_sync(0xffffffffu, v, o));
-	return v;
-}
-
-/* Sum over a block of 256 threads (8 warps); every thread gets the total. */
-__device__ static double block_sum_d(double v, double *sh)
-{
-	v = warp_sum_d(v);
+	v = warp_reduce(v, op);
 	int lane = threadIdx.x % WARP, w = threadIdx.x / WARP;
 	__syncthreads();
 	if (lane == 0)
 		sh[w] = v;
 	__syncthreads();
-	double t = 0;
-	for (int i = 0; i < (int)(blockDim.x / WARP); i++)
-		t += sh[i];
+	T t = sh[0];
+	for (int i = 1; i < (int)(blockDim.x / WARP); i++)
+		t = op(t, sh[i]);
 	return t;
 }
 
-__device__ static float block_max(float v, float *sh)
-{
-	v = warp_max(v);
-	int lane = threadIdx.x % WARP, w = threadIdx.x / WARP;
-	__syncthreads();
-	if (lane == 0)
-		sh[w] = v;
-	__syncthreads();
-	float t = -INFINITY;
-	for (int i = 0; i < (int)(blockDim.x / WARP); i++)
-		t = fmaxf(t, sh[i]);
-	return t;
-}
+__device__ static double block_sum_d(double v, double *sh) { return block_reduce(v, sh, op_sum()); }
+__device__ static float block_max(float v, float *sh) { return block_reduce(v, sh, op_max()); }
 
 /* ---- encoder ----------------------------------------------------------- */
 
