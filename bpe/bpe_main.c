@@ -562,32 +562,6 @@ typedef struct {
 	uint32_t crc;              /* of the packed record (shard output) */
 } job;
 
-/* ids to es-byte little-endian elements in place (es <= 4: each write lands
- * at or before the id it replaces, which has been read). */
-static void pack_le(uint32_t *ids, size_t n, unsigned es)
-{
-	uint8_t *b = (uint8_t *)ids;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t v = ids[i];
-		for (unsigned k = 0; k < es; k++) b[es * i + k] = (uint8_t)(v >> (8 * k));
-	}
-}
-
-static uint64_t content_group(const uint8_t *d, size_t n);
-static void encode_ids(const bpe_encoder *e, bpe_workspace *w, job *j, uint32_t off, int prompt_mode);
-
-/* Encode one document; with es > 0 (shard output) also pack the ids and
- * checksum the record, so that the ordered writer only copies bytes. */
-static void encode_job(const bpe_encoder *e, bpe_workspace *w, job *j, uint32_t off, int prompt_mode, unsigned es)
-{
-	if (j->hash_group) j->group = content_group(j->data, j->len);
-	encode_ids(e, w, j, off, prompt_mode);
-	if (!es) return;
-	pack_le(j->pids, j->n_pids, es);
-	pack_le(j->ids, j->n_ids, es);
-	j->crc = shard_crc32(shard_crc32(0, j->pids, j->n_pids * es), j->ids, j->n_ids * es);
-}
-
 static void encode_ids(const bpe_encoder *e, bpe_workspace *w, job *j, uint32_t off, int prompt_mode)
 {
 	j->ids = kiln_xmalloc((bpe_encode_bound(j->len) + 1) * sizeof *j->ids);
@@ -614,6 +588,18 @@ static uint64_t content_group(const uint8_t *d, size_t n)
 	uint64_t g = 0;
 	for (int i = 0; i < 8; i++) g |= (uint64_t)dg[i] << (8 * i);
 	return g;
+}
+
+/* Encode one document; with es > 0 (shard output) also pack the ids and
+ * checksum the record, so that the ordered writer only copies bytes. */
+static void encode_job(const bpe_encoder *e, bpe_workspace *w, job *j, uint32_t off, int prompt_mode, unsigned es)
+{
+	if (j->hash_group) j->group = content_group(j->data, j->len);
+	encode_ids(e, w, j, off, prompt_mode);
+	if (!es) return;
+	shard_pack_ids(j->pids, j->pids, j->n_pids, es);   /* in place */
+	shard_pack_ids(j->ids, j->ids, j->n_ids, es);
+	j->crc = shard_crc32(shard_crc32(0, j->pids, j->n_pids * es), j->ids, j->n_ids * es);
 }
 
 /* A batch of encoded documents on its way to the output. */
@@ -659,12 +645,15 @@ static void finish_batch(pthread_t t, batch *B, uint64_t *done, uint64_t *tokens
 	*tokens += B->tokens;
 }
 
-static const job *sort_jobs;
+/* A job's place in the encoding order: longest first, then input order. */
+typedef struct {
+	size_t len, k;
+} by_len;
+
 static int by_len_desc(const void *a, const void *b)
 {
-	size_t x = *(const size_t *)a, y = *(const size_t *)b;
-	size_t lx = sort_jobs[x].len, ly = sort_jobs[y].len;
-	return lx != ly ? (lx < ly ? 1 : -1) : (x > y) - (x < y);
+	const by_len *x = a, *y = b;
+	return x->len != y->len ? (x->len < y->len ? 1 : -1) : (x->k > y->k) - (x->k < y->k);
 }
 
 static int cmd_encode(int argc, char **argv)
@@ -725,7 +714,7 @@ static int cmd_encode(int argc, char **argv)
 	double t0 = now();
 	batch bt[2] = { { kiln_xcalloc(1024, sizeof(job)), 0, 0, 0, w, ids_out, 0, { 0 } },
 	                { kiln_xcalloc(1024, sizeof(job)), 0, 0, 0, w, ids_out, 0, { 0 } } };
-	size_t *order = kiln_xcalloc(1024, sizeof *order);
+	by_len *order = kiln_xcalloc(1024, sizeof *order);
 	pthread_t writer;
 	batch *writing = NULL;
 	uint64_t done = 0, tokens = 0;
@@ -746,12 +735,11 @@ static int cmd_encode(int argc, char **argv)
 			} else {
 				j->hash_group = 1;   /* on the worker: SHA-256 of a file is real work */
 			}
-			order[nb - 1] = nb - 1;
+			order[nb - 1] = (by_len){ j->len, nb - 1 };
 			bytes += j->len;
 			i++;
 		}
 		B->nb = nb;
-		sort_jobs = jobs;
 		qsort(order, nb, sizeof *order, by_len_desc);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
@@ -761,7 +749,7 @@ static int cmd_encode(int argc, char **argv)
 #ifdef _OPENMP
 			me = omp_get_thread_num();
 #endif
-			encode_job(enc, ws[me], &jobs[order[k]], off, o.prompt, ids_out ? 0 : es);
+			encode_job(enc, ws[me], &jobs[order[k].k], off, o.prompt, ids_out ? 0 : es);
 		}
 		if (writing) {
 			finish_batch(writer, writing, &done, &tokens);

@@ -184,6 +184,10 @@ int shard_writer_add_u32(shard_writer *w, const uint32_t *prompt, uint64_t n_pro
 /* Same, with arrays already in the spec's element size (bytes for elem 1). */
 int shard_writer_add(shard_writer *w, const void *prompt, uint64_t n_prompt,
                      const void *content, uint64_t n_content, uint64_t group, shard_error *err);
+/* ids as n elements of es bytes (1, 2 or 4), little-endian as a shard stores
+ * them; ids must fit es. dst may be ids itself (each write lands at or
+ * before the id it replaces). */
+void shard_pack_ids(void *dst, const uint32_t *ids, uint64_t n, uint32_t es);
 /* A record's checksum as stored in the index: shard_crc32 over its bytes,
  * prompt then content (crc starts at 0). */
 uint32_t shard_crc32(uint32_t crc, const void *data, uint64_t n);

@@ -53,6 +53,17 @@ uint32_t shard__crc32(uint32_t crc, const void *data, uint64_t n)
 
 uint32_t shard_crc32(uint32_t crc, const void *data, uint64_t n) { return shard__crc32(crc, data, n); }
 
+void shard_pack_ids(void *dst, const uint32_t *ids, uint64_t n, uint32_t es)
+{
+	uint8_t *b = dst;
+	for (uint64_t i = 0; i < n; i++) {
+		uint32_t v = ids[i];   /* read before b[es * i ...] may overwrite it */
+		if (es == 1) b[i] = (uint8_t)v;
+		else if (es == 2) shard__put16(b + 2 * i, (uint16_t)v);
+		else shard__put32(b + 4 * i, v);
+	}
+}
+
 const char *shard_kind_name(uint32_t kind)
 {
 	switch (kind) {

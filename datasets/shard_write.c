@@ -289,12 +289,7 @@ static int put_ids(shard_writer *w, const uint32_t *ids, uint64_t n, const char 
 	uint64_t per = sizeof buf / es;
 	for (uint64_t i = 0; i < n; i += per) {
 		uint64_t k = n - i < per ? n - i : per;
-		for (uint64_t j = 0; j < k; j++) {
-			uint32_t v = ids[i + j];
-			if (es == 1) buf[j] = (uint8_t)v;
-			else if (es == 2) shard__put16(buf + 2 * j, (uint16_t)v);
-			else shard__put32(buf + 4 * j, v);
-		}
+		shard_pack_ids(buf, ids + i, k, es);
 		*crc = shard__crc32(*crc, buf, k * es);
 		int rc = put(w, buf, k * es, err);
 		if (rc) return rc;
