@@ -123,6 +123,11 @@ static inline size_t bpe_encode_bound(size_t n) { return n; }
  * ids are 0 .. vocab_size-1 (add an offset yourself). */
 int bpe_encode(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in, size_t n,
                uint32_t *out, size_t *n_out);
+/* The first position t >= max(at, 1) below n where the input can be cut: no
+ * token of the vocabulary holds the byte pair in[t-1], in[t], so the ids of
+ * in[0..t) followed by those of in[t..n) are the ids of in[0..n). n if there
+ * is none. Lets a caller encode one long input as pieces in parallel. */
+size_t bpe_encode_cut(const bpe_encoder *e, const uint8_t *in, size_t n, size_t at);
 /* Bytes of ids (each < vocab size, else BPE_ERANGE with the index in *bad).
  * out == NULL: only compute *n_out. */
 int bpe_decode(const bpe_vocab *v, const uint32_t *ids, size_t n, uint8_t *out,

@@ -358,6 +358,19 @@ static size_t encode_short(const bpe_encoder *e, const uint8_t *in, size_t k, ui
 /* No token holds a byte pair outside e->inside, so no merge ever joins the
  * two sides of such a pair: the input splits there into segments that
  * encode independently (and mostly in cache). */
+static inline int is_cut(const bpe_encoder *e, const uint8_t *in, size_t t)
+{
+	uint32_t x = (uint32_t)in[t - 1] << 8 | in[t];
+	return !(e->inside[x >> 6] >> (x & 63) & 1);
+}
+
+size_t bpe_encode_cut(const bpe_encoder *e, const uint8_t *in, size_t n, size_t at)
+{
+	for (size_t t = at < 1 ? 1 : at; t < n; t++)
+		if (is_cut(e, in, t)) return t;
+	return n;
+}
+
 int bpe_encode(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in, size_t n,
                uint32_t *out, size_t *n_out)
 {
@@ -372,11 +385,7 @@ int bpe_encode(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in, size_t
 	size_t m = 0;
 	for (size_t s = 0; s < n;) {
 		size_t t = s + 1;
-		while (t < n) {
-			uint32_t x = (uint32_t)in[t - 1] << 8 | in[t];
-			if (!(e->inside[x >> 6] >> (x & 63) & 1)) break;
-			t++;
-		}
+		while (t < n && !is_cut(e, in, t)) t++;
 		if (t - s == 1) {
 			out[m++] = in[s];
 		} else if (t - s <= SHORT) {

@@ -547,6 +547,18 @@ static int cmd_train(int argc, char **argv)
 
 /* ---- encode ---------------------------------------------------------------- */
 
+/* A document of the current batch. Documents longer than PIECE are encoded
+ * as pieces cut where bpe_encode_cut allows, on any thread, so that one big
+ * file does not leave the other threads idle; each piece's ids land at its
+ * byte offset in ids[] and the writer moves them together. */
+#define PIECE (1u << 20)
+
+typedef struct {
+	size_t at, len;            /* bytes of the document */
+	size_t n_ids;
+	uint32_t crc;              /* of its packed ids (shard output) */
+} piece;
+
 typedef struct {
 	const uint8_t *data;
 	size_t len;
@@ -554,32 +566,22 @@ typedef struct {
 	const void *prompt;        /* dataset records: prompt elements (u8) */
 	size_t n_prompt;
 	uint64_t group;
-	uint32_t *ids;             /* encoded content (+ offset) */
-	size_t n_ids;
+	uint32_t *ids;             /* encoded content (+ offset), len + 1 slots */
+	size_t n_ids;              /* once assembled */
 	uint32_t *pids;            /* prompt ids */
 	size_t n_pids;
-	int hash_group;            /* group = content hash, computed by the job */
-	uint32_t crc;              /* of the packed record (shard output) */
+	int hash_group;            /* group = content hash, computed by a worker */
+	uint32_t crc;              /* of the prompt, then of the whole record */
+	size_t piece0, npieces;    /* its pieces in the batch */
 } job;
 
-static void encode_ids(const bpe_encoder *e, bpe_workspace *w, job *j, uint32_t off, int prompt_mode)
-{
-	j->ids = kiln_xmalloc((bpe_encode_bound(j->len) + 1) * sizeof *j->ids);
-	if (bpe_encode(e, w, j->data, j->len, j->ids, &j->n_ids)) kiln_die(KILN_EXIT_FAIL, "out of memory while encoding");
-	for (size_t i = 0; i < j->n_ids; i++) j->ids[i] += off;
-	j->pids = NULL;
-	j->n_pids = 0;
-	if (!j->n_prompt) return;
-	const uint8_t *pp = j->prompt;
-	j->pids = kiln_xmalloc((j->n_prompt + 1) * sizeof *j->pids);
-	if (prompt_mode == PROMPT_ENCODE) {
-		if (bpe_encode(e, w, pp, j->n_prompt, j->pids, &j->n_pids)) kiln_die(KILN_EXIT_FAIL, "out of memory while encoding");
-		for (size_t i = 0; i < j->n_pids; i++) j->pids[i] += off;
-	} else {
-		for (size_t i = 0; i < j->n_prompt; i++) j->pids[i] = pp[i] + (prompt_mode == PROMPT_BYTES ? off : 0);
-		j->n_pids = j->n_prompt;
-	}
-}
+/* What a worker does: a document's head (its content hash and prompt), one
+ * piece of its content, or both for a document of one piece. */
+typedef struct {
+	size_t job, piece;         /* piece NO_PIECE: the head alone */
+	int head;
+} task;
+#define NO_PIECE SIZE_MAX
 
 static uint64_t content_group(const uint8_t *d, size_t n)
 {
@@ -590,25 +592,69 @@ static uint64_t content_group(const uint8_t *d, size_t n)
 	return g;
 }
 
-/* Encode one document; with es > 0 (shard output) also pack the ids and
- * checksum the record, so that the ordered writer only copies bytes. */
-static void encode_job(const bpe_encoder *e, bpe_workspace *w, job *j, uint32_t off, int prompt_mode, unsigned es)
+/* The head: group hash and prompt ids, packed and checksummed when es > 0
+ * (shard output) so that the ordered writer only copies bytes. */
+static void encode_head(const bpe_encoder *e, bpe_workspace *w, job *j, uint32_t off, int prompt_mode, unsigned es)
 {
 	if (j->hash_group) j->group = content_group(j->data, j->len);
-	encode_ids(e, w, j, off, prompt_mode);
+	j->pids = NULL;
+	j->n_pids = 0;
+	if (j->n_prompt) {
+		const uint8_t *pp = j->prompt;
+		j->pids = kiln_xmalloc((j->n_prompt + 1) * sizeof *j->pids);
+		if (prompt_mode == PROMPT_ENCODE) {
+			if (bpe_encode(e, w, pp, j->n_prompt, j->pids, &j->n_pids)) kiln_die(KILN_EXIT_FAIL, "out of memory while encoding");
+			for (size_t i = 0; i < j->n_pids; i++) j->pids[i] += off;
+		} else {
+			for (size_t i = 0; i < j->n_prompt; i++) j->pids[i] = pp[i] + (prompt_mode == PROMPT_BYTES ? off : 0);
+			j->n_pids = j->n_prompt;
+		}
+	}
 	if (!es) return;
 	shard_pack_ids(j->pids, j->pids, j->n_pids, es);   /* in place */
-	shard_pack_ids(j->ids, j->ids, j->n_ids, es);
-	j->crc = shard_crc32(shard_crc32(0, j->pids, j->n_pids * es), j->ids, j->n_ids * es);
+	j->crc = shard_crc32(0, j->pids, j->n_pids * es);
+}
+
+static void encode_piece(const bpe_encoder *e, bpe_workspace *w, job *j, piece *pc, uint32_t off, unsigned es)
+{
+	uint32_t *ids = j->ids + pc->at;
+	if (bpe_encode(e, w, j->data + pc->at, pc->len, ids, &pc->n_ids)) kiln_die(KILN_EXIT_FAIL, "out of memory while encoding");
+	for (size_t i = 0; i < pc->n_ids; i++) ids[i] += off;
+	if (!es) return;
+	shard_pack_ids(ids, ids, pc->n_ids, es);
+	pc->crc = shard_crc32(0, ids, pc->n_ids * es);
+}
+
+/* Move a document's pieces together (es bytes per id, 0: unpacked u32) and
+ * chain their checksums after the prompt's. */
+static void assemble(job *j, const piece *pcs, unsigned es)
+{
+	size_t eb = es ? es : sizeof(uint32_t), m = 0, n = 0;
+	uint8_t *base = (uint8_t *)j->ids;
+	uint32_t crc = j->crc;
+	for (size_t k = 0; k < j->npieces; k++) {
+		const piece *pc = &pcs[j->piece0 + k];
+		size_t bytes = pc->n_ids * eb;
+		uint8_t *src = base + pc->at * sizeof(uint32_t);
+		if (src != base + m) memmove(base + m, src, bytes);
+		if (es) crc = shard_crc32_combine(crc, pc->crc, bytes);
+		m += bytes;
+		n += pc->n_ids;
+	}
+	j->n_ids = n;
+	j->crc = crc;
 }
 
 /* A batch of encoded documents on its way to the output. */
 typedef struct {
 	job *jobs;
 	size_t nb;
+	piece *pieces;
+	size_t npieces, cappieces;
 	uint64_t done, tokens;     /* bytes and tokens the writer wrote */
 	shard_writer *w;           /* dataset output, or */
 	FILE *ids_out;             /* --ids */
+	unsigned es;               /* id bytes in the shards */
 	int failed;
 	shard_error se;
 } batch;
@@ -621,6 +667,7 @@ static void *write_batch(void *arg)
 	B->done = B->tokens = 0;
 	for (size_t k = 0; k < B->nb; k++) {
 		job *j = &B->jobs[k];
+		assemble(j, B->pieces, B->es);
 		if (!B->failed) {
 			if (B->ids_out) {
 				for (size_t t = 0; t < j->n_ids; t++) fprintf(B->ids_out, "%u\n", j->ids[t]);
@@ -712,9 +759,17 @@ static int cmd_encode(int argc, char **argv)
 	for (size_t i = 0; i < in.n; i++) total += in.v[i].size;
 	kiln_progress *p = kiln_progress_start("encoding", total, "B");
 	double t0 = now();
-	batch bt[2] = { { kiln_xcalloc(1024, sizeof(job)), 0, 0, 0, w, ids_out, 0, { 0 } },
-	                { kiln_xcalloc(1024, sizeof(job)), 0, 0, 0, w, ids_out, 0, { 0 } } };
-	by_len *order = kiln_xcalloc(1024, sizeof *order);
+	batch bt[2];
+	memset(bt, 0, sizeof bt);
+	for (int k = 0; k < 2; k++) {
+		bt[k].jobs = kiln_xcalloc(1024, sizeof(job));
+		bt[k].w = w;
+		bt[k].ids_out = ids_out;
+		bt[k].es = ids_out ? 0 : es;
+	}
+	task *tasks = NULL;
+	by_len *order = NULL;
+	size_t cap_tasks = 0;
 	pthread_t writer;
 	batch *writing = NULL;
 	uint64_t done = 0, tokens = 0;
@@ -723,6 +778,7 @@ static int cmd_encode(int argc, char **argv)
 		job *jobs = B->jobs;
 		size_t nb = 0;
 		uint64_t bytes = 0;
+		B->npieces = 0;
 		while (i < in.n && nb < 1024 && (nb == 0 || bytes < (64u << 20))) {
 			job *j = &jobs[nb++];
 			shard_record rec;
@@ -733,23 +789,60 @@ static int cmd_encode(int argc, char **argv)
 				j->n_prompt = rec.n_prompt;
 				j->group = rec.group;
 			} else {
-				j->hash_group = 1;   /* on the worker: SHA-256 of a file is real work */
+				j->hash_group = 1;   /* on a worker: SHA-256 of a file is real work */
 			}
-			order[nb - 1] = (by_len){ j->len, nb - 1 };
+			j->ids = kiln_xmalloc((bpe_encode_bound(j->len) + 1) * sizeof *j->ids);
+			j->piece0 = B->npieces;
+			size_t at = 0;
+			do {
+				size_t end = j->len - at > PIECE ? bpe_encode_cut(enc, j->data, j->len, at + PIECE) : j->len;
+				if (B->npieces == B->cappieces) {
+					B->cappieces = B->cappieces ? 2 * B->cappieces : 1024;
+					B->pieces = kiln_xrealloc(B->pieces, B->cappieces * sizeof *B->pieces);
+				}
+				B->pieces[B->npieces++] = (piece){ at, end - at, 0, 0 };
+				at = end;
+			} while (at < j->len);
+			j->npieces = B->npieces - j->piece0;
 			bytes += j->len;
 			i++;
 		}
 		B->nb = nb;
-		qsort(order, nb, sizeof *order, by_len_desc);
+		/* The tasks, most work first. */
+		size_t nt_all = 0;
+		if (nb + B->npieces > cap_tasks) {
+			cap_tasks = nb + B->npieces;
+			tasks = kiln_xrealloc(tasks, cap_tasks * sizeof *tasks);
+			order = kiln_xrealloc(order, cap_tasks * sizeof *order);
+		}
+		for (size_t k = 0; k < nb; k++) {
+			job *j = &jobs[k];
+			if (j->npieces == 1) {
+				order[nt_all] = (by_len){ j->len, nt_all };
+				tasks[nt_all++] = (task){ k, j->piece0, 1 };
+				continue;
+			}
+			order[nt_all] = (by_len){ j->hash_group ? j->len / 8 : j->n_prompt, nt_all };
+			tasks[nt_all++] = (task){ k, NO_PIECE, 1 };
+			for (size_t q = 0; q < j->npieces; q++) {
+				order[nt_all] = (by_len){ B->pieces[j->piece0 + q].len, nt_all };
+				tasks[nt_all++] = (task){ k, j->piece0 + q, 0 };
+			}
+		}
+		qsort(order, nt_all, sizeof *order, by_len_desc);
+		unsigned bes = B->es;
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(nt)
 #endif
-		for (size_t k = 0; k < nb; k++) {
+		for (size_t k = 0; k < nt_all; k++) {
 			int me = 0;
 #ifdef _OPENMP
 			me = omp_get_thread_num();
 #endif
-			encode_job(enc, ws[me], &jobs[order[k].k], off, o.prompt, ids_out ? 0 : es);
+			const task *t = &tasks[order[k].k];
+			job *j = &jobs[t->job];
+			if (t->head) encode_head(enc, ws[me], j, off, o.prompt, bes);
+			if (t->piece != NO_PIECE) encode_piece(enc, ws[me], j, &B->pieces[t->piece], off, bes);
 		}
 		if (writing) {
 			finish_batch(writer, writing, &done, &tokens);
@@ -763,6 +856,9 @@ static int cmd_encode(int argc, char **argv)
 		finish_batch(writer, writing, &done, &tokens);
 		kiln_progress_update(p, done);
 	}
+	free(tasks);
+	free(bt[0].pieces);
+	free(bt[1].pieces);
 	free(order);
 	free(bt[0].jobs);
 	free(bt[1].jobs);

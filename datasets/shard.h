@@ -191,6 +191,9 @@ void shard_pack_ids(void *dst, const uint32_t *ids, uint64_t n, uint32_t es);
 /* A record's checksum as stored in the index: shard_crc32 over its bytes,
  * prompt then content (crc starts at 0). */
 uint32_t shard_crc32(uint32_t crc, const void *data, uint64_t n);
+/* The checksum of A followed by B from crc_a of A, crc_b of B (started at 0)
+ * and B's length: a record checksummed in pieces on several threads. */
+uint32_t shard_crc32_combine(uint32_t crc_a, uint32_t crc_b, uint64_t n_b);
 /* shard_writer_add with that checksum computed by the caller, e.g. on the
  * worker thread that produced the record, so that an ordered writer only
  * copies bytes. The writer trusts crc; readers verify it. */

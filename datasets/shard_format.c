@@ -53,6 +53,11 @@ uint32_t shard__crc32(uint32_t crc, const void *data, uint64_t n)
 
 uint32_t shard_crc32(uint32_t crc, const void *data, uint64_t n) { return shard__crc32(crc, data, n); }
 
+uint32_t shard_crc32_combine(uint32_t crc_a, uint32_t crc_b, uint64_t n_b)
+{
+	return (uint32_t)crc32_combine(crc_a, crc_b, (z_off_t)n_b);   /* z_off_t: 64 bits on LP64 */
+}
+
 void shard_pack_ids(void *dst, const uint32_t *ids, uint64_t n, uint32_t es)
 {
 	uint8_t *b = dst;

@@ -70,6 +70,18 @@ t info_u32         sh_ok 'kiln-shard info --json tok.ds | grep -Eq "\"elem_size\
 t encode_files     expect_exit 0 kiln-bpe encode -v v.txt -q -o tok2.ds in
 t cat_records      sh_ok '[ "$(kiln-shard info --json tok2.ds | grep -Eo "\"records\": ?[0-9]+" | grep -Eo "[0-9]+$")" = 5 ]'
 
+# A document over a megabyte is encoded as pieces on several threads: the
+# same tokens as in one piece (stats encodes whole documents), in order, and
+# the record's checksum chained over the pieces.
+(for i in 1 2 3; do cat in/binary in/numbers.txt; head -c 300000 /dev/zero; done) > big
+t big_ids          expect_exit 0 kiln-bpe encode -v v.txt --ids -t 2 -o big.ids big
+t big_decode       expect_exit 0 kiln-bpe decode -v v.txt -o big.back big.ids
+t big_same         sh_ok 'cmp big big.back'
+t big_count        sh_ok '[ "$(kiln-bpe stats -v v.txt --json big | grep -Eo "\"tokens\":[0-9]+" | cut -d: -f2)" = "$(wc -l < big.ids)" ]'
+t big_ds           expect_exit 0 kiln-bpe encode -v v.txt -q -t 2 -o big.ds big
+t big_verify       expect_exit 0 kiln-shard verify big.ds
+t big_ds_ids       sh_ok 'kiln-shard cat big.ds -r 0 | od -An -tu2 -v | tr -s " " "\n" | grep . | cmp - big.ids'
+
 # Resume: stop at 600 ids, continue to 2000: the same merges as one run.
 t ckpt_600         expect_exit 0 kiln-bpe train --vocab-size 600 -q --checkpoint ck.txt -o v600.txt in
 t resume           expect_exit 0 kiln-bpe train --vocab-size 2000 -q --resume ck.txt -o v_res.txt in

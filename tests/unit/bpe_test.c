@@ -625,6 +625,20 @@ TEST(encode_segments_match_reference)
 		CHECK(bpe_encode(e, w, in, len, a, &na) == BPE_OK);
 		CHECK_EQ_U64(na, nb);
 		CHECK_MEM(a, b, na * sizeof *a);
+		/* In pieces cut where bpe_encode_cut says: the same ids. */
+		size_t piece = 1 + test_rand(&rs) % 200, m = 0, cuts = 0;
+		for (size_t s = 0; s < len;) {
+			size_t t = bpe_encode_cut(e, in, len, s + piece);
+			CHECK(t > s && t <= len);
+			size_t k;
+			CHECK(bpe_encode(e, w, in + s, t - s, a + m, &k) == BPE_OK);
+			m += k;
+			cuts += t < len;
+			s = t;
+		}
+		CHECK_EQ_U64(m, nb);
+		CHECK_MEM(a, b, nb * sizeof *a);
+		if (len > 1000) CHECK(cuts > 0);
 		free(a); free(b); free(in);
 	}
 	bpe_workspace_free(w);

@@ -443,3 +443,17 @@ TEST(largest_vocabulary)
 	verify_all(d);
 	shard_dataset_close(d);
 }
+
+TEST(crc32_combine_equals_whole)
+{
+	uint64_t rs = 5;
+	uint8_t buf[5000];
+	for (size_t i = 0; i < sizeof buf; i++) buf[i] = (uint8_t)test_rand(&rs);
+	uint32_t whole = shard_crc32(0, buf, sizeof buf);
+	for (int iter = 0; iter < 50; iter++) {
+		size_t a = test_rand(&rs) % (sizeof buf + 1);
+		uint32_t ca = shard_crc32(0, buf, a), cb = shard_crc32(0, buf + a, sizeof buf - a);
+		CHECK_EQ_U64(shard_crc32_combine(ca, cb, sizeof buf - a), whole);
+	}
+	CHECK(shard_crc32_combine(whole, shard_crc32(0, buf, 1), 1) != whole);
+}
