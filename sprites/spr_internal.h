@@ -30,4 +30,8 @@ float spr__lin(uint8_t v);
  * (the same float arithmetic, so the same result, without three powf). */
 spr_lab spr__oklab_lin(const float lin[256], uint8_t r, uint8_t g, uint8_t b);
 
+/* One image's totals into q: its squared RGB error over n opaque pixels and
+ * its PSNR (capped); an image without opaque pixels counts for nothing. */
+void spr__quality_close(spr_quality *q, double sse, uint64_t n);
+
 #endif

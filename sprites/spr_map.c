@@ -165,6 +165,17 @@ uint32_t spr_nearest_naive(const spr_palette *p, uint8_t r, uint8_t g, uint8_t b
 
 void spr_quality_init(spr_quality *q) { memset(q, 0, sizeof *q); }
 
+void spr__quality_close(spr_quality *q, double sse, uint64_t n)
+{
+	if (!n) return;
+	q->images++;
+	q->pixels += n;
+	q->sse += sse;
+	double mse = sse / (3.0 * n);
+	double psnr = mse > 0 ? 10.0 * log10(255.0 * 255.0 / mse) : SPR_PSNR_CAP;
+	q->psnr_sum += psnr < SPR_PSNR_CAP ? psnr : SPR_PSNR_CAP;
+}
+
 void spr_quality_add(spr_quality *q, const spr_palette *p, const uint8_t *ref,
                      const uint8_t *idx, uint32_t w, uint32_t h, uint8_t alpha_threshold)
 {
@@ -190,13 +201,7 @@ void spr_quality_add(spr_quality *q, const spr_palette *p, const uint8_t *ref,
 		for (int c = 0; c < 3; c++) { double d = (double)r[c] - p->rgb[k][c]; sse += d * d; }
 		q->de_sum += spr_delta_e(spr_srgb_to_oklab(r[0], r[1], r[2]), pl[k]);
 	}
-	if (!n) return;
-	q->images++;
-	q->pixels += n;
-	q->sse += sse;
-	double mse = sse / (3.0 * n);
-	double psnr = mse > 0 ? 10.0 * log10(255.0 * 255.0 / mse) : SPR_PSNR_CAP;
-	q->psnr_sum += psnr < SPR_PSNR_CAP ? psnr : SPR_PSNR_CAP;
+	spr__quality_close(q, sse, n);
 }
 
 void spr_quality_add_rgb(spr_quality *q, const uint8_t *ref, const uint8_t *test, uint32_t w, uint32_t h,
@@ -215,13 +220,7 @@ void spr_quality_add_rgb(spr_quality *q, const uint8_t *ref, const uint8_t *test
 		for (int c = 0; c < 3; c++) { double d = (double)r[c] - t[c]; sse += d * d; }
 		q->de_sum += spr_delta_e(spr_srgb_to_oklab(r[0], r[1], r[2]), spr_srgb_to_oklab(t[0], t[1], t[2]));
 	}
-	if (!n) return;
-	q->images++;
-	q->pixels += n;
-	q->sse += sse;
-	double mse = sse / (3.0 * n);
-	double psnr = mse > 0 ? 10.0 * log10(255.0 * 255.0 / mse) : SPR_PSNR_CAP;
-	q->psnr_sum += psnr < SPR_PSNR_CAP ? psnr : SPR_PSNR_CAP;
+	spr__quality_close(q, sse, n);
 }
 
 void spr_quality_merge(spr_quality *into, const spr_quality *from)

@@ -11,7 +11,6 @@
  */
 #include "spr_internal.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,11 +75,5 @@ void spr_scorer_add(spr_scorer *s, spr_quality *q, const uint8_t *ref, const uin
 		sse += s->se[slot];
 		q->de_sum += s->de[slot];
 	}
-	if (!n) return;
-	q->images++;
-	q->pixels += n;
-	q->sse += sse;
-	double mse = sse / (3.0 * n);
-	double psnr = mse > 0 ? 10.0 * log10(255.0 * 255.0 / mse) : SPR_PSNR_CAP;
-	q->psnr_sum += psnr < SPR_PSNR_CAP ? psnr : SPR_PSNR_CAP;
+	spr__quality_close(q, sse, n);
 }
