@@ -68,28 +68,33 @@ run() {
     printf "  (wall %.0f s)\n", w }'
 }
 
+# byte_conf NAME BATCH LAYERS WIDTH HEADS CONTEXT STEPS [MODEL LINE]: NAME.conf
+# training on 8 MiB of random bytes (made once), for the a and c runs.
+byte_conf() {
+  [ -d "$WORK/bytes-8m" ] || { head -c $((8 << 20)) /dev/urandom > "$WORK/rand.bin" &&
+    kiln-shard pack --bytes "$WORK/rand.bin" -o "$WORK/bytes-8m" -q; }
+  cat > "$WORK/$1.conf" <<CONF
+data = bytes-8m
+out = $1-run
+log_every = 1
+checkpoint_every = 0
+backend = $BACKEND
+batch = $2
+[model]
+layers = $3
+width = $4
+heads = $5
+context = $6
+${8:-}
+[stage main]
+steps = $7
+CONF
+}
 
 want=${*:-a b c}
 for w in $want; do case $w in
 a)
-  [ -d "$WORK/bytes-8m" ] || { head -c $((8 << 20)) /dev/urandom > "$WORK/rand.bin" &&
-    kiln-shard pack --bytes "$WORK/rand.bin" -o "$WORK/bytes-8m" -q; }
-  cat > "$WORK/a.conf" <<CONF
-data = bytes-8m
-out = a-run
-log_every = 1
-checkpoint_every = 0
-backend = $BACKEND
-batch = 8
-[model]
-layers = 12
-width = 768
-heads = 12
-context = 1024
-vocab = 50257
-[stage main]
-steps = $STEPS
-CONF
+  byte_conf a 8 12 768 12 1024 "$STEPS" 'vocab = 50257'
   run a 12 1024 768 ;;
 b)
   if [ ! -d "$WORK/sprites" ]; then
@@ -102,23 +107,7 @@ b)
   ctx=$(kiln-train config "$WORK/b.conf" 2>/dev/null | awk '/^\[model\]/ { m = 1 } m && /^context =/ { print $3; exit }')
   run b 6 "${ctx:-1040}" 192 ;;
 c)
-  [ -d "$WORK/bytes-8m" ] || { head -c $((8 << 20)) /dev/urandom > "$WORK/rand.bin" &&
-    kiln-shard pack --bytes "$WORK/rand.bin" -o "$WORK/bytes-8m" -q; }
-  cat > "$WORK/c.conf" <<CONF
-data = bytes-8m
-out = c-run
-log_every = 1
-checkpoint_every = 0
-backend = $BACKEND
-batch = 1
-[model]
-layers = 4
-width = 512
-heads = 8
-context = 32768
-[stage main]
-steps = $STEPS_C
-CONF
+  byte_conf c 1 4 512 8 32768 "$STEPS_C"
   STEPS=$STEPS_C run c 4 32768 512 ;;
 *) echo "bench/train_gpu.sh: unknown configuration '$w' (a, b or c)"; exit 2 ;;
 esac; done
