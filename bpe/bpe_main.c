@@ -978,21 +978,38 @@ static int cmd_stats(int argc, char **argv)
 	bpe_stats *per = kiln_xcalloc((size_t)nt, sizeof *per);
 	for (int i = 0; i < nt; i++)
 		if (bpe_stats_init(&per[i], V)) kiln_die(KILN_EXIT_FAIL, "out of memory");
-	/* Files are read by the master thread in order; records in parallel. */
+	/* Files are read by the master thread in order; pieces of them (cut as
+	 * encode cuts them, largest first) are encoded in parallel. */
 	kiln_progress *p = kiln_progress_start("encoding", in.n, "docs");
-	size_t done = 0;
+	size_t done = 0, cap_pieces = 0;
+	struct span { size_t job, at, len; } *pieces = NULL;
+	by_len *order = NULL;
 	for (size_t i = 0; i < in.n;) {
-		size_t nb = 0;
+		size_t nb = 0, np = 0;
 		job jobs[256];
 		uint64_t bytes = 0;
 		while (i < in.n && nb < 256 && (nb == 0 || bytes < (64u << 20))) {
+			job *j = &jobs[nb];
 			shard_record rec;
-			memset(&jobs[nb], 0, sizeof jobs[nb]);
-			jobs[nb].data = src_read(&in.v[i], &jobs[nb].len, &jobs[nb].owned, &rec);
-			bytes += jobs[nb].len;
+			memset(j, 0, sizeof *j);
+			j->data = src_read(&in.v[i], &j->len, &j->owned, &rec);
+			size_t at = 0;
+			do {
+				size_t end = j->len - at > PIECE ? bpe_encode_cut(enc, j->data, j->len, at + PIECE) : j->len;
+				if (np == cap_pieces) {
+					cap_pieces = cap_pieces ? 2 * cap_pieces : 1024;
+					pieces = kiln_xrealloc(pieces, cap_pieces * sizeof *pieces);
+					order = kiln_xrealloc(order, cap_pieces * sizeof *order);
+				}
+				order[np] = (by_len){ end - at, np };
+				pieces[np++] = (struct span){ nb, at, end - at };
+				at = end;
+			} while (at < j->len);
+			bytes += j->len;
 			nb++;
 			i++;
 		}
+		qsort(order, np, sizeof *order, by_len_desc);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif
@@ -1002,16 +1019,24 @@ static int cmd_stats(int argc, char **argv)
 			me = omp_get_thread_num();
 #endif
 			bpe_workspace *w = bpe_workspace_create();
+			uint32_t *ids = NULL;
+			size_t cap = 0;
 #ifdef _OPENMP
 #pragma omp for schedule(dynamic, 1)
 #endif
-			for (size_t k = 0; k < nb; k++) {
-				job *j = &jobs[k];
-				j->ids = kiln_xmalloc((j->len + 1) * sizeof *j->ids);
-				if (bpe_encode(enc, w, j->data, j->len, j->ids, &j->n_ids)) kiln_die(KILN_EXIT_FAIL, "out of memory");
-				bpe_stats_add(&per[me], j->ids, j->n_ids, j->len);
-				free(j->ids);
+			for (size_t k = 0; k < np; k++) {
+				const struct span *pc = &pieces[order[k].k];
+				const job *j = &jobs[pc->job];
+				size_t n;
+				if (pc->len + 1 > cap) {
+					cap = pc->len + 1;
+					free(ids);
+					ids = kiln_xmalloc(cap * sizeof *ids);
+				}
+				if (!w || bpe_encode(enc, w, j->data + pc->at, pc->len, ids, &n)) kiln_die(KILN_EXIT_FAIL, "out of memory");
+				bpe_stats_add(&per[me], ids, n, pc->len);
 			}
+			free(ids);
 			bpe_workspace_free(w);
 		}
 		for (size_t k = 0; k < nb; k++) free(jobs[k].owned);
@@ -1019,8 +1044,11 @@ static int cmd_stats(int argc, char **argv)
 		kiln_progress_update(p, done);
 	}
 	kiln_progress_end(p);
+	free(pieces);
+	free(order);
 	for (int i = 1; i < nt; i++) { bpe_stats_merge(&per[0], &per[i]); bpe_stats_free(&per[i]); }
 	bpe_stats *s = &per[0];
+	s->docs = done;   /* bpe_stats_add counted pieces */
 	/* Histograms by token length: tokens emitted, and vocabulary entries. */
 	uint32_t maxl = bpe_vocab_max_len(v), cap = maxl < 64 ? maxl : 64;
 	uint64_t *emitted = kiln_xcalloc(cap + 1, sizeof *emitted), *entries = kiln_xcalloc(cap + 1, sizeof *entries);

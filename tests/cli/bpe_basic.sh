@@ -70,14 +70,19 @@ t info_u32         sh_ok 'kiln-shard info --json tok.ds | grep -Eq "\"elem_size\
 t encode_files     expect_exit 0 kiln-bpe encode -v v.txt -q -o tok2.ds in
 t cat_records      sh_ok '[ "$(kiln-shard info --json tok2.ds | grep -Eo "\"records\": ?[0-9]+" | grep -Eo "[0-9]+$")" = 5 ]'
 
-# A document over a megabyte is encoded as pieces on several threads: the
-# same tokens as in one piece (stats encodes whole documents), in order, and
-# the record's checksum chained over the pieces.
+# A document over a megabyte is encoded (and counted by stats) as pieces on
+# several threads: the same tokens as the whole document (training on it
+# rewrites it whole and reports the count), in order, and the record's
+# checksum chained over the pieces.
 (for i in 1 2 3; do cat in/binary in/numbers.txt; head -c 300000 /dev/zero; done) > big
 t big_ids          expect_exit 0 kiln-bpe encode -v v.txt --ids -t 2 -o big.ids big
 t big_decode       expect_exit 0 kiln-bpe decode -v v.txt -o big.back big.ids
 t big_same         sh_ok 'cmp big big.back'
 t big_count        sh_ok '[ "$(kiln-bpe stats -v v.txt --json big | grep -Eo "\"tokens\":[0-9]+" | cut -d: -f2)" = "$(wc -l < big.ids)" ]'
+t big_stats_docs   sh_ok 'kiln-bpe stats -v v.txt --json -t 2 big | grep -q "\"documents\":1,"'
+t big_train        sh_ok 'kiln-bpe train --vocab-size 1500 -q --json -o vb.txt big | grep -Eo "\"tokens\":[0-9]+" > train.tok'
+t big_whole        sh_ok 'kiln-bpe encode -v vb.txt --ids -t 2 -o big_b.ids big && [ "$(cut -d: -f2 train.tok)" = "$(wc -l < big_b.ids)" ]'
+t big_stats_whole  sh_ok 'kiln-bpe stats -v vb.txt --json -t 2 big | grep -q "$(cat train.tok),"'
 t big_ds           expect_exit 0 kiln-bpe encode -v v.txt -q -t 2 -o big.ds big
 t big_verify       expect_exit 0 kiln-shard verify big.ds
 t big_ds_ids       sh_ok 'kiln-shard cat big.ds -r 0 | od -An -tu2 -v | tr -s " " "\n" | grep . | cmp - big.ids'
