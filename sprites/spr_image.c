@@ -215,6 +215,19 @@ static int png_palette_missing(const uint8_t *d, size_t n)
 	return 1;
 }
 
+/* Some decoders leave pixels unwritten when the data ends early without
+ * reporting an error (TGA's RLE reads a short last packet as if complete),
+ * and the buffer they are given may still hold the previous image: the
+ * fuzzer found a file whose output depended on the file before it. Every
+ * frame buffer is zeroed, so such pixels are zeros whatever came before. */
+static int get_zeroed_buffer(AVCodecContext *ctx, AVFrame *f, int flags)
+{
+	int rc = avcodec_default_get_buffer2(ctx, f, flags);
+	if (rc < 0) return rc;
+	for (int i = 0; i < AV_NUM_DATA_POINTERS && f->buf[i]; i++) memset(f->buf[i]->data, 0, f->buf[i]->size);
+	return 0;
+}
+
 /* Open (or keep) the context of slot s with this pixel cap. */
 static int slot_open(spr_decoder *dec, size_t s, int64_t max_pixels, int fresh, spr_error *err)
 {
@@ -226,6 +239,7 @@ static int slot_open(spr_decoder *dec, size_t s, int64_t max_pixels, int fresh, 
 	if (!ctx) return spr__fail(err, SPR_ENOMEM, UINT64_MAX, "out of memory");
 	ctx->max_pixels = max_pixels;
 	ctx->thread_count = 1;
+	ctx->get_buffer2 = get_zeroed_buffer;
 	ctx->err_recognition = AV_EF_CRCCHECK | AV_EF_BITSTREAM | AV_EF_EXPLODE;
 	if (avcodec_open2(ctx, codec, NULL) < 0) {
 		avcodec_free_context(&ctx);

@@ -262,6 +262,33 @@ TEST(decoder_reuse_equals_fresh_decode)
 	for (size_t i = 0; i < n; i++) { spr_image_free(&fresh[i].im); free(data[i]); }
 }
 
+/* ffmpeg's TGA decoder reads a short last RLE packet without an error and
+ * leaves the missing bytes as they were in its frame buffer: they must be
+ * zeros, after a file that put a pixel there too (the fuzzer's find). */
+TEST(truncated_tga_leaves_zeros_not_the_previous_image)
+{
+	if (!spr_codec_available()) SKIP("built without ffmpeg");
+	/* 1x1, 24 bits: uncompressed, then RLE with 2 of the pixel's 3 bytes */
+	static const uint8_t full[21] = { 0, 0, 2, 0, 0, 0, 0, 0, 0, 14, 0, 0, 1, 0, 1, 0, 24, 0, 0x00, 0x00, 0x2d };
+	static const uint8_t cut[21] = { 0, 0, 0xfe, 0xff, 0xff, 0xfc, 0, 0, 0, 14, 0, 0, 1, 0, 1, 0, 24, 0, 0x00, 0x00, 0x2d };
+	spr_image a, b, c;
+	spr_error err;
+	CHECK(spr_decode(cut, sizeof cut, "x.tga", 0, &a, &err) == SPR_OK);
+	CHECK(a.w == 1 && a.h == 1);
+	CHECKF(a.rgba[0] == 0 && a.rgba[1] == 0x2d && a.rgba[2] == 0 && a.rgba[3] == 255, "got %02x%02x%02x%02x",
+	       a.rgba[0], a.rgba[1], a.rgba[2], a.rgba[3]);
+	spr_decoder *dec;
+	CHECK(spr_decoder_create(&dec) == SPR_OK);
+	CHECK(spr_decoder_decode(dec, full, sizeof full, "x.tga", 0, &b, &err) == SPR_OK);
+	CHECK(b.rgba[0] == 0x2d && b.rgba[1] == 0 && b.rgba[2] == 0);
+	CHECK(spr_decoder_decode(dec, cut, sizeof cut, "x.tga", 0, &c, &err) == SPR_OK);
+	CHECK(memcmp(a.rgba, c.rgba, 4) == 0);
+	spr_decoder_free(dec);
+	spr_image_free(&a);
+	spr_image_free(&b);
+	spr_image_free(&c);
+}
+
 TEST(decode_caps_dimensions_before_decoding)
 {
 	if (!spr_codec_available()) SKIP("built without ffmpeg");
