@@ -2,12 +2,13 @@
  * bpe_encode.c - apply a vocabulary: bytes -> ids and ids -> bytes.
  *
  * Encoding keeps a min-queue of (rank, position) over the adjacent pairs that
- * have a merge. A pair created by merge r only ever involves token 256 + r,
- * whose own merges all rank after r, so ranks come off the heap in order and,
- * within one rank, left to right: exactly "apply the merges in rank order,
- * each over the whole document", which is also how training rewrote it.
- * Entries made stale by a neighbouring merge are recognised by a per-position
- * record of the rank of the pair that currently starts there.
+ * have a merge and are local minima (see local_min: the lowest pair of all is
+ * always one). A pair created by merge r only ever involves token 256 + r,
+ * whose own merges all rank after r, so ranks come off the queue in order
+ * and, within one rank, left to right: exactly "apply the merges in rank
+ * order, each over the whole document", which is also how training rewrote
+ * it. Entries made stale by a neighbouring merge are recognised by a
+ * per-position record of the rank of the pair that currently starts there.
  */
 #include "bpe_internal.h"
 
@@ -247,26 +248,58 @@ static int cmp_u32(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* The pair starting at head j is a local minimum: lower than the pair on its
+ * left, and not higher than the one on its right (equal ranks side by side
+ * are a run of (a, a), taken leftmost first). The lowest pair of all is one,
+ * so the queue need only hold local minima. */
+static inline int local_min(const node *nd, size_t n, uint32_t j)
+{
+	uint32_t r = nd[j].rk;
+	if (r == NONE) return 0;
+	if (j > 0 && nd[nd[j].prv].rk <= r) return 0;
+	uint32_t k = nd[j].nxt;
+	return k >= n || r <= nd[k].rk;
+}
+
+static inline int enqueue_if_min(bpe_workspace *w, const node *nd, size_t n, uint32_t j)
+{
+	return local_min(nd, n, j) ? enqueue(w, nd[j].rk, j) : BPE_OK;
+}
+
 /* Merge the pair of rank r starting at p, if it is still there. */
 static inline int merge_at(const bpe_encoder *e, bpe_workspace *w, node *nd, size_t n, uint32_t r, uint32_t p)
 {
 	node *P = &nd[p];
 	if (P->rk != r) return BPE_OK;   /* changed by a neighbour's merge */
-	uint32_t q = P->nxt, nq = nd[q].nxt, x = 256 + r;
+	uint32_t q = P->nxt, nq = nd[q].nxt, x = 256 + r, l = P->prv;
+	/* Queued before the pair on its left became this same (a, a): that one
+	 * goes first, and p is queued again once it is a local minimum. (Random
+	 * tests never reach this; it keeps "leftmost first" true by itself.) */
+	if (p > 0 && nd[l].rk == r) return BPE_OK;
+	uint32_t rq = nd[q].rk, rl = p > 0 ? nd[l].rk : NONE;
 	P->tok = x;
 	nd[q].rk = NONE;
 	P->nxt = nq;
 	P->rk = NONE;
 	if (nq < n) {
 		nd[nq].prv = p;
-		uint32_t r2 = rank_of(&e->rk, x, nd[nq].tok);
-		P->rk = r2;
-		if (r2 != NONE && enqueue(w, r2, p)) return BPE_ENOMEM;
+		P->rk = rank_of(&e->rk, x, nd[nq].tok);
 	}
+	if (p > 0) nd[l].rk = rank_of(&e->rk, nd[l].tok, x);
+	/* New entries: l and p when they are local minima at their new ranks;
+	 * l's left and nq only when they have just become local minima (their
+	 * right, or left, neighbour went up), or they are queued already. */
 	if (p > 0) {
-		uint32_t l = P->prv, r3 = rank_of(&e->rk, nd[l].tok, x);
-		nd[l].rk = r3;
-		if (r3 != NONE && enqueue(w, r3, l)) return BPE_ENOMEM;
+		if (l > 0) {
+			uint32_t ll = nd[l].prv, r0 = nd[ll].rk;
+			if (r0 > rl && local_min(nd, n, ll) && enqueue(w, r0, ll)) return BPE_ENOMEM;
+		}
+		if (enqueue_if_min(w, nd, n, l)) return BPE_ENOMEM;
+	}
+	if (enqueue_if_min(w, nd, n, p)) return BPE_ENOMEM;
+	if (nq < n) {
+		uint32_t r1 = nd[nq].rk;
+		if (r1 >= rq && local_min(nd, n, nq) && enqueue(w, r1, nq)) return BPE_ENOMEM;
 	}
 	return BPE_OK;
 }
@@ -282,8 +315,9 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 	for (size_t i = 0; i < n; i++) {
 		uint32_t r = i + 1 < n ? e->rk.byte_rank[in[i] << 8 | in[i + 1]] : NONE;
 		nd[i] = (node){ in[i], (uint32_t)(i + 1), (uint32_t)i - 1, r };
-		if (r != NONE && enqueue(w, r, (uint32_t)i)) goto nomem;
 	}
+	for (size_t i = 0; i + 1 < n; i++)
+		if (enqueue_if_min(w, nd, n, (uint32_t)i)) goto nomem;
 	const uint32_t *pairs = e->v->pairs;
 	/* A merge only enqueues later ranks, so one forward scan serves; a word
 	 * leaves the summary once it is empty. */
@@ -302,10 +336,10 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 			size_t k = 0;
 			int sorted = 1;
 			if (w->pool[c].next == NONE) {
-				/* A merge takes at most two chunks: with those reserved,
+				/* A merge takes at most four chunks: with those reserved,
 				 * none moves the pool under t. */
 				k = w->pool[c].n;
-				if (pool_reserve(w, 2 * (uint32_t)k)) goto nomem;
+				if (pool_reserve(w, 4 * (uint32_t)k)) goto nomem;
 				t = w->pool[c].pos;
 				for (size_t i = 1; i < k; i++) sorted &= t[i] > t[i - 1];
 			} else {

@@ -599,6 +599,57 @@ TEST(export_hf_table)
 /* Inputs mixing trained words with bytes no token holds side by side: the
  * encoder cuts there into short and long segments; all must agree with the
  * reference, and so must a vocabulary where every token holds '"' or '\\'. */
+/* Vocabularies made up at random rather than trained: any earlier token may
+ * pair with any, (t, t) often, so merged tokens form long runs of (a, a) whose
+ * own parts were merged in any order, the case where queue order matters
+ * most. Inputs are long (the queue path) and short, over three bytes. */
+TEST(encode_random_vocabularies_match_reference)
+{
+	uint64_t rs = 5;
+	bpe_workspace *w = bpe_workspace_create();
+	for (int iter = 0; iter < 3000; iter++) {
+		size_t nm = 1 + test_rand(&rs) % 12, n = 0;
+		uint32_t p[2 * 12];
+		for (size_t tries = 0; n < nm && tries < 200; tries++) {
+			uint32_t nt = 3 + (uint32_t)n;   /* 'x', 'y', 'z', then 256.. */
+			uint32_t i = (uint32_t)(test_rand(&rs) % nt), j = test_rand(&rs) % 3 ? i : (uint32_t)(test_rand(&rs) % nt);
+			uint32_t a = i < 3 ? 'x' + i : 256 + i - 3, b = j < 3 ? 'x' + j : 256 + j - 3;
+			p[2 * n] = a;
+			p[2 * n + 1] = b;
+			bpe_vocab *t;   /* kept unless its bytes are those of another token */
+			if (bpe_vocab_from_merges(p, n + 1, 0, &t, NULL) != BPE_OK) continue;
+			bpe_vocab_free(t);
+			n++;
+		}
+		bpe_vocab *v;
+		CHECK(bpe_vocab_from_merges(p, n, 0, &v, NULL) == BPE_OK);
+		bpe_encoder *e;
+		CHECK(bpe_encoder_create(v, &e) == BPE_OK);
+		for (int k = 0; k < 8; k++) {
+			size_t len = 1 + test_rand(&rs) % (k < 6 ? 600 : 30), o = 0;
+			uint8_t *in = malloc(len);
+			while (o < len) {   /* a token's bytes repeated, or a stray byte */
+				uint64_t r = test_rand(&rs);
+				uint32_t t = (uint32_t)(r % (3 + n));
+				const uint8_t *tb = bpe_token_bytes(v, t < 3 ? 'x' + t : 256 + t - 3);
+				uint32_t tl = bpe_token_len(v, t < 3 ? 'x' + t : 256 + t - 3);
+				for (size_t rep = 1 + (r >> 8) % 24; rep-- && o < len;)
+					for (uint32_t q = 0; q < tl && o < len; q++) in[o++] = tb[q];
+				if ((r >> 16) % 5 == 0 && o < len) in[o++] = (uint8_t)('x' + (r >> 20) % 3);
+			}
+			uint32_t *a = malloc(len * sizeof *a), *b = malloc(len * sizeof *b);
+			size_t na, nb = ref_encode(p, n, in, len, b);
+			CHECK(bpe_encode(e, w, in, len, a, &na) == BPE_OK);
+			CHECKF(na == nb && memcmp(a, b, na * sizeof *a) == 0, "vocabulary %d, input %d (%zu bytes): %zu ids, reference %zu",
+			       iter, k, len, na, nb);
+			free(a); free(b); free(in);
+		}
+		bpe_encoder_free(e);
+		bpe_vocab_free(v);
+	}
+	bpe_workspace_free(w);
+}
+
 TEST(encode_segments_match_reference)
 {
 	corpus c = structured(6, 6000, 5);
