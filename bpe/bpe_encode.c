@@ -273,8 +273,9 @@ static inline int merge_at(const bpe_encoder *e, bpe_workspace *w, node *nd, siz
 	if (P->rk != r) return BPE_OK;   /* changed by a neighbour's merge */
 	uint32_t q = P->nxt, nq = nd[q].nxt, x = 256 + r, l = P->prv;
 	/* Queued before the pair on its left became this same (a, a): that one
-	 * goes first, and p is queued again once it is a local minimum. (Random
-	 * tests never reach this; it keeps "leftmost first" true by itself.) */
+	 * goes first, and p is queued again once it is a local minimum. No test
+	 * input reaches this (I could not prove none can); it keeps "leftmost
+	 * first" true without that proof. */
 	if (p > 0 && nd[l].rk == r) return BPE_OK;
 	uint32_t rq = nd[q].rk, rl = p > 0 ? nd[l].rk : NONE;
 	P->tok = x;
@@ -287,8 +288,8 @@ static inline int merge_at(const bpe_encoder *e, bpe_workspace *w, node *nd, siz
 	}
 	if (p > 0) nd[l].rk = rank_of(&e->rk, nd[l].tok, x);
 	/* New entries: l and p when they are local minima at their new ranks;
-	 * l's left and nq only when they have just become local minima (their
-	 * right, or left, neighbour went up), or they are queued already. */
+	 * l's left and nq only when they have just become one (the pair beside
+	 * them went up): if they were one before, they are queued already. */
 	if (p > 0) {
 		if (l > 0) {
 			uint32_t ll = nd[l].prv, r0 = nd[ll].rk;
@@ -319,8 +320,9 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 	for (size_t i = 0; i + 1 < n; i++)
 		if (enqueue_if_min(w, nd, n, (uint32_t)i)) goto nomem;
 	const uint32_t *pairs = e->v->pairs;
-	/* A merge only enqueues later ranks, so one forward scan serves; a word
-	 * leaves the summary once it is empty. */
+	/* A merge only enqueues its own rank (the next pair of a run of (a, a))
+	 * or later ones, so one forward scan serves; a word leaves the summary
+	 * once it is empty. */
 	for (size_t si = 0; si <= nr / 4096; si++) while (w->sum[si]) {
 		size_t wi = si * 64 + (size_t)__builtin_ctzll(w->sum[si]);
 		while (w->bits[wi]) {
