@@ -91,7 +91,7 @@ struct bpe_workspace {
 	uint64_t *bits;              /* ranks with a non-empty bucket */
 	uint64_t *sum;               /* words of bits that are not zero: a long */
 	                             /* segment then scans 1/64 of the bitmap */
-	uint32_t *tmp;               /* sorting a bucket of (a, a) pairs */
+	uint32_t *tmp;               /* a bucket of several chunks, gathered */
 	size_t ntmp;
 	uint32_t nranks;
 };
@@ -242,12 +242,6 @@ static inline int enqueue(bpe_workspace *w, uint32_t r, uint32_t p)
 	return BPE_OK;
 }
 
-static int cmp_u32(const void *a, const void *b)
-{
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-	return x < y ? -1 : x > y;
-}
-
 /* The pair starting at head j is a local minimum: lower than the pair on its
  * left, and not higher than the one on its right (equal ranks side by side
  * are a run of (a, a), taken leftmost first). The lowest pair of all is one,
@@ -272,10 +266,10 @@ static inline int merge_at(const bpe_encoder *e, bpe_workspace *w, node *nd, siz
 	node *P = &nd[p];
 	if (P->rk != r) return BPE_OK;   /* changed by a neighbour's merge */
 	uint32_t q = P->nxt, nq = nd[q].nxt, x = 256 + r, l = P->prv;
-	/* Queued before the pair on its left became this same (a, a): that one
-	 * goes first, and p is queued again once it is a local minimum. No test
-	 * input reaches this (I could not prove none can); it keeps "leftmost
-	 * first" true without that proof. */
+	/* Inside a run of (a, a) (the pair on the left is this same one): the
+	 * left one goes first, and p is queued again once it is a local minimum.
+	 * This is what keeps runs leftmost first, in whatever order a bucket
+	 * holds its positions. */
 	if (p > 0 && nd[l].rk == r) return BPE_OK;
 	uint32_t rq = nd[q].rk, rl = p > 0 ? nd[l].rk : NONE;
 	P->tok = x;
@@ -319,7 +313,6 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 	}
 	for (size_t i = 0; i + 1 < n; i++)
 		if (enqueue_if_min(w, nd, n, (uint32_t)i)) goto nomem;
-	const uint32_t *pairs = e->v->pairs;
 	/* A merge only enqueues its own rank (the next pair of a run of (a, a))
 	 * or later ones, so one forward scan serves; a word leaves the summary
 	 * once it is empty. */
@@ -334,16 +327,14 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 			 * few merges ahead (each is usually a cache miss in a long input):
 			 * most buckets are one chunk, read in place (about 5% faster
 			 * than always copying, measured), the rest are gathered. */
-			uint32_t *t;
+			const uint32_t *t;
 			size_t k = 0;
-			int sorted = 1;
 			if (w->pool[c].next == NONE) {
 				/* A merge takes at most four chunks: with those reserved,
 				 * none moves the pool under t. */
 				k = w->pool[c].n;
 				if (pool_reserve(w, 4 * (uint32_t)k)) goto nomem;
 				t = w->pool[c].pos;
-				for (size_t i = 1; i < k; i++) sorted &= t[i] > t[i - 1];
 			} else {
 				for (uint32_t d = c; d != NONE; d = w->pool[d].next) k += w->pool[d].n;
 				if (k > w->ntmp) {
@@ -352,18 +343,13 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 					w->tmp = m;
 					w->ntmp = k + 64;
 				}
-				t = w->tmp;
 				k = 0;
 				for (; c != NONE; c = w->pool[c].next)
-					for (uint32_t i = 0; i < w->pool[c].n; i++) {
-						t[k] = w->pool[c].pos[i];
-						if (k && t[k] < t[k - 1]) sorted = 0;
-						k++;
-					}
+					for (uint32_t i = 0; i < w->pool[c].n; i++) w->tmp[k++] = w->pool[c].pos[i];
+				t = w->tmp;
 			}
 			/* Occurrences of (a, b), a != b, never overlap, so any order gives
-			 * the same result; runs of (a, a) must be rewritten left to right. */
-			if (!sorted && pairs[2 * r] == pairs[2 * r + 1]) qsort(t, k, sizeof *t, cmp_u32);
+			 * the same result; merge_at takes runs of (a, a) left to right. */
 			for (size_t i = 0; i < k; i++) {
 				if (i + 8 < k) __builtin_prefetch(&nd[t[i + 8]], 1);
 				if (merge_at(e, w, nd, n, r, t[i])) goto nomem;

@@ -596,9 +596,8 @@ TEST(export_hf_table)
 	bpe_vocab_free(v);
 }
 
-/* Inputs mixing trained words with bytes no token holds side by side: the
- * encoder cuts there into short and long segments; all must agree with the
- * reference, and so must a vocabulary where every token holds '"' or '\\'. */
+static uint32_t made_up_id(uint32_t i) { return i < 3 ? 'x' + i : 256 + i - 3; }   /* 'x', 'y', 'z', 256.. */
+
 /* Vocabularies made up at random rather than trained: any earlier token may
  * pair with any, (t, t) often, so merged tokens form long runs of (a, a) whose
  * own parts were merged in any order, the case where queue order matters
@@ -611,11 +610,10 @@ TEST(encode_random_vocabularies_match_reference)
 		size_t nm = 1 + test_rand(&rs) % 12, n = 0;
 		uint32_t p[2 * 12];
 		for (size_t tries = 0; n < nm && tries < 200; tries++) {
-			uint32_t nt = 3 + (uint32_t)n;   /* 'x', 'y', 'z', then 256.. */
+			uint32_t nt = 3 + (uint32_t)n;
 			uint32_t i = (uint32_t)(test_rand(&rs) % nt), j = test_rand(&rs) % 3 ? i : (uint32_t)(test_rand(&rs) % nt);
-			uint32_t a = i < 3 ? 'x' + i : 256 + i - 3, b = j < 3 ? 'x' + j : 256 + j - 3;
-			p[2 * n] = a;
-			p[2 * n + 1] = b;
+			p[2 * n] = made_up_id(i);
+			p[2 * n + 1] = made_up_id(j);
 			bpe_vocab *t;   /* kept unless its bytes are those of another token */
 			if (bpe_vocab_from_merges(p, n + 1, 0, &t, NULL) != BPE_OK) continue;
 			bpe_vocab_free(t);
@@ -630,9 +628,9 @@ TEST(encode_random_vocabularies_match_reference)
 			uint8_t *in = malloc(len);
 			while (o < len) {   /* a token's bytes repeated, or a stray byte */
 				uint64_t r = test_rand(&rs);
-				uint32_t t = (uint32_t)(r % (3 + n));
-				const uint8_t *tb = bpe_token_bytes(v, t < 3 ? 'x' + t : 256 + t - 3);
-				uint32_t tl = bpe_token_len(v, t < 3 ? 'x' + t : 256 + t - 3);
+				uint32_t t = made_up_id((uint32_t)(r % (3 + n)));
+				const uint8_t *tb = bpe_token_bytes(v, t);
+				uint32_t tl = bpe_token_len(v, t);
 				for (size_t rep = 1 + (r >> 8) % 24; rep-- && o < len;)
 					for (uint32_t q = 0; q < tl && o < len; q++) in[o++] = tb[q];
 				if ((r >> 16) % 5 == 0 && o < len) in[o++] = (uint8_t)('x' + (r >> 20) % 3);
@@ -650,6 +648,9 @@ TEST(encode_random_vocabularies_match_reference)
 	bpe_workspace_free(w);
 }
 
+/* Inputs mixing trained words with bytes no token holds side by side: the
+ * encoder cuts there into short and long segments; all must agree with the
+ * reference, and so must a vocabulary where every token holds '"' or '\\'. */
 TEST(encode_segments_match_reference)
 {
 	corpus c = structured(6, 6000, 5);
