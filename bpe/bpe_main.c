@@ -553,6 +553,12 @@ static int cmd_train(int argc, char **argv)
  * byte offset in ids[] and the writer moves them together. */
 #define PIECE (1u << 20)
 
+/* Where the piece of d[0..n) that starts at `at` ends. */
+static size_t piece_end(const bpe_encoder *e, const uint8_t *d, size_t n, size_t at)
+{
+	return n - at > PIECE ? bpe_encode_cut(e, d, n, at + PIECE) : n;
+}
+
 typedef struct {
 	size_t at, len;            /* bytes of the document */
 	size_t n_ids;
@@ -795,7 +801,7 @@ static int cmd_encode(int argc, char **argv)
 			j->piece0 = B->npieces;
 			size_t at = 0;
 			do {
-				size_t end = j->len - at > PIECE ? bpe_encode_cut(enc, j->data, j->len, at + PIECE) : j->len;
+				size_t end = piece_end(enc, j->data, j->len, at);
 				if (B->npieces == B->cappieces) {
 					B->cappieces = B->cappieces ? 2 * B->cappieces : 1024;
 					B->pieces = kiln_xrealloc(B->pieces, B->cappieces * sizeof *B->pieces);
@@ -995,7 +1001,7 @@ static int cmd_stats(int argc, char **argv)
 			j->data = src_read(&in.v[i], &j->len, &j->owned, &rec);
 			size_t at = 0;
 			do {
-				size_t end = j->len - at > PIECE ? bpe_encode_cut(enc, j->data, j->len, at + PIECE) : j->len;
+				size_t end = piece_end(enc, j->data, j->len, at);
 				if (np == cap_pieces) {
 					cap_pieces = cap_pieces ? 2 * cap_pieces : 1024;
 					pieces = kiln_xrealloc(pieces, cap_pieces * sizeof *pieces);
