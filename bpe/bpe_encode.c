@@ -2,9 +2,9 @@
  * bpe_encode.c - apply a vocabulary: bytes -> ids and ids -> bytes.
  *
  * Encoding keeps a min-queue of (rank, position) over the adjacent pairs that
- * have a merge and are local minima (see local_min: the lowest pair of all is
- * always one). A pair created by merge r only ever involves token 256 + r,
- * whose own merges all rank after r, so ranks come off the queue in order
+ * have a merge and are local minima (the lowest pair of all is always one).
+ * A pair created by merge r only ever involves token 256 + r, whose own
+ * merges all rank after r, so ranks come off the queue in order
  * and, within one rank, left to right: exactly "apply the merges in rank
  * order, each over the whole document", which is also how training rewrote
  * it. Entries made stale by a neighbouring merge are recognised by a
@@ -35,25 +35,29 @@ typedef struct {
 	uint64_t *filter;            /* 2^21 bits */
 } ranks;
 
-static inline uint64_t rslot_of(uint64_t k, uint64_t mask)
+/* One multiply serves both: the filter takes the top bits of the product,
+ * the table its low bits with the top ones folded in. */
+static inline uint64_t key_hash(uint64_t k)
 {
-	k *= 0x9e3779b97f4a7c15ull;
-	return (k ^ (k >> 29)) & mask;
+	return k * 0x9e3779b97f4a7c15ull;
 }
 
-static inline uint64_t filter_of(uint64_t k)
+static inline uint64_t rslot_of(uint64_t h, uint64_t mask)
 {
-	k *= 0xd6e8feb86659fd93ull;
-	return k >> (64 - FILTER_BITS);
+	return (h ^ (h >> 29)) & mask;
 }
 
-/* Rank of the merge (a, b), NONE if there is none. */
-static inline uint32_t rank_of(const ranks *t, uint32_t a, uint32_t b)
+static inline uint64_t filter_of(uint64_t h)
 {
-	if ((a | b) < 256) return t->byte_rank[a << 8 | b];
-	uint64_t k = (uint64_t)a << 32 | b, f = filter_of(k);
+	return h >> (64 - FILTER_BITS);
+}
+
+/* Rank of the merge (a, b) where one of them is not a byte, NONE if none. */
+static inline uint32_t rank_hashed(const ranks *t, uint32_t a, uint32_t b)
+{
+	uint64_t k = (uint64_t)a << 32 | b, h = key_hash(k), f = filter_of(h);
 	if (!(t->filter[f >> 6] >> (f & 63) & 1)) return NONE;
-	for (uint64_t s = rslot_of(k, t->mask);; s = (s + 1) & t->mask) {
+	for (uint64_t s = rslot_of(h, t->mask);; s = (s + 1) & t->mask) {
 		if (t->tab[s].key == k) return t->tab[s].rank;
 		if (t->tab[s].key == UINT64_MAX) return NONE;
 	}
@@ -125,12 +129,12 @@ static int ranks_init(ranks *t, const bpe_vocab *v)
 	for (size_t i = 0; i < 65536; i++) t->byte_rank[i] = NONE;
 	for (uint32_t r = 0; r < v->n_merges; r++) {
 		uint32_t a = v->pairs[2 * r], b = v->pairs[2 * r + 1];
-		uint64_t k = (uint64_t)a << 32 | b, s = rslot_of(k, t->mask);
+		uint64_t k = (uint64_t)a << 32 | b, h = key_hash(k), s = rslot_of(h, t->mask);
 		while (t->tab[s].key != UINT64_MAX && t->tab[s].key != k) s = (s + 1) & t->mask;
 		if (t->tab[s].key == k) continue;   /* cannot happen in a valid vocabulary */
 		t->tab[s].key = k;
 		t->tab[s].rank = r;
-		uint64_t f = filter_of(k);
+		uint64_t f = filter_of(h);
 		t->filter[f >> 6] |= 1ull << (f & 63);
 		if ((a | b) < 256) t->byte_rank[a << 8 | b] = r;
 	}
@@ -209,10 +213,16 @@ static int ws_reserve(bpe_workspace *w, size_t n, uint32_t nranks)
 	return BPE_OK;
 }
 
-/* Room for `extra` more chunks in the pool. */
-static int pool_reserve(bpe_workspace *w, uint32_t extra)
+/* Room for `extra` more chunks in the pool: the check inline, the growth
+ * (rare) out of line. */
+static int pool_grow(bpe_workspace *w, uint32_t extra);
+static inline int pool_reserve(bpe_workspace *w, uint32_t extra)
 {
-	if (w->cappool - w->npool >= extra) return BPE_OK;
+	return w->cappool - w->npool >= extra ? BPE_OK : pool_grow(w, extra);
+}
+
+static __attribute__((noinline)) int pool_grow(bpe_workspace *w, uint32_t extra)
+{
 	uint32_t cap = w->cappool ? w->cappool : 1024;
 	while (cap - w->npool < extra) cap *= 2;
 	chunk *q = realloc(w->pool, (size_t)cap * sizeof *q);
@@ -242,24 +252,11 @@ static inline int enqueue(bpe_workspace *w, uint32_t r, uint32_t p)
 	return BPE_OK;
 }
 
-/* The pair starting at head j is a local minimum: lower than the pair on its
- * left, and not higher than the one on its right (equal ranks side by side
- * are a run of (a, a), taken leftmost first). The lowest pair of all is one,
- * so the queue need only hold local minima. */
-static inline int local_min(const node *nd, size_t n, uint32_t j)
-{
-	uint32_t r = nd[j].rk;
-	if (r == NONE) return 0;
-	if (j > 0 && nd[nd[j].prv].rk <= r) return 0;
-	uint32_t k = nd[j].nxt;
-	return k >= n || r <= nd[k].rk;
-}
-
-static inline int enqueue_if_min(bpe_workspace *w, const node *nd, size_t n, uint32_t j)
-{
-	return local_min(nd, n, j) ? enqueue(w, nd[j].rk, j) : BPE_OK;
-}
-
+/* The queue holds only pairs that are local minima: lower than the pair on
+ * their left, and not higher than the one on their right (equal ranks side by
+ * side are a run of (a, a), taken leftmost first). The lowest pair of all is
+ * one, so nothing else need wait in the queue; a merge re-examines the pairs
+ * around it (merge_at), which are the only ones whose neighbours changed. */
 /* Merge the pair of rank r starting at p, if it is still there. */
 static inline int merge_at(const bpe_encoder *e, bpe_workspace *w, node *nd, size_t n, uint32_t r, uint32_t p)
 {
@@ -275,26 +272,34 @@ static inline int merge_at(const bpe_encoder *e, bpe_workspace *w, node *nd, siz
 	P->tok = x;
 	nd[q].rk = NONE;
 	P->nxt = nq;
-	P->rk = NONE;
+	/* The new ranks on either side, and the ranks around them, known here:
+	 * the local-minimum tests below read no node twice. */
+	uint32_t rp = NONE, r1 = NONE, nl = NONE;
 	if (nq < n) {
 		nd[nq].prv = p;
-		P->rk = rank_of(&e->rk, x, nd[nq].tok);
+		rp = rank_hashed(&e->rk, x, nd[nq].tok);
+		r1 = nd[nq].rk;
 	}
-	if (p > 0) nd[l].rk = rank_of(&e->rk, nd[l].tok, x);
+	P->rk = rp;
 	/* New entries: l and p when they are local minima at their new ranks;
 	 * l's left and nq only when they have just become one (the pair beside
 	 * them went up): if they were one before, they are queued already. */
 	if (p > 0) {
+		nl = rank_hashed(&e->rk, nd[l].tok, x);
+		nd[l].rk = nl;
+		uint32_t r0 = NONE;
 		if (l > 0) {
-			uint32_t ll = nd[l].prv, r0 = nd[ll].rk;
-			if (r0 > rl && local_min(nd, n, ll) && enqueue(w, r0, ll)) return BPE_ENOMEM;
+			uint32_t ll = nd[l].prv;
+			r0 = nd[ll].rk;
+			if (r0 > rl && r0 != NONE && r0 <= nl && (ll == 0 || nd[nd[ll].prv].rk > r0) && enqueue(w, r0, ll))
+				return BPE_ENOMEM;
 		}
-		if (enqueue_if_min(w, nd, n, l)) return BPE_ENOMEM;
+		if (nl != NONE && nl < r0 && nl <= rp && enqueue(w, nl, l)) return BPE_ENOMEM;
 	}
-	if (enqueue_if_min(w, nd, n, p)) return BPE_ENOMEM;
-	if (nq < n) {
-		uint32_t r1 = nd[nq].rk;
-		if (r1 >= rq && local_min(nd, n, nq) && enqueue(w, r1, nq)) return BPE_ENOMEM;
+	if (rp != NONE && rp < nl && rp <= r1 && enqueue(w, rp, p)) return BPE_ENOMEM;
+	if (r1 != NONE && r1 >= rq && r1 < rp) {
+		uint32_t k = nd[nq].nxt;
+		if ((k >= n || r1 <= nd[k].rk) && enqueue(w, r1, nq)) return BPE_ENOMEM;
 	}
 	return BPE_OK;
 }
@@ -307,12 +312,21 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 	if (ws_reserve(w, n, nr)) return BPE_ENOMEM;
 	node *nd = w->nd;
 	w->npool = 0;
-	for (size_t i = 0; i < n; i++) {
-		uint32_t r = i + 1 < n ? e->rk.byte_rank[in[i] << 8 | in[i + 1]] : NONE;
-		nd[i] = (node){ in[i], (uint32_t)(i + 1), (uint32_t)i - 1, r };
+	/* Every pair to start with, and the local minima among them: rp, r and
+	 * rn are the ranks of the pairs at i - 1, i and i + 1 (no list to follow
+	 * yet). */
+	const uint32_t *br = e->rk.byte_rank;
+	uint32_t rp = NONE, r = br[in[0] << 8 | in[1]], i = 0;
+	for (; i + 2 < n; i++) {
+		uint32_t rn = br[in[i + 1] << 8 | in[i + 2]];
+		nd[i] = (node){ in[i], i + 1, i - 1, r };
+		if (r < rp && r <= rn && enqueue(w, r, i)) goto nomem;
+		rp = r;
+		r = rn;
 	}
-	for (size_t i = 0; i + 1 < n; i++)
-		if (enqueue_if_min(w, nd, n, (uint32_t)i)) goto nomem;
+	nd[i] = (node){ in[i], i + 1, i - 1, r };
+	if (r < rp && enqueue(w, r, i)) goto nomem;
+	nd[i + 1] = (node){ in[i + 1], i + 2, i, NONE };
 	/* A merge only enqueues its own rank (the next pair of a run of (a, a))
 	 * or later ones, so one forward scan serves; a word leaves the summary
 	 * once it is empty. */
@@ -389,8 +403,8 @@ static size_t encode_short(const bpe_encoder *e, const uint8_t *in, size_t k, ui
 		tk[bi] = 256 + best;
 		for (size_t i = bi + 1; i + 1 < m; i++) { tk[i] = tk[i + 1]; rk[i] = rk[i + 1]; }
 		m--;
-		rk[bi] = bi + 1 < m ? rank_of(&e->rk, tk[bi], tk[bi + 1]) : NONE;
-		if (bi > 0) rk[bi - 1] = rank_of(&e->rk, tk[bi - 1], tk[bi]);
+		rk[bi] = bi + 1 < m ? rank_hashed(&e->rk, tk[bi], tk[bi + 1]) : NONE;
+		if (bi > 0) rk[bi - 1] = rank_hashed(&e->rk, tk[bi - 1], tk[bi]);
 	}
 	memcpy(out, tk, m * sizeof *tk);
 	return m;
