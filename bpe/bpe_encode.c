@@ -4,11 +4,11 @@
  * Encoding keeps a min-queue of (rank, position) over the adjacent pairs that
  * have a merge and are local minima (the lowest pair of all is always one).
  * A pair created by merge r only ever involves token 256 + r, whose own
- * merges all rank after r, so ranks come off the queue in order
- * and, within one rank, left to right: exactly "apply the merges in rank
- * order, each over the whole document", which is also how training rewrote
- * it. Entries made stale by a neighbouring merge are recognised by a
- * per-position record of the rank of the pair that currently starts there.
+ * merges all rank after r, so ranks come off the queue in order and, within
+ * one rank, left to right: exactly "apply the merges in rank order, each over
+ * the whole document", which is also how training rewrote it. Entries made
+ * stale by a neighbouring merge are recognised by a per-position record of
+ * the rank of the pair that currently starts there.
  */
 #include "bpe_internal.h"
 
@@ -413,16 +413,12 @@ static size_t encode_short(const bpe_encoder *e, const uint8_t *in, size_t k, ui
 /* No token holds a byte pair outside e->inside, so no merge ever joins the
  * two sides of such a pair: the input splits there into segments that
  * encode independently (and mostly in cache). */
-static inline int is_cut(const bpe_encoder *e, const uint8_t *in, size_t t)
-{
-	uint32_t x = (uint32_t)in[t - 1] << 8 | in[t];
-	return !(e->inside[x >> 6] >> (x & 63) & 1);
-}
-
 size_t bpe_encode_cut(const bpe_encoder *e, const uint8_t *in, size_t n, size_t at)
 {
-	for (size_t t = at < 1 ? 1 : at; t < n; t++)
-		if (is_cut(e, in, t)) return t;
+	for (size_t t = at < 1 ? 1 : at; t < n; t++) {
+		uint32_t x = (uint32_t)in[t - 1] << 8 | in[t];
+		if (!(e->inside[x >> 6] >> (x & 63) & 1)) return t;
+	}
 	return n;
 }
 
@@ -439,8 +435,7 @@ int bpe_encode(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in, size_t
 	}
 	size_t m = 0;
 	for (size_t s = 0; s < n;) {
-		size_t t = s + 1;
-		while (t < n && !is_cut(e, in, t)) t++;
+		size_t t = bpe_encode_cut(e, in, n, s + 1);
 		if (t - s == 1) {
 			out[m++] = in[s];
 		} else if (t - s <= SHORT) {
