@@ -553,13 +553,8 @@ static int cmd_train(int argc, char **argv)
  * byte offset in ids[] and the writer moves them together. */
 #define PIECE (1u << 20)
 
-/* Where the piece of d[0..n) that starts at `at` ends. */
-static size_t piece_end(const bpe_encoder *e, const uint8_t *d, size_t n, size_t at)
-{
-	return n - at > PIECE ? bpe_encode_cut(e, d, n, at + PIECE) : n;
-}
-
 typedef struct {
+	size_t job;                /* the document, in its batch */
 	size_t at, len;            /* bytes of the document */
 	size_t n_ids;
 	uint32_t crc;              /* of its packed ids (shard output) */
@@ -580,6 +575,26 @@ typedef struct {
 	uint32_t crc;              /* of the prompt, then of the whole record */
 	size_t piece0, npieces;    /* its pieces in the batch */
 } job;
+
+/* Append the pieces of jobs[k] to *pcs (*np of them, room for *cap): while
+ * over PIECE bytes are left, cut at the first place past PIECE that
+ * bpe_encode_cut allows. */
+static void cut_pieces(const bpe_encoder *e, job *jobs, size_t k, piece **pcs, size_t *np, size_t *cap)
+{
+	job *j = &jobs[k];
+	j->piece0 = *np;
+	size_t at = 0;
+	do {
+		size_t end = j->len - at > PIECE ? bpe_encode_cut(e, j->data, j->len, at + PIECE) : j->len;
+		if (*np == *cap) {
+			*cap = *cap ? 2 * *cap : 1024;
+			*pcs = kiln_xrealloc(*pcs, *cap * sizeof **pcs);
+		}
+		(*pcs)[(*np)++] = (piece){ k, at, end - at, 0, 0 };
+		at = end;
+	} while (at < j->len);
+	j->npieces = *np - j->piece0;
+}
 
 /* What a worker does: a document's head (its content hash and prompt), one
  * piece of its content, or both for a document of one piece. */
@@ -798,18 +813,7 @@ static int cmd_encode(int argc, char **argv)
 				j->hash_group = 1;   /* on a worker: SHA-256 of a file is real work */
 			}
 			j->ids = kiln_xmalloc((bpe_encode_bound(j->len) + 1) * sizeof *j->ids);
-			j->piece0 = B->npieces;
-			size_t at = 0;
-			do {
-				size_t end = piece_end(enc, j->data, j->len, at);
-				if (B->npieces == B->cappieces) {
-					B->cappieces = B->cappieces ? 2 * B->cappieces : 1024;
-					B->pieces = kiln_xrealloc(B->pieces, B->cappieces * sizeof *B->pieces);
-				}
-				B->pieces[B->npieces++] = (piece){ at, end - at, 0, 0 };
-				at = end;
-			} while (at < j->len);
-			j->npieces = B->npieces - j->piece0;
+			cut_pieces(enc, jobs, nb - 1, &B->pieces, &B->npieces, &B->cappieces);
 			bytes += j->len;
 			i++;
 		}
@@ -987,8 +991,8 @@ static int cmd_stats(int argc, char **argv)
 	/* Files are read by the master thread in order; pieces of them (cut as
 	 * encode cuts them, largest first) are encoded in parallel. */
 	kiln_progress *p = kiln_progress_start("encoding", in.n, "docs");
-	size_t done = 0, cap_pieces = 0;
-	struct span { size_t job, at, len; } *pieces = NULL;
+	size_t done = 0, cap_pieces = 0, cap_order = 0;
+	piece *pieces = NULL;
 	by_len *order = NULL;
 	for (size_t i = 0; i < in.n;) {
 		size_t nb = 0, np = 0;
@@ -999,22 +1003,16 @@ static int cmd_stats(int argc, char **argv)
 			shard_record rec;
 			memset(j, 0, sizeof *j);
 			j->data = src_read(&in.v[i], &j->len, &j->owned, &rec);
-			size_t at = 0;
-			do {
-				size_t end = piece_end(enc, j->data, j->len, at);
-				if (np == cap_pieces) {
-					cap_pieces = cap_pieces ? 2 * cap_pieces : 1024;
-					pieces = kiln_xrealloc(pieces, cap_pieces * sizeof *pieces);
-					order = kiln_xrealloc(order, cap_pieces * sizeof *order);
-				}
-				order[np] = (by_len){ end - at, np };
-				pieces[np++] = (struct span){ nb, at, end - at };
-				at = end;
-			} while (at < j->len);
+			cut_pieces(enc, jobs, nb, &pieces, &np, &cap_pieces);
 			bytes += j->len;
 			nb++;
 			i++;
 		}
+		if (np > cap_order) {
+			cap_order = cap_pieces;
+			order = kiln_xrealloc(order, cap_order * sizeof *order);
+		}
+		for (size_t k = 0; k < np; k++) order[k] = (by_len){ pieces[k].len, k };
 		qsort(order, np, sizeof *order, by_len_desc);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
@@ -1031,7 +1029,7 @@ static int cmd_stats(int argc, char **argv)
 #pragma omp for schedule(dynamic, 1)
 #endif
 			for (size_t k = 0; k < np; k++) {
-				const struct span *pc = &pieces[order[k].k];
+				const piece *pc = &pieces[order[k].k];
 				const job *j = &jobs[pc->job];
 				size_t n;
 				if (pc->len + 1 > cap) {
