@@ -91,6 +91,7 @@ struct bpe_workspace {
 	size_t cap;
 	chunk *pool;
 	uint32_t npool, cappool;
+	uint32_t freed;              /* chunks of buckets already merged, linked by next */
 	struct { uint32_t head, tail; } *q;   /* chunks per rank, head NONE = empty */
 	uint64_t *bits;              /* ranks with a non-empty bucket */
 	uint64_t *sum;               /* words of bits that are not zero: a long */
@@ -232,12 +233,17 @@ static __attribute__((noinline)) int pool_grow(bpe_workspace *w, uint32_t extra)
 	return BPE_OK;
 }
 
+/* A chunk for a bucket: one that an earlier bucket has given back, else a
+ * new one. Without the reuse a run of (a, a), merged one pair per pass, took
+ * a chunk per pair: 64 bytes of memory per input byte of zeros. */
 static inline int enqueue(bpe_workspace *w, uint32_t r, uint32_t p)
 {
 	uint32_t c = w->q[r].tail;
 	if (w->q[r].head == NONE || w->pool[c].n == CHUNK) {
-		if (pool_reserve(w, 1)) return BPE_ENOMEM;
-		uint32_t nc = w->npool++;
+		uint32_t nc = w->freed;
+		if (nc != NONE) w->freed = w->pool[nc].next;
+		else if (pool_reserve(w, 1)) return BPE_ENOMEM;
+		else nc = w->npool++;
 		w->pool[nc].next = NONE;
 		w->pool[nc].n = 0;
 		if (w->q[r].head == NONE) {
@@ -312,6 +318,7 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 	if (ws_reserve(w, n, nr)) return BPE_ENOMEM;
 	node *nd = w->nd;
 	w->npool = 0;
+	w->freed = NONE;
 	/* Every pair to start with, and the local minima among them: rp, r and
 	 * rn are the ranks of the pairs at i - 1, i and i + 1 (no list to follow
 	 * yet). */
@@ -335,7 +342,7 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 		while (w->bits[wi]) {
 			uint32_t r = (uint32_t)(wi * 64 + (size_t)__builtin_ctzll(w->bits[wi]));
 			w->bits[wi] &= w->bits[wi] - 1;
-			uint32_t c = w->q[r].head;
+			uint32_t c = w->q[r].head, last = w->q[r].tail;
 			w->q[r].head = NONE;
 			/* The bucket as one array, so that positions can be prefetched a
 			 * few merges ahead (each is usually a cache miss in a long input):
@@ -358,8 +365,8 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 					w->ntmp = k + 64;
 				}
 				k = 0;
-				for (; c != NONE; c = w->pool[c].next)
-					for (uint32_t i = 0; i < w->pool[c].n; i++) w->tmp[k++] = w->pool[c].pos[i];
+				for (uint32_t d = c; d != NONE; d = w->pool[d].next)
+					for (uint32_t i = 0; i < w->pool[d].n; i++) w->tmp[k++] = w->pool[d].pos[i];
 				t = w->tmp;
 			}
 			/* Occurrences of (a, b), a != b, never overlap, so any order gives
@@ -368,6 +375,10 @@ static int encode_long(const bpe_encoder *e, bpe_workspace *w, const uint8_t *in
 				if (i + 8 < k) __builtin_prefetch(&nd[t[i + 8]], 1);
 				if (merge_at(e, w, nd, n, r, t[i])) goto nomem;
 			}
+			/* The bucket's chunks are free now (not before: t may point
+			 * into the first). */
+			w->pool[last].next = w->freed;
+			w->freed = c;
 		}
 		w->sum[si] &= ~(1ull << (wi & 63));
 	}
