@@ -107,7 +107,9 @@ typedef struct kiln_outfile {
 } kiln_outfile;
 
 /* Open "<dir>/.<base>.tmp-<pid>-<n>" for writing. "-" means stdout (no
- * rename, fp = stdout). Returns 0, or -1 with errno set. */
+ * rename, fp = stdout); an existing path that is neither a regular file nor
+ * a folder (a device such as /dev/null, a FIFO) is written in place.
+ * Returns 0, or -1 with errno set. */
 int kiln_outfile_open(kiln_outfile *o, const char *path);
 /* fflush + fsync + fclose + rename over path. Returns 0 or -1 (errno). The
  * temporary is removed on failure. */

@@ -134,6 +134,17 @@ int kiln_outfile_open(kiln_outfile *o, const char *path)
 {
 	memset(o, 0, sizeof *o);
 	if (!strcmp(path, "-")) { o->fp = stdout; return 0; }
+	/* A device or a pipe (/dev/null, /dev/stdout, a FIFO) has nothing to
+	 * replace atomically, and a rename would put a file in its place:
+	 * write to it directly. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+		int fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0) return -1;
+		o->fp = fdopen(fd, "wb");
+		if (!o->fp) { int e = errno; close(fd); errno = e; return -1; }
+		return 0;
+	}
 	o->path = kiln_xstrdup(path);
 	o->tmp = temp_name(path);
 	int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
@@ -154,6 +165,13 @@ int kiln_outfile_commit(kiln_outfile *o)
 {
 	if (o->fp == stdout && !o->tmp) return fflush(stdout) ? -1 : 0;
 	if (!o->fp) { errno = EBADF; return -1; }
+	if (!o->tmp) {   /* a device or a pipe, written in place */
+		int rc = fflush(o->fp) ? -1 : 0, e = errno;
+		if (fclose(o->fp) && !rc) { rc = -1; e = errno; }
+		o->fp = NULL;
+		errno = e;
+		return rc;
+	}
 	int rc = 0, e = 0;
 	if (fflush(o->fp) || fsync(fileno(o->fp))) { rc = -1; e = errno; }
 	if (fclose(o->fp) && !rc) { rc = -1; e = errno; }

@@ -146,6 +146,18 @@ TEST(outfile_commit_and_abort)
 	closedir(d);
 	CHECK_EQ_U64(others, 0);
 	CHECK(kiln_outfile_open(&o, "no/such/dir/x") == -1);
+	/* A device is written in place, not replaced by a renamed file. */
+	CHECK(kiln_outfile_open(&o, "/dev/null") == 0);
+	fputs("gone", o.fp);
+	CHECK(kiln_outfile_commit(&o) == 0);
+	CHECK(stat("/dev/null", &st) == 0 && S_ISCHR(st.st_mode));
+	CHECK(mkfifo("out.fifo", 0600) == 0);
+	CHECK(test_sh("cat out.fifo > fifo.out &") == 0);
+	CHECK(kiln_outfile_open(&o, "out.fifo") == 0);
+	fputs("through", o.fp);
+	CHECK(kiln_outfile_commit(&o) == 0);
+	CHECK(test_sh("for i in $(seq 100); do [ \"$(cat fifo.out)\" = through ] && exit 0; sleep 0.05; done; exit 1") == 0);
+	CHECK(stat("out.fifo", &st) == 0 && S_ISFIFO(st.st_mode));
 }
 
 TEST(outdir_commit_force)
