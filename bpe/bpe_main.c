@@ -211,16 +211,18 @@ static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
 	return 0;
 }
 
-/* A Kiln dataset is a folder with manifest.json or a file starting with the
- * shard magic; anything else is raw bytes. */
+/* A Kiln dataset is a folder with manifest.json or a regular file starting
+ * with the shard magic; anything else is raw bytes. A pipe is never probed:
+ * what a probe reads from it would be gone for the real read. */
 static int is_dataset(const char *path)
 {
 	char buf[4096];
+	struct stat st;
 	if (kiln_is_dir(path)) {
 		snprintf(buf, sizeof buf, "%s/manifest.json", path);
-		struct stat st;
 		return stat(buf, &st) == 0;
 	}
+	if (stat(path, &st) || !S_ISREG(st.st_mode)) return 0;
 	FILE *f = fopen(path, "rb");
 	if (!f) return 0;
 	size_t n = fread(buf, 1, 8, f);
@@ -228,14 +230,17 @@ static int is_dataset(const char *path)
 	return n == 8 && !memcmp(buf, SHARD_MAGIC, 8);
 }
 
+static KILN_NORETURN void die_shard(const shard_error *e)
+{
+	if (e->offset != UINT64_MAX) kiln_die(KILN_EXIT_FAIL, "%s (byte offset %" PRIu64 ")", e->msg, e->offset);
+	kiln_die(KILN_EXIT_FAIL, "%s", e->msg);
+}
+
 static shard_dataset *open_dataset(const char *path)
 {
 	shard_dataset *d;
 	shard_error e;
-	if (shard_dataset_open(path, &d, &e)) {
-		if (e.offset != UINT64_MAX) kiln_die(KILN_EXIT_FAIL, "%s (byte offset %" PRIu64 ")", e.msg, e.offset);
-		kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
-	}
+	if (shard_dataset_open(path, &d, &e)) die_shard(&e);
 	return d;
 }
 
@@ -296,7 +301,10 @@ static const uint8_t *src_read(const src *s, size_t *len, uint8_t **owned, shard
 	*owned = NULL;
 	if (s->ds) {
 		shard_error e;
-		if (shard_dataset_record(s->ds, s->rec, rec, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+		/* Checked here, so that corrupt records never reach a vocabulary or
+		 * leave as a new dataset with valid checksums. */
+		if (shard_dataset_record(s->ds, s->rec, rec, &e) || shard_dataset_verify_record(s->ds, s->rec, &e))
+			die_shard(&e);
 		*len = rec->n_content;
 		return rec->content;
 	}

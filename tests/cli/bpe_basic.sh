@@ -149,3 +149,24 @@ for p in 1 2 3; do kiln-bpe encode -v part.vocab --part $p/3 -o pp$p partin -q; 
 t part-merge expect_exit 0 kiln-shard merge pp1 pp2 pp3 -o pmerged -q
 t part-merge-identical sh_ok 'cmp pwhole/shard-00000.kshard pmerged/shard-00000.kshard'
 t part-bad expect_exit 2 kiln-bpe encode -v part.vocab --part 0/3 -o never partin
+
+# A dataset record whose checksum fails stops every command (naming the file,
+# record and byte offset) instead of being trained on or re-encoded into a
+# dataset whose checksums would then be valid.
+cp bytes.ds/shard-00000.kshard corrupt.kshard
+off=$(( $(stat -c %s corrupt.kshard) / 2 ))
+printf '\377\377\377\377' | dd of=corrupt.kshard bs=1 seek=$off conv=notrunc 2>/dev/null
+t corrupt_verify   expect_exit 1 kiln-shard verify corrupt.kshard
+for c in "train:train --vocab-size 300 -o cv.txt" "encode:encode -v v.txt -o cds" \
+         "ids:encode -v v.txt --ids -o cids" "stats:stats -v v.txt"; do
+  t "corrupt_${c%%:*}"     expect_exit 1 kiln-bpe ${c#*:} corrupt.kshard
+  t "corrupt_${c%%:*}_msg" err_has 'corrupt.kshard: record [0-9]+: .*byte offset [0-9]+'
+done
+t corrupt_no_out   sh_ok '[ ! -e cv.txt ] && [ ! -e cds ] && [ ! -e cids ]'
+
+# A pipe is read once, whole: probing it for the dataset magic once ate its
+# first 4 KiB (all of a small input).
+t pipe_encode      expect_exit 0 kiln-bpe encode -v v.txt --ids -o pipe.ids <(cat in/binary)
+t pipe_same        sh_ok 'cmp pipe.ids binary.ids'
+t pipe_small       expect_exit 0 kiln-bpe encode -v v.txt --ids -o pipe1.ids <(cat in/numbers.txt)
+t pipe_small_same  sh_ok 'cmp pipe1.ids numbers.txt.ids'
