@@ -153,7 +153,9 @@ typedef struct bpe_train_opts {
 	uint32_t max_token_bytes;   /* 0 = no cap */
 	int threads;                /* 0 = OpenMP default; results never depend on it */
 	/* Resume: merges already made (from a checkpoint); they are replayed on
-	 * the corpus and training continues after them. */
+	 * the corpus and training continues after them. Of more than
+	 * vocab_size - 256, only that many first ones are kept: greedy merges do
+	 * not depend on how many follow them. */
 	const uint32_t *init_pairs;
 	size_t n_init;
 	/* Called after every merge (and once after the setup with n == n_init);

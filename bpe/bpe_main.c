@@ -441,7 +441,14 @@ static int cmd_train(int argc, char **argv)
 		uint8_t *owned;
 		shard_record rec;
 		const uint8_t *d = src_read(&in.v[i], &len, &owned, &rec);
-		if (h) kiln_sha256_update(h, d, len);
+		if (h) {
+			/* Each document's length first: the same bytes cut into other
+			 * documents are another corpus (merges never cross documents). */
+			uint8_t le[8];
+			for (int b = 0; b < 8; b++) le[b] = (uint8_t)((uint64_t)len >> (8 * b));
+			kiln_sha256_update(h, le, 8);
+			kiln_sha256_update(h, d, len);
+		}
 		size_t step = o.chunk ? o.chunk : len, off = 0;
 		do {
 			size_t k = len - off < step ? len - off : step;
@@ -486,9 +493,11 @@ static int cmd_train(int argc, char **argv)
 		/* The checkpoint is only valid for the same corpus and options. */
 		for (size_t i = 1; i < n_meta; i++) {   /* all but vocab-size, which may grow */
 			const char *want = bpe_vocab_meta(resume, meta[2 * i]);
-			/* A final vocabulary (no --checkpoint) has no corpus hash: the
-			 * corpus size and document count still have to match. */
-			if (!want && !strcmp(meta[2 * i], "corpus-sha256")) continue;
+			/* Size and document count alone would let another corpus of the
+			 * same size through, and a wrong vocabulary out. */
+			if (!want && !strcmp(meta[2 * i], "corpus-sha256"))
+				kiln_die(KILN_EXIT_FAIL, "%s: no corpus-sha256, so it cannot be checked against these inputs "
+				         "(only runs with --checkpoint record one): train again with --checkpoint", o.resume);
 			if (!want || strcmp(want, meta[2 * i + 1]))
 				kiln_die(KILN_EXIT_FAIL, "%s: checkpoint made with %s %s, this run has %s", o.resume, meta[2 * i],
 				         want ? want : "(missing)", meta[2 * i + 1]);

@@ -632,7 +632,10 @@ int bpe_train(bpe_corpus *c, const bpe_train_opts *o, uint32_t **pairs_out, size
 #endif
 	t->st.corpus_bytes = c->bytes;
 	t->st.docs = c->docs;
-	uint32_t V = o->vocab_size > 256 + o->n_init ? o->vocab_size : (uint32_t)(256 + o->n_init);
+	/* Greedy merges do not depend on how many follow them: of a longer
+	 * checkpoint, the first vocab_size - 256 are this run's result. */
+	size_t n_init = o->n_init < o->vocab_size - 256 ? o->n_init : o->vocab_size - 256;
+	uint32_t V = o->vocab_size;
 	size_t n_merges = 0, cap_m = V - 256;
 	uint32_t *out = malloc((2 * cap_m + 2) * sizeof *out);
 	t->tlen = malloc((size_t)V * sizeof *t->tlen);
@@ -653,19 +656,19 @@ int bpe_train(bpe_corpus *c, const bpe_train_opts *o, uint32_t **pairs_out, size
 		rc = token_add(t, b, &byte, 1, bpe__hash_bytes(&byte, 1));
 	}
 	/* Resume: the replayed merges become ordinary tokens. */
-	if (o->n_init && !rc) {
+	if (n_init && !rc) {
 		bpe_vocab *v;
-		if ((rc = bpe_vocab_from_merges(o->init_pairs, o->n_init, 0, &v, err))) goto done;
-		for (size_t k = 0; k < o->n_init && !rc; k++) {
+		if ((rc = bpe_vocab_from_merges(o->init_pairs, n_init, 0, &v, err))) goto done;
+		for (size_t k = 0; k < n_init && !rc; k++) {
 			uint32_t id = (uint32_t)(256 + k), l = bpe_token_len(v, id);
 			const uint8_t *p = bpe_token_bytes(v, id);
 			t->tlen[id] = l;
 			rc = token_add(t, id, p, l, bpe__hash_bytes(p, l));
 		}
 		bpe_vocab_free(v);
-		memcpy(out, o->init_pairs, 2 * o->n_init * sizeof *out);
-		n_merges = o->n_init;
-		if (!rc) rc = replay(t, o->init_pairs, o->n_init);
+		memcpy(out, o->init_pairs, 2 * n_init * sizeof *out);
+		n_merges = n_init;
+		if (!rc) rc = replay(t, o->init_pairs, n_init);
 		if (!rc) rc = build_generic(t);
 	} else if (!rc) {
 		rc = build_bytes(t);

@@ -104,6 +104,17 @@ t resume           expect_exit 0 kiln-bpe train --vocab-size 2000 -q --resume ck
 t resume_same      sh_ok 'diff <(grep -E "^[0-9]" v.txt) <(grep -E "^[0-9]" v_res.txt)'
 t resume_other     expect_exit 1 kiln-bpe train --vocab-size 2000 -q --min-count 3 --resume ck.txt -o x.txt in
 t resume_other_msg err_has 'min-count'
+t resume_smaller   expect_exit 0 kiln-bpe train --vocab-size 400 -q --resume ck.txt -o v400.txt in
+t resume_prefix    sh_ok 'grep -qx "merges 144" v400.txt && diff <(grep -E "^[0-9]" v400.txt) <(grep -E "^[0-9]" v.txt | head -144)'
+t resume_no_hash   expect_exit 1 kiln-bpe train --vocab-size 2000 -q --resume v.txt -o x.txt in
+t resume_no_hash_m err_has 'v.txt: no corpus-sha256'
+# The same bytes split into other documents are another corpus.
+mkdir -p split1 split2
+printf ab > split1/1; printf ab > split1/2; printf a > split2/1; printf bab > split2/2
+t resume_split_ck  expect_exit 0 kiln-bpe train --vocab-size 300 -q --checkpoint split.ck -o split.v split1
+t resume_split     expect_exit 1 kiln-bpe train --vocab-size 300 -q --resume split.ck -o x.txt split2
+t resume_split_msg err_has 'corpus-sha256'
+t resume_no_out    sh_ok '[ ! -e x.txt ]'
 
 # Options that change the result.
 t maxlen           expect_exit 0 kiln-bpe train --vocab-size 2000 --max-token-bytes 4 -q -o v4.txt in
