@@ -399,6 +399,13 @@ static int cmd_train(int argc, char **argv)
 	if (!o.has_vocab_size) kiln_usage_error("train: --vocab-size N is required");
 	if (!o.output) kiln_usage_error("train: -o VOCAB is required");
 	if (optind >= argc) kiln_usage_error("train: no input given");
+	/* A checkpoint that cannot be written should stop the run now, not
+	 * after the first interval or at the end. */
+	if (o.ckpt) {
+		kiln_outfile of;
+		if (kiln_outfile_open(&of, o.ckpt)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o.ckpt, strerror(errno));
+		kiln_outfile_abort(&of);
+	}
 	inputs in;
 	collect(&in, argv + optind, argc - optind, 1);
 
@@ -554,8 +561,11 @@ static int cmd_train(int argc, char **argv)
 	} else if (!kiln_quiet()) {
 		fprintf(stderr, "%s: %zu merges (vocabulary %zu) from %" PRIu64 " bytes in %" PRIu64 " documents, %.3f bytes/token, %.1f s -> %s\n",
 		        kiln_progname(), n, 256 + n, st.corpus_bytes, st.docs, bpt, secs, o.output);
-		if (256 + n < o.vocab_size)
-			fprintf(stderr, "%s: stopped early: no pair seen %" PRIu64 " times is left\n", kiln_progname(), o.min_count);
+		if (256 + n < o.vocab_size && o.max_token)
+			fprintf(stderr, "%s: stopped early: no pair left is seen %" PRIu64 " times and makes a new token of at most %" PRIu64 " bytes\n",
+			        kiln_progname(), o.min_count, o.max_token);
+		else if (256 + n < o.vocab_size)
+			fprintf(stderr, "%s: stopped early: no pair left is seen %" PRIu64 " times and makes a new token\n", kiln_progname(), o.min_count);
 	}
 	free(pairs);
 	inputs_free(&in);
@@ -747,6 +757,8 @@ static int cmd_encode(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	if (!o.output) kiln_usage_error("encode: -o OUT is required");
 	if (optind >= argc) kiln_usage_error("encode: no input given");
+	if (!strcmp(o.output, "-") && !o.ids) kiln_usage_error("encode: a dataset cannot go to standard output ('-o -' needs --ids)");
+	if (!strcmp(o.output, "-") && o.json) kiln_usage_error("encode: --json would mix its summary into the ids on standard output");
 	bpe_vocab *v = load_vocab(o.vocab);
 	bpe_encoder *enc;
 	if (bpe_encoder_create(v, &enc)) kiln_die(KILN_EXIT_FAIL, "out of memory");
@@ -941,7 +953,8 @@ static int cmd_decode(int argc, char **argv)
 	size_t n;
 	uint8_t *txt = kiln_read_file(path, MAX_IDS_FILE, &n);
 	if (!txt) kiln_die(KILN_EXIT_FAIL, "%s: %s", path, strerror(errno));
-	/* One decimal id per line; the id offset is removed before the lookup. */
+	/* One decimal id per line (CRLF and a last line without its newline
+	 * are taken too); the id offset is removed before the lookup. */
 	size_t cap = n / 2 + 1, m = 0;
 	uint32_t *ids = kiln_xmalloc(cap * sizeof *ids);
 	uint64_t V = bpe_vocab_size(v);
@@ -949,13 +962,15 @@ static int cmd_decode(int argc, char **argv)
 		size_t s = i;
 		uint64_t x = 0;
 		while (i < n && txt[i] >= '0' && txt[i] <= '9' && i - s < 12) x = x * 10 + (txt[i++] - '0');
-		if (i == s || i >= n || txt[i] != '\n' || i - s > 11)
+		size_t e = i;
+		if (e < n && txt[e] == '\r') e++;
+		if (i == s || i - s > 11 || (e < n && txt[e] != '\n'))
 			kiln_die(KILN_EXIT_FAIL, "%s: byte offset %zu: expected a decimal id and a newline", path, s);
 		if (x < o.id_offset || x - o.id_offset >= V)
 			kiln_die(KILN_EXIT_FAIL, "%s: byte offset %zu: id %" PRIu64 " is outside the vocabulary (%" PRIu64 " .. %" PRIu64 ")",
 			         path, s, x, o.id_offset, o.id_offset + V - 1);
 		ids[m++] = (uint32_t)(x - o.id_offset);
-		i++;
+		i = e + 1;
 	}
 	free(txt);
 	size_t nb, bad;

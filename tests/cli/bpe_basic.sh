@@ -181,3 +181,18 @@ t pipe_encode      expect_exit 0 kiln-bpe encode -v v.txt --ids -o pipe.ids <(ca
 t pipe_same        sh_ok 'cmp pipe.ids binary.ids'
 t pipe_small       expect_exit 0 kiln-bpe encode -v v.txt --ids -o pipe1.ids <(cat in/numbers.txt)
 t pipe_small_same  sh_ok 'cmp pipe1.ids numbers.txt.ids'
+
+# Small things a user meets: ids files from other tools (CRLF, no last
+# newline), outputs that cannot work, a checkpoint that cannot be written.
+printf '104\r\n105' > crlf.ids
+t decode_crlf      expect_exit 0 kiln-bpe decode -v v.txt -o crlf.back crlf.ids
+t decode_crlf_out  sh_ok '[ "$(cat crlf.back)" = hi ]'
+printf '104\n\n' > blank.ids
+t decode_blank     expect_exit 1 kiln-bpe decode -v v.txt -o x.back blank.ids
+t decode_blank_msg err_has 'blank.ids: byte offset 4'
+t decode_devnull   expect_exit 0 kiln-bpe decode -v v.txt -o /dev/null crlf.ids
+t devnull_kept     sh_ok '[ -c /dev/null ]'
+t encode_ds_stdout expect_exit 2 kiln-bpe encode -v v.txt -o - in/one
+t encode_json_ids  expect_exit 2 kiln-bpe encode -v v.txt --json --ids -o - in/one
+t ckpt_unwritable  expect_exit 1 kiln-bpe train --vocab-size 300 -q --checkpoint no/such/dir/ck -o ck_never.txt in/numbers.txt
+t ckpt_unwr_first  sh_ok '[ ! -e ck_never.txt ]'
