@@ -130,8 +130,8 @@ typedef struct walk {
 	int depth;                 /* of the tag whose body is being read */
 	/* Placements inside DefineSprite run only when the sprite is shown, by
 	 * which time later definitions have loaded: check those at the end. */
-	struct { uint16_t id; uint64_t off; } pending[1024];
-	size_t npending;
+	struct pend { uint16_t id; uint64_t off; } *pending;
+	size_t npending, cappending;
 } walk;
 
 static int is_defined(walk *w, unsigned id) { return w->defined[id >> 3] >> (id & 7) & 1; }
@@ -320,11 +320,16 @@ static void place(walk *w, unsigned id, uint64_t off)
 	swf_info *i = &w->f->info;
 	i->characters_referenced++;
 	if (!is_defined(w, id) && w->depth > 0) {
-		if (w->npending < sizeof w->pending / sizeof *w->pending) {
-			w->pending[w->npending].id = (uint16_t)id;
-			w->pending[w->npending++].off = off;
-			return;
+		if (w->npending == w->cappending) {
+			size_t cap = w->cappending ? 2 * w->cappending : 256;
+			struct pend *q = realloc(w->pending, cap * sizeof *q);
+			if (!q) { w->f->oom = 1; return; }
+			w->pending = q;
+			w->cappending = cap;
 		}
+		w->pending[w->npending].id = (uint16_t)id;
+		w->pending[w->npending++].off = off;
+		return;
 	}
 	if (!is_defined(w, id)) {
 		if (!i->undefined_references) i->first_undefined_id = id;
@@ -489,15 +494,14 @@ static int walk_stream(walk *w, uint64_t pos, uint64_t end, int depth, int32_t p
 void swf__walk(swf_file *f, const uint8_t *d, size_t n)
 {
 	swf_info *i = &f->info;
-	/* Not calloc: pending[] (16 KiB) is written before it is read, and
-	 * clearing it for every file cost more than the rest of the walk. */
 	walk *w = malloc(sizeof *w);
 	if (!w) { f->oom = 1; return; }
 	memset(w->defined, 0, sizeof w->defined);
 	w->f = f;
 	w->d = d;
 	w->depth = 0;
-	w->npending = 0;
+	w->pending = NULL;
+	w->npending = w->cappending = 0;
 	uint64_t fail = 0;
 	uint64_t first = i->body_offset;
 	i->wstatus = walk_stream(w, first, n, 0, -1, &i->tag_count, &i->show_frames, &fail);
@@ -523,5 +527,6 @@ void swf__walk(swf_file *f, const uint8_t *d, size_t n)
 	}
 	if (i->version >= 8 && !i->fileattributes_first) swf__note(i, SWF_N_NO_FILEATTRIBUTES, first, 0);
 	if (i->show_frames != i->frame_count) swf__note(i, SWF_N_FRAME_COUNT, first, i->show_frames);
+	free(w->pending);
 	free(w);
 }

@@ -215,6 +215,33 @@ TEST(sprite_nesting)
 	CHECK_EQ_U64(i->characters_defined, 2);
 	swf_file_free(f);
 
+	/* 1,100 sprites, each placing character 6000 defined after them all:
+	 * every forward reference is kept until the end (1,024 once were, and
+	 * the 1,025th was called undefined). Then one that never comes. */
+	for (int missing = 0; missing < 2; missing++) {
+		b_header(&b, 10, 1);
+		b_tag(&b, 69, fa_as3, 4, 0);
+		for (unsigned k = 0; k < 1100; k++) {
+			s.n = 0;
+			b_u16(&s, (uint16_t)(10 + k)); b_u16(&s, 1);
+			uint8_t fw[5] = { 0x02, 1, 0, 0x70, 0x17 };   /* character 6000 */
+			b_tag(&s, 26, fw, 5, 0);
+			b_tag(&s, 1, NULL, 0, 0);
+			b_tag(&s, 0, NULL, 0, 0);
+			b_tag(&b, 39, s.p, s.n, 0);
+		}
+		uint8_t def[4] = { 0x70, missing ? 0x18 : 0x17, 0xff, 0xd8 };   /* 6000, or 6256 */
+		b_tag(&b, 6, def, 4, 0);
+		b_tag(&b, 1, NULL, 0, 0);
+		b_tag(&b, 0, NULL, 0, 0);
+		fix_len(&b);
+		f = parse(b.p, b.n);
+		i = swf_file_info(f);
+		CHECK_EQ_U64(i->verdict, missing ? SWF_VERDICT_DAMAGED : SWF_VERDICT_OK);
+		CHECK_EQ_U64(i->undefined_references, missing ? 1100 : 0);
+		swf_file_free(f);
+	}
+
 	/* The sprite's inner stream overruns the sprite body. */
 	s.n = 0;
 	b_u16(&s, 5); b_u16(&s, 1);
