@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 #ifdef _OPENMP
@@ -409,8 +410,15 @@ int cmd_fit(tool_opts *o)
 	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
 	for (size_t i = 0; i < l.n; i++) {
 		char *f = flat_name(l.v[i].name);
-		char *p = kiln_xmalloc(strlen(tmp) + strlen(f) + 2);
-		sprintf(p, "%s/%s", tmp, f);
+		size_t len = strlen(tmp) + strlen(f) + 32;
+		char *p = kiln_xmalloc(len);
+		snprintf(p, len, "%s/%s", tmp, f);
+		/* Names can meet once flattened (a/b.png and a__b.png, the same name
+		 * in two folders, x.png and x.gif): a later one gets -2, -3, ...
+		 * rather than overwriting an earlier sprite. */
+		struct stat st;
+		for (unsigned k = 2; stat(p, &st) == 0; k++)
+			snprintf(p, len, "%s/%.*s-%u.png", tmp, (int)(strlen(f) - 4), f, k);
 		write_png_or_die(p, &l.v[i].img);
 		free(p);
 		free(f);
@@ -442,7 +450,11 @@ int cmd_compare(tool_opts *o)
 	size_t failed = 0;
 	spr_quality q;
 	spr_quality_init(&q);
-	name_list c = { NULL, 0, 0, strlen(o->inputs[0]) };
+	/* Names are relative to REF: its length without trailing slashes, as
+	 * the walk joins REF and a name with one slash. */
+	size_t rl = strlen(o->inputs[0]);
+	while (rl > 1 && o->inputs[0][rl - 1] == '/') rl--;
+	name_list c = { NULL, 0, 0, rl };
 	if (!kiln_is_dir(o->inputs[0]) || !kiln_is_dir(o->inputs[1])) kiln_usage_error("compare: REF and TEST must be folders");
 	kiln_walk((const char *const *)&o->inputs[0], 1, collect_name, &c);
 	char **names = c.v;

@@ -91,6 +91,17 @@ t fit              expect_exit 0 kiln-sprites fit -q -o fitted syn
 t fit_names        sh_ok '[ -f fitted/reef__fish__0001.png ]'
 t compare_self     expect_exit 0 kiln-sprites compare --json fitted fitted
 t compare_perfect  out_has '"psnr_mean_db":60,.*"delta_e_x100":0,'
+t compare_slash    expect_exit 0 kiln-sprites compare --json fitted/ fitted
+t compare_slash_ok out_has '"psnr_mean_db":60,.*"delta_e_x100":0,'
+# Names that meet once flattened (and the same name in two folders) are all
+# written: none overwrites another.
+mkdir -p meet/a meet2/A meet2/B
+cp syn/reef/fish/0001.png meet/a/b.png; cp syn/reef/fish/0002.png meet/a__b.png
+cp syn/reef/fish/0001.png meet2/A/p.png; cp syn/reef/fish/0002.png meet2/B/p.png
+t fit_meet         expect_exit 0 kiln-sprites fit -q -o meet.out meet
+t fit_meet_both    sh_ok '[ $(ls meet.out | wc -l) = 2 ] && [ -f meet.out/a__b.png ] && [ -f meet.out/a__b-2.png ]'
+t fit_two_dirs     expect_exit 0 kiln-sprites fit -q -o meet2.out meet2/A meet2/B
+t fit_two_dirs_ok  sh_ok 'cmp meet2.out/p.png fitted/reef__fish__0001.png && cmp meet2.out/p-2.png fitted/reef__fish__0002.png'
 
 # Labels from a CSV, and a sprite sheet cut on a grid.
 mkdir flat
