@@ -92,11 +92,35 @@ static int parse_hex(const char *s, size_t n, const char *name, spr_palette *p, 
 	return SPR_OK;
 }
 
+/* A row of uniform 8x8 cells, as spr_palette_write makes: one entry per cell,
+ * in order and repeats kept, so that a written palette reads back exactly. */
+static int is_cell_row(const spr_image *im)
+{
+	if (im->h != 8 || im->w % 8 || im->w / 8 > SPR_MAX_COLORS) return 0;
+	for (int32_t y = 0; y < 8; y++)
+		for (int32_t x = 0; x < im->w; x++) {
+			const uint8_t *q = im->rgba + 4 * ((size_t)y * im->w + x), *c = im->rgba + 4 * (size_t)(x / 8 * 8);
+			if ((q[3] < 128) != (c[3] < 128) || (c[3] >= 128 && memcmp(q, c, 3))) return 0;
+		}
+	return 1;
+}
+
 static int parse_png(const void *data, size_t size, const char *name, spr_palette *p, spr_error *err)
 {
 	spr_image im;
 	int rc = spr_decode(data, size, name, 4096, &im, err);
 	if (rc) return rc;
+	if (is_cell_row(&im)) {
+		for (int32_t x = 0; x < im.w && !rc; x += 8) {
+			const uint8_t *q = im.rgba + 4 * (size_t)x;
+			int clear = q[3] < 128 && p->transparent < 0;
+			rc = add_color(p, clear ? 0 : q[0], clear ? 0 : q[1], clear ? 0 : q[2], name, 0, err);
+			if (clear) p->transparent = (int)p->n - 1;
+		}
+		spr_image_free(&im);
+		return rc;
+	}
+	/* Any other image: its distinct opaque colours in reading order. */
 	for (size_t i = 0; i < (size_t)im.w * im.h; i++) {
 		const uint8_t *q = im.rgba + 4 * i;
 		if (q[3] < 128) {

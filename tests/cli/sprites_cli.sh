@@ -53,6 +53,16 @@ for fmt in gpl hex png; do
   t "with_pal_$fmt" expect_exit 0 kiln-sprites quantize -q --palette "pal.$fmt" -o "ds_$fmt" syn
   t "fp_same_$fmt"  sh_ok "kiln-shard info --json ds_$fmt | grep -q '$fp'"
 done
+# A palette with repeated entries (fewer distinct colours than --colors)
+# reads back from its PNG swatch cell for cell, repeats kept.
+printf '#000000\n#ffffff\n' > two.hex
+kiln-sprites quantize -q --palette two.hex -o ds_two syn && kiln-sprites render -q ds_two -o two_png
+for fmt in hex png; do
+  t "rep_pal_$fmt"   expect_exit 0 kiln-sprites palette -q --colors 16 -o "rep.$fmt" two_png
+  t "rep_use_$fmt"   expect_exit 0 kiln-sprites quantize -q --palette "rep.$fmt" -o "ds_rep_$fmt" syn
+done
+t rep_has_repeats  sh_ok '[ $(sort -u rep.hex | wc -l) -lt 16 ]'
+t rep_fp_same      sh_ok 'a=$(kiln-shard info --json ds_rep_png | grep -o "fingerprint\":\"[0-9a-f]*"); b=$(kiln-shard info --json ds_rep_hex | grep -o "fingerprint\":\"[0-9a-f]*"); [ -n "$a" ] && [ "$a" = "$b" ]'
 # same records (the metadata differs: palette_seed vs palette_source)
 t quantize_same    sh_ok 'cmp <(kiln-shard cat ds) <(kiln-shard cat ds_gpl)'
 t threads_1        expect_exit 0 env OMP_NUM_THREADS=1 kiln-sprites quantize -q -o ds_t1 syn
