@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #if defined(_OPENMP)
 #include <omp.h>
@@ -75,7 +76,14 @@ typedef struct ingest {
 	int patch_failed;            /* a SHA-256 could not be written into the manifest */
 	/* Files walked but not looked at yet: their first bytes are read in
 	 * parallel (open() is the walk's main cost), then each is taken in order. */
-	struct pend { char *path; uint8_t sig[8]; size_t n; int err; } *pend;
+	struct pend {
+		char *path;
+		uint8_t sig[8];
+		size_t n;
+		int err;
+		uint8_t *data;             /* a pipe's bytes, read whole at the probe */
+		size_t data_n;
+	} *pend;
 	size_t npend, cappend;
 	/* decisions */
 	hset h;
@@ -287,7 +295,19 @@ static void take_pending(ingest *g)
 		 * As before, only a failed open is an error; a failed read leaves
 		 * no signature (the file is then tried as an archive). */
 		int fd = open(p->path, O_RDONLY | O_CLOEXEC);
-		if (fd >= 0) {
+		struct stat st;
+		if (fd >= 0 && fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+			/* A pipe (<(cat f)): what a probe reads is gone for a second
+			 * read, so it is read whole here, once. */
+			close(fd);
+			p->data = kiln_read_file(p->path, g->o->max_size, &p->data_n);
+			if (!p->data) {
+				p->err = errno ? errno : EIO;
+			} else {
+				p->n = p->data_n < sizeof p->sig ? p->data_n : sizeof p->sig;
+				memcpy(p->sig, p->data, p->n);
+			}
+		} else if (fd >= 0) {
 			ssize_t got;
 			while ((got = read(fd, p->sig, sizeof p->sig)) < 0 && errno == EINTR) {}
 			p->n = got > 0 ? (size_t)got : 0;
@@ -301,19 +321,29 @@ static void take_pending(ingest *g)
 		struct pend *p = &g->pend[k];
 		const char *path = p->path;
 		if (p->err) {
-			kiln_file_error(path, "%s", strerror(p->err));
-			g->walk_failed = 1;
+			/* Listed as unreadable, like a file that fails later. */
+			g->files_seen++;
+			add_item(g, path)->err = p->err;
+			if (g->n - g->judged >= BATCH) flush(g);
 		} else if (g->files_seen++, is_swf_sig(p->sig, p->n) || named_swf(path)) {
 			item *it = add_item(g, path);
-			it->path = kiln_xstrdup(path);
+			if (p->data) {
+				it->raw = p->data;
+				it->raw_n = p->data_n;
+				p->data = NULL;
+			} else {
+				it->path = kiln_xstrdup(path);
+			}
 			it->work = work_guess(p->sig, p->n, 0);
 			it->sidecar = find_sidecar(g, path);
 			if (g->n - g->judged >= BATCH) flush(g);
 		} else {
 			struct archive *a = archive_reader();
-			if (archive_read_open_filename(a, path, 1 << 16) == ARCHIVE_OK) scan_archive(g, a, path, 1);
+			int rc = p->data ? archive_read_open_memory(a, p->data, p->data_n) : archive_read_open_filename(a, path, 1 << 16);
+			if (rc == ARCHIVE_OK) scan_archive(g, a, path, 1);
 			archive_read_free(a);
 		}
+		free(p->data);
 		free(p->path);
 	}
 }
@@ -338,7 +368,7 @@ static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
 /* The worker: read, judge, hash, describe. Thread-safe: touches only it. */
 static void judge(const swf_cmd_opts *o, item *it)
 {
-	if (it->errmsg) return;          /* an archive member that would not extract */
+	if (it->errmsg || it->err) return;   /* a member that would not extract, a file that would not open */
 	uint8_t *raw = it->raw;
 	size_t n = it->raw_n;
 	if (it->path) {

@@ -118,3 +118,25 @@ t part-records sh_ok 'cmp <(kiln-shard cat pwhole) <(kiln-shard cat pmerged)'
 t part-count sh_ok '[ "$(kiln-shard info pmerged | grep "^records:")" = "$(kiln-shard info pwhole | grep "^records:")" ]'
 t part-bad expect_exit 2 kiln-swf ingest partin --part 3/2 -o never
 t part-only-ingest expect_exit 2 kiln-swf info --part 1/2 partin/synth-000001.swf
+
+# A pipe is read once, whole: probing its signature once ate 8 bytes (the
+# SWF came out broken, a zip held nothing).
+kiln-swf ingest -q syn/synth-000001.swf -o pfile
+t pipe-swf        expect_exit 0 kiln-swf ingest -q <(cat syn/synth-000001.swf) -o ppipe
+t pipe-swf-same   sh_ok 'cmp <(kiln-shard cat pfile) <(kiln-shard cat ppipe)'
+kiln-swf ingest -q in/pack.zip -o pzfile
+t pipe-zip        expect_exit 0 kiln-swf ingest -q <(cat in/pack.zip) -o pzpipe
+t pipe-zip-same   sh_ok '[ $(kiln-shard info pzpipe | grep "^records:" | tr -dc 0-9) -eq 3 ] && cmp <(kiln-shard cat pzfile) <(kiln-shard cat pzpipe)'
+
+# A file that cannot be opened is listed as unreadable and, by itself, does
+# not fail the run (root reads everything: run as nobody where setpriv is).
+nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && chmod 755 . &&
+   nobody "$KILN_BIN/kiln-swf" --version >/dev/null 2>&1 && nobody test -x "$PWD"; then
+  mkdir -p locked && chmod 777 locked && cp syn/synth-000001.swf syn/synth-000002.swf locked/
+  chmod 000 locked/synth-000002.swf
+  t unreadable-run  expect_exit 0 nobody "$KILN_BIN/kiln-swf" ingest -q locked -o locked/ds
+  t unreadable-row  sh_ok 'grep -q "\"origin\":\"locked/synth-000002.swf\".*\"status\":\"unreadable\"" locked/ds/manifest.jsonl'
+else
+  skip unreadable-run "needs root, setpriv, and a test folder and binary that nobody can reach"
+fi
