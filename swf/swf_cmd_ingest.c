@@ -218,6 +218,13 @@ static void scan_archive(ingest *g, struct archive *a, const char *origin, int d
 		} else if (big) {
 			kiln_warn("%s: larger than --max-size (skipped)", sub);
 			g->too_big++;
+			/* An SWF by its signature or name is a candidate: listed as
+			 * unreadable, as the same file on disk would be. */
+			if (is_swf_sig(buf, n) || named_swf(name)) {
+				item *it = add_item(g, sub);
+				it->err = EFBIG;
+				it->errmsg = kiln_xstrdup("larger than --max-size");
+			}
 			free(buf);
 		} else {
 			entry_bytes(g, buf, n, sub, name, depth);
@@ -340,7 +347,18 @@ static void take_pending(ingest *g)
 		} else {
 			struct archive *a = archive_reader();
 			int rc = p->data ? archive_read_open_memory(a, p->data, p->data_n) : archive_read_open_filename(a, path, 1 << 16);
-			if (rc == ARCHIVE_OK) scan_archive(g, a, path, 1);
+			if (rc == ARCHIVE_OK) {
+				scan_archive(g, a, path, 1);
+			} else if (archive_errno(a) != EILSEQ) {
+				/* Not "no archive format fits" but a damaged one (a gzip
+				 * cut short fails here already): said, and listed. */
+				const char *why = archive_error_string(a);
+				kiln_warn("%s: %s (archive skipped)", path, why ? why : "read error");
+				g->archive_errors++;
+				item *it = add_item(g, path);
+				it->err = EIO;
+				it->errmsg = kiln_xstrdup(why ? why : "read error");
+			}
 			archive_read_free(a);
 		}
 		free(p->data);

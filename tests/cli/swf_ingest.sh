@@ -140,3 +140,18 @@ if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null && chmod 755 . &&
 else
   skip unreadable-run "needs root, setpriv, and a test folder and binary that nobody can reach"
 fi
+
+# A gzip cut short fails when the archive is opened: warned and listed, not
+# taken for "not an archive". An SWF member over --max-size is listed too.
+tar czf whole.tgz -C syn synth-000001.swf synth-000002.swf
+python3 -c "t=open('whole.tgz','rb').read(); open('cut.tgz','wb').write(t[:len(t)//2])"
+t cut-archive      expect_exit 0 kiln-swf ingest -q cut.tgz -o dcut
+t cut-archive-row  sh_ok 'grep -q "\"origin\":\"cut.tgz\",\"status\":\"unreadable\"" dcut/manifest.jsonl'
+python3 - <<'PY'
+import zipfile
+with zipfile.ZipFile("bigm.zip", "w") as z:
+    z.write("syn/synth-000001.swf", "small.swf")
+    z.writestr("huge.swf", open("syn/synth-000002.swf", "rb").read() + b"\0" * 100000)
+PY
+t big-member       expect_exit 0 kiln-swf ingest -q --max-size 50000 bigm.zip -o dbig
+t big-member-row   sh_ok 'grep -q "\"origin\":\"bigm.zip!huge.swf\",\"status\":\"unreadable\"" dbig/manifest.jsonl && grep -q "\"origin\":\"bigm.zip!small.swf\",\"status\":\"added\"" dbig/manifest.jsonl'
