@@ -424,7 +424,9 @@ static void judge(const swf_cmd_opts *o, item *it)
 			memcpy(it->csha, it->sha, 32);
 		else
 			kiln_sha256(it->content, it->content_n, it->csha);
-		char *side = it->sidecar ? swf_cmd_read_text(it->sidecar) : NULL;
+		/* The first sidecar with text, exactly as kiln-swf prompt picks it
+		 * (a blank <name>.swf.txt falls back to <name>.txt). */
+		char *side = it->sidecar ? swf_cmd_sidecar(it->origin) : NULL;
 		it->prompt = swf_prompt(i, side, it->content_n);
 		free(side);
 		if (!it->prompt) kiln_die(KILN_EXIT_FAIL, "out of memory");

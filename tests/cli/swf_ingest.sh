@@ -155,3 +155,11 @@ with zipfile.ZipFile("bigm.zip", "w") as z:
 PY
 t big-member       expect_exit 0 kiln-swf ingest -q --max-size 50000 bigm.zip -o dbig
 t big-member-row   sh_ok 'grep -q "\"origin\":\"bigm.zip!huge.swf\",\"status\":\"unreadable\"" dbig/manifest.jsonl && grep -q "\"origin\":\"bigm.zip!small.swf\",\"status\":\"added\"" dbig/manifest.jsonl'
+
+# Ingest takes the sidecar kiln-swf prompt takes: a blank X.swf.txt falls
+# back to X.txt.
+mkdir -p side && cp syn/synth-000003.swf side/X.swf && echo "  " > side/X.swf.txt && echo "A red fox game" > side/X.txt
+t side-prompt      expect_exit 0 kiln-swf prompt side/X.swf
+t side-prompt-has  out_has 'A red fox game'
+t side-ingest      expect_exit 0 kiln-swf ingest -q side -o dside
+t side-ingest-has  sh_ok 'grep -q "A red fox game" dside/manifest.jsonl'
