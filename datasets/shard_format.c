@@ -156,7 +156,9 @@ uint64_t shard__payload_size(const shard_spec *s, uint64_t n_prompt, uint64_t n_
 {
 	if (s->kind == SHARD_FRAMES) {
 		uint64_t fb = shard__frame_bytes(s);
-		if (n_prompt || (fb && n_content > (UINT64_MAX / 2) / fb)) return UINT64_MAX;
+		/* Bound the whole sum, frames and actions: bounding the frames
+		 * alone let a crafted count wrap the total to a few bytes. */
+		if (n_prompt || n_content > (UINT64_MAX / 2) / (fb + 4)) return UINT64_MAX;
 		return shard__align4(n_content * fb) + 4 * n_content;
 	}
 	if (n_prompt > UINT64_MAX / 8 || n_content > UINT64_MAX / 8) return UINT64_MAX;

@@ -108,3 +108,13 @@ t merge-dedup-count sh_ok '[ "$(kiln-shard info --json dd | grep -o "\"records\"
 t merge-mismatch expect_exit 1 kiln-shard merge whole "$SRC/tests/fuzz/corpus/shard/tokens.kshard" -o never2
 kiln-shard split whole --ratio 0.5 --seed 1 -o sp --quiet >/dev/null
 t merge-refuses-corrupt sh_ok 'cp -r whole wc && printf "\x55" | dd of=wc/shard-00000.kshard bs=1 seek=400 conv=notrunc 2>/dev/null; ! kiln-shard merge wc -o never3 2>/dev/null && ! test -e never3'
+
+# A frames record whose count makes its size wrap around 2^64 (to 4 bytes):
+# refused at open by every command, never read past the file (it crashed
+# stats, cat, split and merge, and verify called it ok).
+for f in frames-count-wraps frames-count-wraps-actions; do
+  for c in verify stats cat; do
+    t "$f-$c"      expect_exit 1 kiln-shard $c "$SRC/tests/fuzz/corpus/shard/$f.kshard"
+    t "$f-$c-msg"  err_has 'record 0: size 4 disagrees with its counts \(byte offset 280\)'
+  done
+done
