@@ -121,16 +121,27 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	}
 }
 
-/* Open a dataset or die with the library's message (it names the file). */
+/* Die with the library's message (it names the file) and its offset. */
+static KILN_NORETURN void die_err(const shard_error *e)
+{
+	if (e->offset != UINT64_MAX) kiln_die(KILN_EXIT_FAIL, "%s (byte offset %" PRIu64 ")", e->msg, e->offset);
+	kiln_die(KILN_EXIT_FAIL, "%s", e->msg);
+}
+
 static shard_dataset *open_or_die(const char *path)
 {
 	shard_dataset *d;
 	shard_error e;
-	if (shard_dataset_open(path, &d, &e)) {
-		if (e.offset != UINT64_MAX) kiln_die(KILN_EXIT_FAIL, "%s (byte offset %" PRIu64 ")", e.msg, e.offset);
-		kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
-	}
+	if (shard_dataset_open(path, &d, &e)) die_err(&e);
 	return d;
+}
+
+/* Record i, checked against its checksum (and its tokens against the
+ * vocabulary) before a copy could give it a new, valid one. */
+static void checked_record(const shard_dataset *d, uint64_t i, shard_record *r)
+{
+	shard_error e;
+	if (shard_dataset_record(d, i, r, &e) || shard_dataset_verify_record(d, i, &e)) die_err(&e);
 }
 
 /* The output folder's temporary, or die naming the output. */
@@ -438,7 +449,7 @@ static int cmd_cat(int argc, char **argv)
 	for (uint64_t i = lo; i < hi; i++) {
 		/* cat promises the data as stored: check what it hands out. */
 		shard_error e;
-		if (shard_dataset_verify_record(d, i, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+		if (shard_dataset_verify_record(d, i, &e)) die_err(&e);
 		if (cat_record(d, i, o.segment)) kiln_die(KILN_EXIT_FAIL, "write error: %s", strerror(errno));
 	}
 	if (fflush(stdout)) kiln_die(KILN_EXIT_FAIL, "write error: %s", strerror(errno));
@@ -475,7 +486,7 @@ static int cmd_split(int argc, char **argv)
 	kiln_progress *p = kiln_progress_start("splitting", n, "records");
 	for (uint64_t i = 0; i < n; i++) {
 		shard_record r;
-		if (shard_dataset_record(d, i, &r, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+		checked_record(d, i, &r);
 		/* Same key -> same side, for any run: records of one group never straddle. */
 		int side = kiln_unit(o.seed, o.by_group ? r.group : i) < o.ratio ? 0 : 1;
 		if (shard_writer_add_record(w[side], &r, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
@@ -624,8 +635,7 @@ static int cmd_merge(int argc, char **argv)
 		for (uint64_t r = 0; r < nrec[i]; r++) {
 			shard_record rec;
 			/* Records are checked as they are copied: a merge never launders corruption. */
-			if (shard_dataset_record(d[i], r, &rec, &e) || shard_dataset_verify_record(d[i], r, &e))
-				kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+			checked_record(d[i], r, &rec);
 			if (o.dedup && !keyset_add(&seen, rec.group)) { dropped++; newidx[i][r] = UINT64_MAX; continue; }
 			if (shard_writer_add_record(w, &rec, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
 			newidx[i][r] = kept++;

@@ -57,6 +57,12 @@ t verify-names-file err_has 'bad1/shard-00000.kshard'
 t verify-names-record err_has 'record [0-9]+'
 t verify-names-offset err_has 'byte offset [0-9]+'
 t cat-refuses-corrupt expect_exit 1 kiln-shard cat bad1
+t cat-corrupt-offset err_has 'payload CRC mismatch \(byte offset [0-9]+\)'
+# split and merge copy records with fresh checksums: they must check first.
+t split-refuses-corrupt expect_exit 1 kiln-shard split bad1 --ratio 0.5 --seed 1 -o never-split
+t split-corrupt-msg  err_has 'bad1/shard-00000.kshard: record [0-9]+: payload CRC mismatch \(byte offset [0-9]+\)'
+t split-no-output    sh_ok '[ ! -e never-split ] && ! ls -a | grep -q never-split'
+t merge-refuses-corrupt expect_exit 1 kiln-shard merge bad1 -o never-merge
 cp -r good bad2
 truncate -s -1 bad2/shard-00000.kshard
 t verify-truncated expect_exit 1 kiln-shard verify bad2
