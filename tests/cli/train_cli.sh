@@ -48,6 +48,13 @@ t missing_config_named err_has 'nope.conf'
 printf 'data = data\n[model]\nwidth = 3x\n' > bad.conf
 t bad_config expect_exit 1 kiln-train run bad.conf
 t bad_config_line err_has 'bad.conf:3'
+# A record whose checksum fails stops training (its bytes are in range, so
+# only the checksum tells): exit 1 naming the file, record and byte offset.
+cp -r data cdata && printf 'Z' | dd of=cdata/shard-00000.kshard bs=1 seek=$(grep -abo quick cdata/shard-00000.kshard | head -1 | cut -d: -f1) conv=notrunc 2>/dev/null
+t corrupt_data_verify expect_exit 1 kiln-shard verify cdata
+printf 'data = cdata\nout = crun\nshuffle = no\nbatch = 2\n[model]\nlayers = 1\nwidth = 16\nheads = 2\ncontext = 16\n[stage main]\nsteps = 20\n' > corrupt.conf
+t corrupt_data expect_exit 1 kiln-train run -q corrupt.conf
+t corrupt_data_msg err_has 'cdata/shard-00000.kshard: record [0-9]+: payload CRC mismatch \(byte offset [0-9]+\)'
 printf 'data = data\nbackend = cuda\n[model]\ncontext = 16\n' > cuda.conf
 if kiln-train --version | grep -q 'backends: cpu cuda'; then
   t cuda_config_accepted expect_exit 0 kiln-train config cuda.conf
