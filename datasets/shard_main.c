@@ -218,6 +218,11 @@ static int cmd_pack(int argc, char **argv)
 	if (!o.output) kiln_usage_error("pack: -o OUT is required");
 	if (optind >= argc) kiln_usage_error("pack: no input files");
 
+	/* The whole sorted list first: --part takes a block of it. Walked
+	 * before the temporary output exists, which would otherwise be packed
+	 * too when -o lies inside an input folder. */
+	size_t n, errors;
+	char **paths = kiln_walk_list((const char *const *)argv + optind, (size_t)(argc - optind), 1, &n, &errors);
 	const char *tmp = outdir_or_die(&o);
 	shard_spec spec;
 	shard_spec_init(&spec, SHARD_TOKENS);
@@ -231,9 +236,6 @@ static int cmd_pack(int argc, char **argv)
 	sprintf(spath, "%s/sources.jsonl", tmp);
 	c.sources = fopen(spath, "w");
 	if (!c.sources) kiln_die(KILN_EXIT_FAIL, "%s: %s", spath, strerror(errno));
-	/* The whole sorted list first: --part takes a block of it. */
-	size_t n, errors;
-	char **paths = kiln_walk_list((const char *const *)argv + optind, (size_t)(argc - optind), 1, &n, &errors);
 	c.failed = errors > 0;
 	uint64_t lo, hi;
 	kiln_part_range(n, o.part, o.nparts, &lo, &hi);

@@ -124,3 +124,9 @@ for f in frames-count-wraps frames-count-wraps-actions; do
     t "$f-$c-msg"  err_has 'record 0: size 4 disagrees with its counts \(byte offset 280\)'
   done
 done
+
+# -o inside the input folder: the inputs are listed before the temporary
+# output exists, so pack never packs its own half-written files.
+mkdir -p inside && printf one > inside/a && printf two > inside/b
+t pack-inside      expect_exit 0 kiln-shard pack --bytes -q inside -o inside/out
+t pack-inside-two  sh_ok '[ "$(kiln-shard info --json inside/out | grep -o "\"records\":[0-9]*" | head -1)" = "\"records\":2" ]'
