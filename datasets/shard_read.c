@@ -265,7 +265,15 @@ struct shard_dataset {
 	uint64_t elements;
 };
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+/* Shard names in numeric order: the writer pads to 5 digits, so from
+ * shard-100000 on a longer name is a larger number (plain strcmp put it
+ * between 10000 and 10001). */
+static int cmp_shard_name(const void *a, const void *b)
+{
+	const char *x = *(char *const *)a, *y = *(char *const *)b;
+	size_t lx = strlen(x), ly = strlen(y);
+	return lx != ly ? (lx < ly ? -1 : 1) : strcmp(x, y);
+}
 
 /* "shard-NNNNN.kshard" with at least 5 digits. */
 static int is_shard_name(const char *s)
@@ -332,7 +340,7 @@ int shard_dataset_open(const char *path, shard_dataset **out, shard_error *err)
 			closedir(dir);
 			if (rc) shard__fail(err, rc, UINT64_MAX, "out of memory");
 			else if (n == 0) rc = shard__fail(err, SHARD_EFORMAT, UINT64_MAX, "%s: no shard-*.kshard files in this folder", path);
-			if (!rc) qsort(names, n, sizeof *names, cmp_str);
+			if (!rc) qsort(names, n, sizeof *names, cmp_shard_name);
 			for (size_t i = 0; i < n && !rc; i++) {
 				char full[4096];
 				snprintf(full, sizeof full, "%s/%s", path, names[i]);
