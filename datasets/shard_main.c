@@ -3,6 +3,7 @@
  * inspect, verify, dump, split and summarise any Kiln shard or dataset.
  * A thin front end over libshard (datasets/shard.h); see man/kiln-shard.1.
  */
+#define _GNU_SOURCE   /* memmem */
 #include "kiln.h"
 #include "shard.h"
 
@@ -544,24 +545,58 @@ static int keyset_add(keyset *s, uint64_t key)   /* 1 if new */
 }
 
 /* Side files (*.jsonl) of the first input are concatenated across inputs. */
-static void merge_side_files(const char *tmp, char **inputs, int n)
+/* One line of a side file with its "record":N renumbered to the merged
+ * dataset. A record the merge dropped (--dedup) loses its sources.jsonl
+ * line; in an ingest manifest.jsonl it stays, as a duplicate without a
+ * record. */
+static void side_line(FILE *o, const char *l, size_t len, const uint64_t *newidx, uint64_t nrec, int is_sources)
 {
-	char pattern[4096];
-	snprintf(pattern, sizeof pattern, "%s", inputs[0]);
-	if (!kiln_is_dir(pattern)) return;
+	static const char key[] = "\"record\":";
+	const char *k = memmem(l, len, key, sizeof key - 1);
+	const char *num = k ? k + sizeof key - 1 : NULL, *end = num;
+	uint64_t r = 0;
+	while (end && end < l + len && *end >= '0' && *end <= '9' && r < UINT64_MAX / 10) r = r * 10 + (uint64_t)(*end++ - '0');
+	if (!k || end == num || r >= nrec) { fwrite(l, 1, len, o); return; }
+	if (newidx[r] == UINT64_MAX) {
+		if (is_sources) return;
+		static const char added[] = "\"status\":\"added\"";
+		const char *st = memmem(l, (size_t)(k - l), added, sizeof added - 1);
+		if (st) fprintf(o, "%.*s\"status\":\"duplicate\"%.*s", (int)(st - l), l, (int)(k - st - (sizeof added - 1)), st + sizeof added - 1);
+		else fwrite(l, 1, (size_t)(k - l), o);
+		fprintf(o, "%snull", key);
+	} else {
+		fwrite(l, 1, (size_t)(num - l), o);
+		fprintf(o, "%" PRIu64, newidx[r]);
+	}
+	fwrite(end, 1, (size_t)(l + len - end), o);
+}
+
+/* sources.jsonl (kiln-shard pack) and manifest.jsonl (kiln-swf ingest) of
+ * every input, in input order, their record numbers renumbered as the
+ * records were (newidx[i][r]: record r of input i in the merged dataset,
+ * UINT64_MAX if dropped). */
+static void merge_side_files(const char *tmp, char **inputs, int n, uint64_t **newidx, const uint64_t *nrec)
+{
 	const char *names[] = { "sources.jsonl", "manifest.jsonl" };
 	for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
 		char out[4096];
 		snprintf(out, sizeof out, "%s/%s", tmp, names[k]);
 		FILE *o = NULL;
 		for (int i = 0; i < n; i++) {
+			if (!kiln_is_dir(inputs[i])) continue;   /* a lone .kshard has no side files */
 			char in[4096];
 			snprintf(in, sizeof in, "%s/%s", inputs[i], names[k]);
 			size_t len;
 			uint8_t *b = kiln_read_file(in, 1ull << 34, &len);
 			if (!b) continue;
 			if (!o && !(o = fopen(out, "w"))) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
-			if (len && fwrite(b, 1, len, o) != len) kiln_die(KILN_EXIT_FAIL, "%s: write error", out);
+			for (size_t at = 0; at < len;) {
+				const uint8_t *nl = memchr(b + at, '\n', len - at);
+				size_t e = nl ? (size_t)(nl - b) + 1 : len;
+				side_line(o, (const char *)b + at, e - at, newidx[i], nrec[i], k == 0);
+				at = e;
+			}
+			if (ferror(o)) kiln_die(KILN_EXIT_FAIL, "%s: write error", out);
 			free(b);
 		}
 		if (o && fclose(o)) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
@@ -644,7 +679,7 @@ static int cmd_merge(int argc, char **argv)
 		}
 	}
 	if (shard_writer_close(w, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
-	merge_side_files(tmp, argv + optind, n);
+	merge_side_files(tmp, argv + optind, n, newidx, nrec);
 	merge_windows(tmp, argv + optind, n, newidx, nrec);
 	for (int i = 0; i < n; i++) free(newidx[i]);
 	free(newidx);

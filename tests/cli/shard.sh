@@ -111,6 +111,10 @@ t merge-verify expect_exit 0 kiln-shard verify merged
 t part-bad expect_exit 2 kiln-shard pack --bytes in --part 4/3 -o never
 t merge-dedup expect_exit 0 kiln-shard merge whole -o dd --dedup --quiet
 t merge-dedup-count sh_ok '[ "$(kiln-shard info --json dd | grep -o "\"records\":[0-9]*")" = "\"records\":5" ]'
+# sources.jsonl follows the records: renumbered across parts, a dropped
+# duplicate's line gone.
+t merge-sources    sh_ok 'cmp whole/sources.jsonl merged/sources.jsonl'
+t merge-dedup-src  sh_ok '[ $(wc -l < dd/sources.jsonl) -eq 5 ] && [ "$(grep -o "\"record\":[0-9]*" dd/sources.jsonl | cut -d: -f2 | tr "\n" " ")" = "0 1 2 3 4 " ]'
 t merge-mismatch expect_exit 1 kiln-shard merge whole "$SRC/tests/fuzz/corpus/shard/tokens.kshard" -o never2
 kiln-shard split whole --ratio 0.5 --seed 1 -o sp --quiet >/dev/null
 t merge-refuses-corrupt sh_ok 'cp -r whole wc && printf "\x55" | dd of=wc/shard-00000.kshard bs=1 seek=400 conv=notrunc 2>/dev/null; ! kiln-shard merge wc -o never3 2>/dev/null && ! test -e never3'

@@ -116,6 +116,7 @@ for p in 1 2 3; do kiln-swf ingest partin --part $p/3 -o pp$p -q; done
 t part-merge expect_exit 0 kiln-shard merge --dedup pp1 pp2 pp3 -o pmerged -q
 t part-records sh_ok 'cmp <(kiln-shard cat pwhole) <(kiln-shard cat pmerged)'
 t part-count sh_ok '[ "$(kiln-shard info pmerged | grep "^records:")" = "$(kiln-shard info pwhole | grep "^records:")" ]'
+t part-manifest sh_ok 'f() { grep -o "\"origin\":\"[^\"]*\",\"status\":\"[a-z]*\",\"record\":[0-9a-z]*" "$1/manifest.jsonl"; }; [ "$(f pwhole | wc -l)" -eq 15 ] && cmp <(f pwhole) <(f pmerged)'
 t part-bad expect_exit 2 kiln-swf ingest partin --part 3/2 -o never
 t part-only-ingest expect_exit 2 kiln-swf info --part 1/2 partin/synth-000001.swf
 
