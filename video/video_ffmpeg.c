@@ -587,7 +587,7 @@ static int seq_emit(void *ud, uint64_t id, int64_t tick)
 		                         q->r->path, q->slot_ts[id & 1] * av_q2d(q->r->st->time_base));
 	}
 	double t = q->slot_ts[id & 1] == AV_NOPTS_VALUE ? tick * (double)q->o->fps_den / q->o->fps_num
-	                                                : q->slot_ts[id & 1] * av_q2d(q->r->st->time_base);
+	                                                : vid__seconds(q->slot_ts[id & 1], q->r->st->time_base);
 	q->st->output++;
 	if (q->cb(q->ud, q->sc.packed, q->index++, t))
 		return q->rc = vid__fail(q->r, VID_ESTOP, "%s: stopped", q->r->path);

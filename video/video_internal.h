@@ -42,6 +42,13 @@ int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end);
 /* The timestamp the CLI gives a decoded frame (best effort, else the
  * decoder's pts). */
 int64_t vid__frame_ts(const AVFrame *f);
+/* A timestamp in seconds with one rounding (ts * num / den), so that a
+ * frame at exactly 3.7 s compares equal to a label written "3.7";
+ * ts * av_q2d(tb) rounds twice and can land just below. */
+static inline double vid__seconds(int64_t ts, AVRational tb)
+{
+	return (double)ts * tb.num / tb.den;
+}
 /* Frame duration in microseconds as the CLI counts it (packet duration, else
  * from the codec frame rate). */
 int64_t vid__frame_dur_us(const vid_reader *r, const AVCodecContext *dec, int64_t pkt_duration);

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #define MAX_LABEL_FILE (256ull << 20)
@@ -551,6 +552,19 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 		in.act[k] = kiln_xstrdup(o->actions[k]);
 	}
 
+	/* --rawvideo FILE: an existing regular file only with --force, and
+	 * never one of the inputs (it was replaced by raw frames). */
+	struct stat rst;
+	if (o->raw && strcmp(o->raw, "-") && stat(o->raw, &rst) == 0 && S_ISREG(rst.st_mode)) {
+		if (!o->force)
+			die_out("%s: exists (use --force to replace it)", o->raw);
+		for (size_t k = 0; k < in.n; k++) {
+			struct stat ist;
+			if (stat(in.v[k], &ist) == 0 && ist.st_dev == rst.st_dev && ist.st_ino == rst.st_ino)
+				die_out("%s: --rawvideo names an input video", o->raw);
+		}
+	}
+
 	/* Everything that can fail cheaply fails before any output exists:
 	 * label files, then every input's container. */
 	vid_labels **labels = kiln_xcalloc(in.n, sizeof *labels);
@@ -569,6 +583,16 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 		free(data);
 		if (vid_labels_vocab(labels[k]) > vocab)
 			vocab = vid_labels_vocab(labels[k]);
+		/* One id, one meaning across the dataset, as within one file. */
+		for (size_t m = 0; m < k; m++) {
+			if (!labels[m])
+				continue;
+			for (uint32_t id = 0; id < vid_labels_vocab(labels[k]); id++) {
+				const char *a = vid_labels_name(labels[m], id), *b = vid_labels_name(labels[k], id);
+				if (a && b && strcmp(a, b))
+					die_out("%s: action %u named \"%s\", but \"%s\" in %s", in.act[k], id, b, a, in.act[m]);
+			}
+		}
 	}
 	vid_info *infos = kiln_xcalloc(in.n, sizeof *infos);
 	uint8_t (*hash)[32] = kiln_xcalloc(in.n, 32);

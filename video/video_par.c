@@ -450,7 +450,7 @@ static int emit_chunk(par *P, chunk *c, vid_frame_cb cb, void *ud, uint64_t *ind
 	st->skipped += c->skipped;
 	for (size_t k = 0; k < c->nsel; k++) {
 		const pk *p = &P->p[c->sel[k]];
-		double t = p->pts * av_q2d(P->r->st->time_base);
+		double t = vid__seconds(p->pts, P->r->st->time_base);
 		st->selected++;
 		for (uint32_t j = 0; j < p->count; j++) {
 			st->output++;

@@ -79,6 +79,15 @@ t actions expect_exit 0 kiln-video extract a.y4m -o act --actions labels.txt -q
 t actions-ids sh_ok "[ \"\$(kiln-shard cat act --segment actions | od -An -tu4 -v | tr -s ' \n' ' ' | sed 's/^ //')\" = '$want' ]"
 t actions-vocab sh_ok "kiln-shard info --json act | grep -q '\"vocab_size\":3'"
 t actions-names sh_ok "kiln-shard info --json act | grep -q '\"names\":{\"0\":\"NOOP\",\"1\":\"RIGHT\",\"2\":\"JUMP\"}'"
+# A label exactly at a source frame's time (frame 23 of 30 fps, output 9)
+# applies to that frame: 23 * (1/30) rounds below 23/30, which put it one
+# frame late.
+printf '0 1 A\n0.7666666666666667 2 B\n' > exact.txt
+want="$(printf '1 %.0s' $(seq 9))$(printf '2 %.0s' $(seq 15))"
+for th in 1 2; do
+  t "actions-exact-$th" expect_exit 0 kiln-video extract a.y4m -o "exact$th" --actions exact.txt --threads $th -q
+  t "actions-exact-ids-$th" sh_ok "[ \"\$(kiln-shard cat exact$th --segment actions | od -An -tu4 -v | tr -s ' \n' ' ' | sed 's/^ //')\" = '$want' ]"
+done
 
 # Folders: only video files are taken, in sorted order, one record each with its own group.
 t folder expect_exit 0 kiln-video extract vids -o fold --size 16x12 --json
@@ -96,6 +105,18 @@ t list-missing-named err_has 'nolist\.txt'
 # --rawvideo: the same bytes as the dataset (HWC), also to stdout.
 t rawvideo sh_ok "kiln-video extract a.y4m -o raw1 --size 40x30 --rawvideo r.raw -q && kiln-shard cat raw1 --segment content | cmp - r.raw && [ \$(stat -c %s r.raw) = \$((24 * 40 * 30 * 3)) ]"
 t rawvideo-stdout sh_ok "kiln-video extract a.y4m -o raw2 --size 40x30 --rawvideo - -q | cmp - r.raw"
+# One action id, one name across label files (as within one file).
+printf '0 1 JUMP\n' > l1.txt; printf '0 1 LEFT\n' > l2.txt; printf '0 1 JUMP\n0.5 2 DUCK\n' > l3.txt
+t actions-rename-files expect_exit 1 kiln-video extract a.y4m a.y4m --actions l1.txt --actions l2.txt -o never-ren -q
+t actions-rename-msg err_has 'l2.txt: action 1 named "LEFT", but "JUMP" in l1.txt'
+t actions-same-names expect_exit 0 kiln-video extract a.y4m a.y4m --actions l1.txt --actions l3.txt -o same-names -q
+# An existing file needs --force, and an input video is never overwritten.
+t rawvideo-exists expect_exit 1 kiln-video extract a.y4m -o raw3 --size 40x30 --rawvideo r.raw -q
+t rawvideo-exists-msg err_has 'r.raw: exists \(use --force'
+t rawvideo-force expect_exit 0 kiln-video extract a.y4m -o raw4 --size 40x30 --rawvideo r.raw --force -q
+cp a.y4m keep.y4m
+t rawvideo-input expect_exit 1 kiln-video extract keep.y4m -o raw5 --rawvideo keep.y4m --force -q
+t rawvideo-input-kept sh_ok 'cmp a.y4m keep.y4m && [ ! -e raw3 ] && [ ! -e raw5 ]'
 # Frame i of a flat clip is one colour: CHW planes are runs of one byte.
 t chw sh_ok "kiln-video extract a.y4m -o chw --size 4x2 --layout chw -q && kiln-shard info --json chw | grep -q '\"flags\":1' &&
   kiln-shard cat chw -r 0 --segment content | head -c 24 | cmp - <(kiln-shard cat raw1 -r 0 --segment content | head -c 3 | od -An -tu1 | LC_ALL=C awk '{for(c=1;c<=3;c++) for(i=0;i<8;i++) printf \"%c\", \$c}')"
@@ -140,7 +161,7 @@ fi
 if command -v ffmpeg >/dev/null 2>&1; then
   for i in 1 2 3; do
     ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=96x64:rate=30:duration=$((i + 1)) -c:v libx264 -g 15 -pix_fmt yuv420p part$i.mp4 -y
-    printf '0 %d a%d\n0.5 %d b%d\n' $i $i $((i + 1)) $i > part$i.txt
+    printf '0 %d a%d\n0.5 %d a%d\n' $i $i $((i + 1)) $((i + 1)) > part$i.txt   # id k is ak in every file
   done
   A=(--actions part1.txt --actions part2.txt --actions part3.txt --size 48x32 --window 4)
   kiln-video extract part1.mp4 part2.mp4 part3.mp4 "${A[@]}" -o pwhole -q

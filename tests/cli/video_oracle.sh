@@ -24,7 +24,7 @@ same() {
   ffmpeg -nostdin -v error -i "$clip" -an -vf "$vf" -pix_fmt rgb24 -f rawvideo ref.raw -y || { echo "ffmpeg failed on $clip"; return 1; }
   [ -s ref.raw ] || { echo "ffmpeg wrote no frames for $clip"; return 1; }
   for th in 1 2; do
-    rm -rf ds.k
+    rm -rf ds.k k.raw
     kiln-video extract "$clip" -o ds.k --threads $th --rawvideo k.raw -q "$@" || { echo "kiln-video failed (threads $th)"; return 1; }
     cmp -s ref.raw k.raw || { echo "threads $th: frames differ from ffmpeg -vf $vf ($(stat -c %s ref.raw) vs $(stat -c %s k.raw) bytes)"; return 1; }
   done
@@ -94,7 +94,7 @@ ts fit-letterbox same c30.mp4 fps=12,scale=240:180:flags=area,format=rgb24,pad=3
 
 # On 60 fps input, fps=12 keeps source frames 2, 7, 12, ... (select by index).
 t keeps-2-7-12 sh_ok "ffmpeg -nostdin -v error -i c60.mp4 -an -vf \"select='eq(mod(n\,5)\,2)',scale=64:36:flags=area\" -vsync passthrough -pix_fmt rgb24 -f rawvideo sel.raw -y &&
-  kiln-video extract c60.mp4 -o ds.sel --size 64x36 --rawvideo k.raw -q && cmp sel.raw k.raw"
+  rm -f k.raw && kiln-video extract c60.mp4 -o ds.sel --size 64x36 --rawvideo k.raw -q && cmp sel.raw k.raw"
 
 # The dataset holds the same frames as the raw output (HWC), and CHW is its transpose.
 t dataset-matches-raw sh_ok "kiln-video extract c30.mp4 -o ds.hwc --rawvideo h.raw -q &&
