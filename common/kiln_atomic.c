@@ -55,6 +55,9 @@ static void install_handlers(void)
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* A reader that goes away (| head) ends the run too: still nothing
+	 * half-written left behind. */
+	sigaction(SIGPIPE, &sa, NULL);
 }
 
 void kiln_cleanup_add(const char *path)

@@ -110,6 +110,9 @@ printf '0 1 JUMP\n' > l1.txt; printf '0 1 LEFT\n' > l2.txt; printf '0 1 JUMP\n0.
 t actions-rename-files expect_exit 1 kiln-video extract a.y4m a.y4m --actions l1.txt --actions l2.txt -o never-ren -q
 t actions-rename-msg err_has 'l2.txt: action 1 named "LEFT", but "JUMP" in l1.txt'
 t actions-same-names expect_exit 0 kiln-video extract a.y4m a.y4m --actions l1.txt --actions l3.txt -o same-names -q
+# A reader that goes away (| head) ends the run without leaving the
+# temporary dataset behind.
+t rawvideo-sigpipe sh_ok 'kiln-video extract a.y4m -o piped --rawvideo - -q | head -c 10 >/dev/null; [ ! -e piped ] && ! ls -a | grep -q "\.piped\.tmp"'
 # An existing file needs --force, and an input video is never overwritten.
 t rawvideo-exists expect_exit 1 kiln-video extract a.y4m -o raw3 --size 40x30 --rawvideo r.raw -q
 t rawvideo-exists-msg err_has 'r.raw: exists \(use --force'
