@@ -296,6 +296,12 @@ static vid_reader *open_or_die(const char *path)
 {
 	vid_reader *r;
 	char err[600];
+	/* A video is read more than once (probed, counted, hashed, decoded in
+	 * pieces): a pipe would be empty the second time. */
+	struct stat st;
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		die_out("%s: not a regular file; kiln-video reads a video more than once, so a pipe cannot work: "
+		        "save it to a file first", path);
 	int rc = vid_open(path, &r, err, sizeof err);
 	if (rc)
 		die_out("%s", err);   /* err names the file */

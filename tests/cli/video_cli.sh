@@ -110,6 +110,11 @@ printf '0 1 JUMP\n' > l1.txt; printf '0 1 LEFT\n' > l2.txt; printf '0 1 JUMP\n0.
 t actions-rename-files expect_exit 1 kiln-video extract a.y4m a.y4m --actions l1.txt --actions l2.txt -o never-ren -q
 t actions-rename-msg err_has 'l2.txt: action 1 named "LEFT", but "JUMP" in l1.txt'
 t actions-same-names expect_exit 0 kiln-video extract a.y4m a.y4m --actions l1.txt --actions l3.txt -o same-names -q
+# A pipe as input is refused plainly (it cannot be re-read; it used to be
+# hashed as empty data, or blamed as not a video).
+t pipe-input expect_exit 1 kiln-video extract <(cat a.y4m) -o never-pipe -q
+t pipe-input-msg err_has 'not a regular file.*save it to a file first'
+t pipe-info expect_exit 1 kiln-video info <(cat a.y4m)
 # A reader that goes away (| head) ends the run without leaving the
 # temporary dataset behind.
 t rawvideo-sigpipe sh_ok 'kiln-video extract a.y4m -o piped --rawvideo - -q | head -c 10 >/dev/null; [ ! -e piped ] && ! ls -a | grep -q "\.piped\.tmp"'
