@@ -297,6 +297,9 @@ int vid__open_decoder(vid_reader *r, int threads, AVCodecContext **out)
 		c->pkt_timebase = r->st->time_base;
 		c->framerate = r->st->avg_frame_rate;
 		c->thread_count = threads;
+		/* A bitstream error the CLI would log and conceal fails the
+		 * decode here (a damaged input is an error, see the man page). */
+		c->err_recognition |= AV_EF_EXPLODE;
 		ret = avcodec_open2(c, codec, NULL);
 	}
 	if (ret < 0) {
@@ -612,6 +615,11 @@ static int seq_receive(seq *q, AVCodecContext *dec, AVFrame *fr, vid_fps *fps,
 		}
 		q->st->decoded++;
 		int64_t ts = vid__frame_ts(fr);
+		if (vid__frame_damaged(fr)) {
+			q->st->decode_errors++;
+			return vid__fail(q->r, VID_EDECODE, "%s: the frame at %.3f s decoded with errors (damaged or truncated file)",
+			                 q->r->path, ts != AV_NOPTS_VALUE ? vid__seconds(ts, q->r->st->time_base) : *next_us / 1e6);
+		}
 		/* The CLI's input clock: the frame's time, then + its duration. */
 		if (ts != AV_NOPTS_VALUE)
 			*next_us = av_rescale_q(ts, q->r->st->time_base, AV_TIME_BASE_Q);

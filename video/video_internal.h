@@ -42,6 +42,12 @@ int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end);
 /* The timestamp the CLI gives a decoded frame (best effort, else the
  * decoder's pts). */
 int64_t vid__frame_ts(const AVFrame *f);
+/* The decoder reported damage in this frame (errors it concealed, or a
+ * frame it marks corrupt): the CLI warns and goes on, here it is an error. */
+static inline int vid__frame_damaged(const AVFrame *f)
+{
+	return f->decode_error_flags || (f->flags & AV_FRAME_FLAG_CORRUPT);
+}
 /* A timestamp in seconds with one rounding (ts * num / den), so that a
  * frame at exactly 3.7 s compares equal to a label written "3.7";
  * ts * av_q2d(tb) rounds twice and can land just below. */

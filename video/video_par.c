@@ -384,6 +384,13 @@ static int decode_chunk(par *P, vid_reader *wr, AVCodecContext *dec, vid_scaler_
 				           wr->path, P->p[c->a + (i < end ? i : end - 1)].pts * av_q2d(wr->st->time_base));
 				break;
 			}
+			if (vid__frame_damaged(fr)) {
+				int64_t ts = vid__frame_ts(fr);
+				rc = cfail(c, VID_EDECODE, "%s: the frame at %.3f s decoded with errors (damaged or truncated file)", wr->path,
+				           ts != AV_NOPTS_VALUE ? vid__seconds(ts, wr->st->time_base)
+				                                : P->p[c->a + (i < end ? i : end - 1)].pts * av_q2d(wr->st->time_base));
+				break;
+			}
 			rc = take_frame(P, wr, sc, c, fr, &prev);
 			av_frame_unref(fr);
 		}

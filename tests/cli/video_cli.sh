@@ -164,6 +164,24 @@ else
   skip truncated "ffmpeg CLI not installed"
 fi
 
+# Flipped bytes inside the H.264 data: the CLI logs decode errors and
+# conceals them; here the run fails (both decode paths), nothing written.
+if command -v ffmpeg >/dev/null 2>&1 && command -v python3 >/dev/null; then
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=160x96:rate=30:duration=4 -c:v libx264 -g 30 -pix_fmt yuv420p flip.mp4 -y
+  python3 -c "
+d = bytearray(open('flip.mp4', 'rb').read()); n = len(d)
+for k in range(20): d[n // 4 + k * (n // 40)] ^= 0xff
+open('flipped.mp4', 'wb').write(d)"
+  for th in 1 2; do
+    t "damaged-$th" expect_exit 1 kiln-video extract flipped.mp4 -o never-flip$th --threads $th -q
+    t "damaged-msg-$th" err_has 'flipped.mp4: .*(damaged|truncated)'
+  done
+  t damaged-nothing sh_ok '[ ! -e never-flip1 ] && [ ! -e never-flip2 ]'
+  t undamaged expect_exit 0 kiln-video extract flip.mp4 -o flip-ok -q
+else
+  skip damaged "ffmpeg CLI or python3 not installed"
+fi
+
 # --part I/N: three workers + kiln-shard merge give one run's records,
 # actions and windows; the fingerprint depends on settings, not sources.
 if command -v ffmpeg >/dev/null 2>&1; then
