@@ -182,6 +182,18 @@ static void entry_bytes(ingest *g, uint8_t *buf, size_t n, const char *origin, c
 
 /* Walk the entries of an opened archive. A damaged archive stops with a
  * warning; what was found before the damage is kept. */
+/* An archive or member libarchive could not read: warned, and recorded in
+ * the manifest as unreadable, like a file that cannot be read. */
+static void archive_unreadable(ingest *g, struct archive *a, const char *origin, const char *what)
+{
+	const char *why = archive_error_string(a);
+	kiln_warn("%s: %s (%s skipped)", origin, why ? why : "read error", what);
+	g->archive_errors++;
+	item *it = add_item(g, origin);
+	it->err = EIO;
+	it->errmsg = kiln_xstrdup(why ? why : "read error");
+}
+
 static void scan_archive(ingest *g, struct archive *a, const char *origin, int depth)
 {
 	struct archive_entry *e;
@@ -206,14 +218,8 @@ static void scan_archive(ingest *g, struct archive *a, const char *origin, int d
 			if (n == cap) buf = kiln_xrealloc(buf, cap *= 2);
 		}
 		if (got < 0) {
-			/* Recorded in the manifest as unreadable, like a file that
-			 * cannot be read: a damaged member never stops the run. */
-			const char *why = archive_error_string(a);
-			kiln_warn("%s: %s (entry skipped)", sub, why ? why : "read error");
-			g->archive_errors++;
-			item *it = add_item(g, sub);
-			it->err = EIO;
-			it->errmsg = kiln_xstrdup(why ? why : "read error");
+			/* A damaged member never stops the run. */
+			archive_unreadable(g, a, sub, "entry");
 			free(buf);
 		} else if (big) {
 			kiln_warn("%s: larger than --max-size (skipped)", sub);
@@ -351,13 +357,8 @@ static void take_pending(ingest *g)
 				scan_archive(g, a, path, 1);
 			} else if (archive_errno(a) != EILSEQ) {
 				/* Not "no archive format fits" but a damaged one (a gzip
-				 * cut short fails here already): said, and listed. */
-				const char *why = archive_error_string(a);
-				kiln_warn("%s: %s (archive skipped)", path, why ? why : "read error");
-				g->archive_errors++;
-				item *it = add_item(g, path);
-				it->err = EIO;
-				it->errmsg = kiln_xstrdup(why ? why : "read error");
+				 * cut short fails here already). */
+				archive_unreadable(g, a, path, "archive");
 			}
 			archive_read_free(a);
 		}
