@@ -561,11 +561,12 @@ static int cmd_train(int argc, char **argv)
 	} else if (!kiln_quiet()) {
 		fprintf(stderr, "%s: %zu merges (vocabulary %zu) from %" PRIu64 " bytes in %" PRIu64 " documents, %.3f bytes/token, %.1f s -> %s\n",
 		        kiln_progname(), n, 256 + n, st.corpus_bytes, st.docs, bpt, secs, o.output);
-		if (256 + n < o.vocab_size && o.max_token)
-			fprintf(stderr, "%s: stopped early: no pair left is seen %" PRIu64 " times and makes a new token of at most %" PRIu64 " bytes\n",
-			        kiln_progname(), o.min_count, o.max_token);
-		else if (256 + n < o.vocab_size)
-			fprintf(stderr, "%s: stopped early: no pair left is seen %" PRIu64 " times and makes a new token\n", kiln_progname(), o.min_count);
+		if (256 + n < o.vocab_size) {
+			char cap[48] = "";
+			if (o.max_token) snprintf(cap, sizeof cap, " of at most %" PRIu64 " bytes", o.max_token);
+			fprintf(stderr, "%s: stopped early: no pair left is seen %" PRIu64 " times and makes a new token%s\n",
+			        kiln_progname(), o.min_count, cap);
+		}
 	}
 	free(pairs);
 	inputs_free(&in);

@@ -180,8 +180,6 @@ static void entry_bytes(ingest *g, uint8_t *buf, size_t n, const char *origin, c
 	free(buf);
 }
 
-/* Walk the entries of an opened archive. A damaged archive stops with a
- * warning; what was found before the damage is kept. */
 /* An archive or member libarchive could not read: warned, and recorded in
  * the manifest as unreadable, like a file that cannot be read. */
 static void archive_unreadable(ingest *g, struct archive *a, const char *origin, const char *what)
@@ -194,6 +192,8 @@ static void archive_unreadable(ingest *g, struct archive *a, const char *origin,
 	it->errmsg = kiln_xstrdup(why ? why : "read error");
 }
 
+/* Walk the entries of an opened archive. A damaged archive stops with a
+ * warning; what was found before the damage is kept. */
 static void scan_archive(ingest *g, struct archive *a, const char *origin, int depth)
 {
 	struct archive_entry *e;

@@ -363,6 +363,8 @@ static int decode_chunk(par *P, vid_reader *wr, AVCodecContext *dec, vid_scaler_
 			end = i + 1;
 	for (size_t i = 0; i <= end && end && !rc; i++) {
 		int ret;
+		/* Where a failure is reported: the packet sent last. */
+		double near = vid__seconds(P->p[c->a + (i < end ? i : end - 1)].pts, wr->st->time_base);
 		if (i < end) {
 			/* Frames nobody will see and nobody refers to need no decoding
 			 * (the decoder decides what is a reference: AVDISCARD_NONREF). */
@@ -373,22 +375,19 @@ static int decode_chunk(par *P, vid_reader *wr, AVCodecContext *dec, vid_scaler_
 			ret = avcodec_send_packet(dec, NULL);
 		}
 		if (ret < 0 && ret != AVERROR_EOF)
-			rc = cfail(c, VID_EDECODE, "%s: cannot decode the packet at %.3f s (truncated or damaged file?)", wr->path,
-			           P->p[c->a + (i < end ? i : end - 1)].pts * av_q2d(wr->st->time_base));
+			rc = cfail(c, VID_EDECODE, "%s: cannot decode the packet at %.3f s (truncated or damaged file?)", wr->path, near);
 		while (!rc) {
 			ret = avcodec_receive_frame(dec, fr);
 			if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF)
 				break;
 			if (ret < 0) {
-				rc = cfail(c, VID_EDECODE, "%s: decoding failed near %.3f s (truncated or damaged file?)",
-				           wr->path, P->p[c->a + (i < end ? i : end - 1)].pts * av_q2d(wr->st->time_base));
+				rc = cfail(c, VID_EDECODE, "%s: decoding failed near %.3f s (truncated or damaged file?)", wr->path, near);
 				break;
 			}
 			if (vid__frame_damaged(fr)) {
 				int64_t ts = vid__frame_ts(fr);
 				rc = cfail(c, VID_EDECODE, "%s: the frame at %.3f s decoded with errors (damaged or truncated file)", wr->path,
-				           ts != AV_NOPTS_VALUE ? vid__seconds(ts, wr->st->time_base)
-				                                : P->p[c->a + (i < end ? i : end - 1)].pts * av_q2d(wr->st->time_base));
+				           ts != AV_NOPTS_VALUE ? vid__seconds(ts, wr->st->time_base) : near);
 				break;
 			}
 			rc = take_frame(P, wr, sc, c, fr, &prev);
