@@ -47,7 +47,7 @@ static void usage(FILE *out)
 	        "      --sample SIZE         train: a deterministic sample of at most SIZE bytes\n"
 	        "      --seed S              train: seed of the sample (default 0)\n"
 	        "      --checkpoint FILE     train: save the merges so far every --checkpoint-every s\n"
-	        "      --checkpoint-every S  seconds between checkpoints (default 60)\n"
+	        "      --checkpoint-every S  train: seconds between checkpoints (default 60)\n"
 	        "      --resume FILE         train: continue from a checkpoint (same inputs and options)\n"
 	        "      --ids                 encode: decimal ids one per line instead of a dataset\n"
 	        "      --id-offset N         encode/decode/export: ids start at N (default 0)\n"
@@ -55,9 +55,9 @@ static void usage(FILE *out)
 	        "      --max-shard-size N    encode: roll over to a new shard at N bytes (default 256M)\n"
 	        "      --part I/N            encode: only block I of N of the inputs (kiln-shard merge joins them)\n"
 	        "      --format F            export: hf (the only format)\n"
-	        "      --force               replace an existing output dataset\n"
+	        "      --force               encode: replace an existing output dataset\n"
 	        "  -t, --threads N           worker threads (default: OpenMP's; results never depend on it)\n"
-	        "      --json                machine-readable summary on stdout\n"
+	        "      --json                train/encode/stats: machine-readable summary on stdout\n"
 	        "  -q, --quiet               no progress line or summary\n"
 	        "  -h, --help                this help\n"
 	        "  -V, --version             version and features built in\n"
@@ -107,15 +107,55 @@ struct opts {
 	uint32_t part, nparts;
 };
 
-static void parse_opts(int argc, char **argv, struct opts *o)
+/* The commands that take each option (-t, -q, -h and -V: every command;
+ * -t is a speed hint that never changes a result). One
+ * option table serves all commands, so without this an option given to the
+ * wrong command would be parsed and then silently ignored. */
+static const struct {
+	int val;
+	const char *cmds;
+} opt_cmds[] = {
+	{ 'o', "train encode decode export" }, { 'v', "encode decode export stats" },
+	{ OPT_JSON, "train encode stats" },
+	{ OPT_VOCAB_SIZE, "train" }, { OPT_MIN_COUNT, "train" }, { OPT_MAX_TOKEN, "train" }, { OPT_CHUNK, "train" },
+	{ OPT_SAMPLE, "train" }, { OPT_SEED, "train" }, { OPT_CKPT, "train" }, { OPT_CKPT_EVERY, "train" },
+	{ OPT_RESUME, "train" }, { OPT_IDS, "encode" }, { OPT_ID_OFFSET, "encode decode export" },
+	{ OPT_PROMPT, "encode" }, { OPT_MAXSHARD, "encode" }, { OPT_PART, "encode" }, { OPT_FORCE, "encode" },
+	{ OPT_FORMAT, "export" },
+};
+
+static int word_in(const char *word, const char *list)
 {
-	int c;
+	size_t n = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n])) return 1;
+	return 0;
+}
+
+/* A usage error for an option that cmd does not take, named as it was
+ * given (long or short form). */
+static void check_opt_cmd(const char *cmd, int c, int longindex)
+{
+	for (size_t i = 0; i < sizeof opt_cmds / sizeof *opt_cmds; i++) {
+		if (opt_cmds[i].val != c || word_in(cmd, opt_cmds[i].cmds)) continue;
+		if (longindex >= 0)
+			kiln_usage_error("%s: option '--%s' does not apply to %s (it is for: %s)", cmd, long_opts[longindex].name,
+			                 cmd, opt_cmds[i].cmds);
+		kiln_usage_error("%s: option '-%c' does not apply to %s (it is for: %s)", cmd, c, cmd, opt_cmds[i].cmds);
+	}
+}
+
+static void parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
+{
+	int c, li = -1;
 	memset(o, 0, sizeof *o);
 	o->min_count = 2;
 	o->ckpt_every = 60;
 	o->part = o->nparts = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:v:t:qhV", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "o:v:t:qhV", long_opts, &li)) != -1) {
+		check_opt_cmd(cmd, c, li);
+		li = -1;
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case 'v': o->vocab = optarg; break;
@@ -395,7 +435,7 @@ static int train_progress(void *ud, const uint32_t *pairs, size_t n, uint64_t co
 static int cmd_train(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o);
+	parse_opts("train", argc, argv, &o);
 	if (!o.has_vocab_size) kiln_usage_error("train: --vocab-size N is required");
 	if (!o.output) kiln_usage_error("train: -o VOCAB is required");
 	if (optind >= argc) kiln_usage_error("train: no input given");
@@ -755,7 +795,7 @@ static int by_len_desc(const void *a, const void *b)
 static int cmd_encode(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o);
+	parse_opts("encode", argc, argv, &o);
 	if (!o.output) kiln_usage_error("encode: -o OUT is required");
 	if (optind >= argc) kiln_usage_error("encode: no input given");
 	if (!strcmp(o.output, "-") && !o.ids) kiln_usage_error("encode: a dataset cannot go to standard output ('-o -' needs --ids)");
@@ -946,7 +986,7 @@ static int cmd_encode(int argc, char **argv)
 static int cmd_decode(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o);
+	parse_opts("decode", argc, argv, &o);
 	if (!o.output) kiln_usage_error("decode: -o FILE is required");
 	if (optind + 1 != argc) kiln_usage_error("decode: exactly one IDS file expected");
 	bpe_vocab *v = load_vocab(o.vocab);
@@ -990,7 +1030,7 @@ static int cmd_decode(int argc, char **argv)
 static int cmd_export(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o);
+	parse_opts("export", argc, argv, &o);
 	if (!o.format) kiln_usage_error("export: --format hf is required");
 	if (!o.output) kiln_usage_error("export: -o FILE is required");
 	if (optind != argc) kiln_usage_error("export: unexpected argument '%s'", argv[optind]);
@@ -1009,7 +1049,7 @@ static int cmd_export(int argc, char **argv)
 static int cmd_stats(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o);
+	parse_opts("stats", argc, argv, &o);
 	if (optind >= argc) kiln_usage_error("stats: no input given");
 	bpe_vocab *v = load_vocab(o.vocab);
 	bpe_encoder *enc;

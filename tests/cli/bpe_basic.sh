@@ -63,6 +63,31 @@ printf '12\nabc\n' > bad.ids
 t decode_garbage   expect_exit 1 kiln-bpe decode -v v.txt -o x.back bad.ids
 t decode_garb_msg  err_has 'bad.ids: byte offset 3'
 
+# An option of another command is a usage error naming the option and the
+# command (it was parsed and silently ignored); nothing is written. Every
+# command still takes each of its own options.
+t wrong_min_count  expect_exit 2 kiln-bpe encode -v v.txt --min-count 5 --ids -o w1.ids in/one
+t wrong_min_msg    err_has "encode: option '--min-count' does not apply to encode \(it is for: train\)"
+t wrong_size       expect_exit 2 kiln-bpe decode -v v.txt --vocab-size 300 -o w2.back one.ids
+t wrong_size_msg   err_has "decode: option '--vocab-size'"
+t wrong_short_v    expect_exit 2 kiln-bpe train -v v.txt --vocab-size 300 -q -o w3.txt in
+t wrong_short_msg  err_has "train: option '-v'"
+t wrong_stats_o    expect_exit 2 kiln-bpe stats -v v.txt -o w4.txt in/one
+t wrong_json       expect_exit 2 kiln-bpe decode -v v.txt --json -o w5.back one.ids
+t wrong_ids        expect_exit 2 kiln-bpe stats -v v.txt --ids in/one
+t wrong_force      expect_exit 2 kiln-bpe export -v v.txt --format hf --force -o w6.json
+t wrong_format     expect_exit 2 kiln-bpe encode -v v.txt --format hf --ids -o w7.ids in/one
+t wrong_prompt     expect_exit 2 kiln-bpe train --prompt copy --vocab-size 300 -q -o w8.txt in
+t wrong_offset     expect_exit 2 kiln-bpe stats -v v.txt --id-offset 5 in/one
+t wrong_none_out   sh_ok 'for f in w1.ids w2.back w3.txt w4.txt w5.back w6.json w7.ids w8.txt; do [ ! -e $f ] || exit 1; done'
+t own_train        expect_exit 0 kiln-bpe train --vocab-size 300 --min-count 2 --max-token-bytes 8 --chunk 4K --sample 1M --seed 1 \
+                     --checkpoint own.ck --checkpoint-every 5 -t 1 --json -q -o own.txt in
+t own_resume       expect_exit 0 kiln-bpe train --vocab-size 310 --max-token-bytes 8 --chunk 4K --sample 1M --seed 1 --resume own.ck -q -o own2.txt in
+t own_encode       expect_exit 0 kiln-bpe encode -v v.txt --id-offset 3 --prompt copy --max-shard-size 1M --part 1/1 --force -t 1 --json -q -o own.ds in
+t own_decode       expect_exit 0 kiln-bpe decode -v v.txt --id-offset 0 -t 1 -q -o own.back one.ids
+t own_export       expect_exit 0 kiln-bpe export -v v.txt --format hf --id-offset 7 -t 1 -q -o own.json
+t own_stats        expect_exit 0 kiln-bpe stats -v v.txt --json -t 1 -q in/one
+
 # Datasets: a byte dataset trains the same vocabulary as its files; encoded
 # datasets carry the vocabulary's fingerprint and decode back exactly.
 t pack             expect_exit 0 kiln-shard pack --bytes -q -o bytes.ds in
