@@ -432,6 +432,29 @@ static int train_progress(void *ud, const uint32_t *pairs, size_t n, uint64_t co
 	return 0;
 }
 
+/* Nothing to train on: 0 merges would look like a finished vocabulary, so
+ * stop and name the inputs (or the sample that kept none of them). */
+static KILN_NORETURN void die_no_bytes(const inputs *in, char **args, int n, uint64_t sample)
+{
+	uint64_t smallest = 0;
+	for (size_t i = 0; i < in->n; i++)
+		if (in->v[i].size && (!smallest || in->v[i].size < smallest)) smallest = in->v[i].size;
+	if (sample && smallest)
+		kiln_die(KILN_EXIT_FAIL, "--sample %" PRIu64 " keeps no bytes: the smallest non-empty document holds %" PRIu64,
+		         sample, smallest);
+	char list[400] = "";
+	size_t at = 0;
+	for (int i = 0; i < n && at < sizeof list; i++) {
+		int k = i < 3 ? snprintf(list + at, sizeof list - at, "%s%s", i ? ", " : "", args[i])
+		              : snprintf(list + at, sizeof list - at, " and %d more", n - 3);
+		if (k < 0) break;
+		at += (size_t)k;
+		if (i == 3) break;
+	}
+	if (!in->n) kiln_die(KILN_EXIT_FAIL, "%s: no bytes to train on (no documents)", list);
+	kiln_die(KILN_EXIT_FAIL, "%s: no bytes to train on (%zu empty document%s)", list, in->n, in->n == 1 ? "" : "s");
+}
+
 static int cmd_train(int argc, char **argv)
 {
 	struct opts o;
@@ -510,6 +533,8 @@ static int cmd_train(int argc, char **argv)
 	}
 	kiln_progress_end(p);
 	free(keep);
+	/* Checked after reading: a pipe's size is only known then. */
+	if (!bpe_corpus_bytes(c)) die_no_bytes(&in, argv + optind, argc - optind, o.sample);
 	char sha[65] = "";
 	if (h) {
 		uint8_t dg[32];

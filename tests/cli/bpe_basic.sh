@@ -141,6 +141,27 @@ t resume_split     expect_exit 1 kiln-bpe train --vocab-size 300 -q --resume spl
 t resume_split_msg err_has 'corpus-sha256'
 t resume_no_out    sh_ok '[ ! -e x.txt ]'
 
+# No input bytes at all (an empty file, folder or dataset, or a sample that
+# keeps nothing) fails, naming the inputs, and writes no vocabulary or
+# checkpoint: it once wrote a vocabulary of 0 merges and exited 0. Merges
+# that stop early on a non-empty corpus are still a success.
+mkdir -p nothing
+t empty_file       expect_exit 1 kiln-bpe train --vocab-size 300 -q --checkpoint e.ck -o e.txt in/empty
+t empty_file_msg   err_has 'in/empty: no bytes to train on \(1 empty document\)'
+t empty_dir        expect_exit 1 kiln-bpe train --vocab-size 300 -q -o e.txt nothing
+t empty_dir_msg    err_has 'nothing: no bytes to train on \(no documents\)'
+t empty_both       expect_exit 1 kiln-bpe train --vocab-size 300 -q -o e.txt nothing in/empty
+t empty_both_msg   err_has 'nothing, in/empty: no bytes'
+t empty_pipe       expect_exit 1 kiln-bpe train --vocab-size 300 -q -o e.txt <(true)
+t empty_pack       expect_exit 0 kiln-shard pack --bytes -q -o nothing.ds nothing
+t empty_ds         expect_exit 1 kiln-bpe train --vocab-size 300 -q -o e.txt nothing.ds
+t empty_sample     expect_exit 1 kiln-bpe train --vocab-size 300 -q --sample 1 -o e.txt in/numbers.txt
+t empty_sample_msg err_has '^kiln-bpe: --sample 1 keeps no bytes'
+t empty_no_out     sh_ok '[ ! -e e.txt ] && [ ! -e e.ck ]'
+t early_stop       expect_exit 0 kiln-bpe train --vocab-size 300 --min-count 1000000 -o early.txt in/one in/numbers.txt
+t early_stop_msg   err_has 'stopped early: no pair left is seen 1000000 times'
+t early_stop_vocab sh_ok 'grep -qx "merges 0" early.txt'
+
 # Options that change the result.
 t maxlen           expect_exit 0 kiln-bpe train --vocab-size 2000 --max-token-bytes 4 -q -o v4.txt in
 t maxlen_stats     expect_exit 0 kiln-bpe stats -v v4.txt --json in
