@@ -1217,5 +1217,10 @@ int main(int argc, char **argv)
 		{ "train", cmd_train }, { "encode", cmd_encode }, { "decode", cmd_decode },
 		{ "export", cmd_export }, { "stats", cmd_stats },
 	};
-	return kiln_run_command(argc, argv, cmds, sizeof cmds / sizeof *cmds, usage);
+	int rc = kiln_run_command(argc, argv, cmds, sizeof cmds / sizeof *cmds, usage);
+	/* stats and --json print to stdout: what a full disk or a closed
+	 * descriptor lost there must not end as success. */
+	int e = fflush(stdout) ? errno : ferror(stdout) ? EIO : 0;
+	if (e) kiln_die(KILN_EXIT_FAIL, "standard output: %s", strerror(e));
+	return rc;
 }

@@ -242,3 +242,13 @@ t encode_ds_stdout expect_exit 2 kiln-bpe encode -v v.txt -o - in/one
 t encode_json_ids  expect_exit 2 kiln-bpe encode -v v.txt --json --ids -o - in/one
 t ckpt_unwritable  expect_exit 1 kiln-bpe train --vocab-size 300 -q --checkpoint no/such/dir/ck -o ck_never.txt in/numbers.txt
 t ckpt_unwr_first  sh_ok '[ ! -e ck_never.txt ]'
+
+# Summaries and stats on a standard output that cannot take them (a full
+# disk) fail instead of exiting 0 with the report lost.
+if [ -w /dev/full ]; then
+  t stdout_full_stats sh_ok "kiln-bpe stats -v v.txt in/one > /dev/full 2> full.err; [ \$? = 1 ] && grep -q 'standard output: No space' full.err"
+  t stdout_full_json  sh_ok "kiln-bpe stats -v v.txt --json in/one > /dev/full 2> full.err; [ \$? = 1 ] && grep -q 'standard output' full.err"
+  t stdout_full_train sh_ok "kiln-bpe train --vocab-size 300 --json -o full.v in/numbers.txt > /dev/full 2> full.err; [ \$? = 1 ] && grep -q 'standard output' full.err"
+else
+  skip stdout_full "/dev/full not available"
+fi
