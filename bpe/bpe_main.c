@@ -768,6 +768,7 @@ typedef struct {
 	uint64_t done, tokens;     /* bytes and tokens the writer wrote */
 	shard_writer *w;           /* dataset output, or */
 	FILE *ids_out;             /* --ids */
+	const char *out_name;      /* for the message of a failed --ids write */
 	unsigned es;               /* id bytes in the shards */
 	int failed;
 	shard_error se;
@@ -775,6 +776,14 @@ typedef struct {
 
 /* The writer thread: the batch's records in input order. It never exits the
  * process; the main thread reports its error. */
+/* The errno of the failed write itself: by the time the main thread sees
+ * the stream's error flag, errno says something else. */
+static void ids_write_failed(batch *B, int e)
+{
+	B->failed = 1;
+	snprintf(B->se.msg, sizeof B->se.msg, "%s: %s", B->out_name, strerror(e));
+}
+
 static void *write_batch(void *arg)
 {
 	batch *B = arg;
@@ -784,7 +793,8 @@ static void *write_batch(void *arg)
 		assemble(j, B->pieces, B->es);
 		if (!B->failed) {
 			if (B->ids_out) {
-				for (size_t t = 0; t < j->n_ids; t++) fprintf(B->ids_out, "%u\n", j->ids[t]);
+				for (size_t t = 0; t < j->n_ids && !B->failed; t++)
+					if (fprintf(B->ids_out, "%u\n", j->ids[t]) < 0) ids_write_failed(B, errno);
 			} else if (shard_writer_add_crc(B->w, j->pids, j->n_pids, j->ids, j->n_ids, j->group, j->crc, &B->se)) {
 				B->failed = 1;
 			}
@@ -881,6 +891,7 @@ static int cmd_encode(int argc, char **argv)
 		bt[k].jobs = kiln_xcalloc(1024, sizeof(job));
 		bt[k].w = w;
 		bt[k].ids_out = ids_out;
+		bt[k].out_name = o.output;
 		bt[k].es = ids_out ? 0 : es;
 	}
 	task *tasks = NULL;

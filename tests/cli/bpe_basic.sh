@@ -252,3 +252,11 @@ if [ -w /dev/full ]; then
 else
   skip stdout_full "/dev/full not available"
 fi
+# encode --ids names the error of the failed write (it reported a stale
+# errno ('Success', 'Inappropriate ioctl for device') for a full disk, and
+# went on encoding every input).
+if [ -w /dev/full ]; then
+  t ids_full        expect_exit 1 kiln-bpe encode -v v.txt --ids -q -o /dev/full in/numbers.txt
+  t ids_full_msg    err_has '/dev/full: No space left on device'
+  t ids_full_stdout sh_ok "kiln-bpe encode -v v.txt --ids -q -o - in/numbers.txt > /dev/full 2> full.err; [ \$? = 1 ] && grep -q -- '-: No space left on device' full.err"
+fi
