@@ -432,6 +432,22 @@ static int train_progress(void *ud, const uint32_t *pairs, size_t n, uint64_t co
 	return 0;
 }
 
+/* Die unless a temporary beside path can be made (and path is no folder,
+ * which the final rename would fail on). Standard output, a device and a
+ * pipe are left alone: opening a named pipe waits for a reader, and closing
+ * it again would end that reader's input. */
+static void check_writable(const char *path)
+{
+	struct stat st;
+	if (!strcmp(path, "-")) return;
+	int exists = stat(path, &st) == 0;
+	if (exists && S_ISDIR(st.st_mode)) kiln_die(KILN_EXIT_FAIL, "%s: %s", path, strerror(EISDIR));
+	if (exists && !S_ISREG(st.st_mode)) return;
+	kiln_outfile of;
+	if (kiln_outfile_open(&of, path)) kiln_die(KILN_EXIT_FAIL, "%s: %s", path, strerror(errno));
+	kiln_outfile_abort(&of);
+}
+
 /* Nothing to train on: 0 merges would look like a finished vocabulary, so
  * stop and name the inputs (or the sample that kept none of them). */
 static KILN_NORETURN void die_no_bytes(const inputs *in, char **args, int n, uint64_t sample)
@@ -462,13 +478,10 @@ static int cmd_train(int argc, char **argv)
 	if (!o.has_vocab_size) kiln_usage_error("train: --vocab-size N is required");
 	if (!o.output) kiln_usage_error("train: -o VOCAB is required");
 	if (optind >= argc) kiln_usage_error("train: no input given");
-	/* A checkpoint that cannot be written should stop the run now, not
-	 * after the first interval or at the end. */
-	if (o.ckpt) {
-		kiln_outfile of;
-		if (kiln_outfile_open(&of, o.ckpt)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o.ckpt, strerror(errno));
-		kiln_outfile_abort(&of);
-	}
+	/* An output or checkpoint that cannot be written should stop the run
+	 * now, not after hours of training. */
+	check_writable(o.output);
+	if (o.ckpt) check_writable(o.ckpt);
 	inputs in;
 	collect(&in, argv + optind, argc - optind, 1);
 

@@ -242,6 +242,14 @@ t encode_ds_stdout expect_exit 2 kiln-bpe encode -v v.txt -o - in/one
 t encode_json_ids  expect_exit 2 kiln-bpe encode -v v.txt --json --ids -o - in/one
 t ckpt_unwritable  expect_exit 1 kiln-bpe train --vocab-size 300 -q --checkpoint no/such/dir/ck -o ck_never.txt in/numbers.txt
 t ckpt_unwr_first  sh_ok '[ ! -e ck_never.txt ]'
+# An output that cannot be written stops train before it reads or trains
+# (it failed only at the end, after all the work): its error comes before
+# that of a missing input.
+t out_unwritable   expect_exit 1 kiln-bpe train --vocab-size 300 -o no/such/dir/v.txt in/numbers.txt nope/
+t out_unwr_msg     err_has 'no/such/dir/v.txt: No such file'
+mkdir -p outdir
+t out_dir          expect_exit 1 kiln-bpe train --vocab-size 300 -o outdir in/numbers.txt nope/
+t out_dir_msg      err_has 'outdir: Is a directory'
 
 # Summaries and stats on a standard output that cannot take them (a full
 # disk) fail instead of exiting 0 with the report lost.
