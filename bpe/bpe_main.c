@@ -448,6 +448,18 @@ static void check_writable(const char *path)
 	kiln_outfile_abort(&of);
 }
 
+/* --sample picks documents by their sizes before reading them; a pipe's or
+ * a device's size is only known once read, so it would be taken whole
+ * whatever the sample's size. */
+static void refuse_unsized(const inputs *in)
+{
+	struct stat st;
+	for (size_t i = 0; i < in->n; i++)
+		if (!in->v[i].ds && (stat(in->v[i].path, &st) || !S_ISREG(st.st_mode)))
+			kiln_die(KILN_EXIT_FAIL, "%s: --sample needs every input's size before reading, and a pipe or device "
+			         "has none (save it to a file)", in->v[i].path);
+}
+
 /* Nothing to train on: 0 merges would look like a finished vocabulary, so
  * stop and name the inputs (or the sample that kept none of them). */
 static KILN_NORETURN void die_no_bytes(const inputs *in, char **args, int n, uint64_t sample)
@@ -489,6 +501,7 @@ static int cmd_train(int argc, char **argv)
 	uint8_t *keep = kiln_xmalloc(in.n ? in.n : 1);
 	uint64_t total = 0, docs = 0;
 	if (o.sample) {
+		refuse_unsized(&in);
 		uint64_t *ord = kiln_xmalloc((in.n ? in.n : 1) * sizeof *ord * 2);
 		for (size_t i = 0; i < in.n; i++) { ord[2 * i] = kiln_mix64(o.seed, i); ord[2 * i + 1] = i; keep[i] = 0; }
 		/* sort (key, index) pairs by key */

@@ -167,6 +167,11 @@ t maxlen           expect_exit 0 kiln-bpe train --vocab-size 2000 --max-token-by
 t maxlen_stats     expect_exit 0 kiln-bpe stats -v v4.txt --json in
 t maxlen_ok        out_has '"max_token_bytes":4'
 t sample           expect_exit 0 kiln-bpe train --vocab-size 1000 --sample 100K --seed 3 -q -o vs.txt in
+# A pipe's size is unknown until read: --sample took it whole (more bytes
+# than the sample holds); it is refused, naming it.
+t sample_pipe      expect_exit 1 kiln-bpe train --vocab-size 1000 --sample 10K -q -o vsp.txt <(cat in/numbers.txt)
+t sample_pipe_msg  err_has '/dev/fd/[0-9]+: --sample needs every input.s size'
+t sample_pipe_none sh_ok '[ ! -e vsp.txt ]'
 t sample_meta      sh_ok 'grep -qx "sample 102400" vs.txt && [ $(grep "^corpus-bytes" vs.txt | cut -d" " -f2) -le 102400 ]'
 t chunk            expect_exit 0 kiln-bpe train --vocab-size 1000 --chunk 4K -q -o vc.txt in
 t chunk_docs       sh_ok '[ $(grep "^corpus-docs" vc.txt | cut -d" " -f2) -gt 5 ]'
