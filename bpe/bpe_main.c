@@ -800,8 +800,6 @@ typedef struct {
 	shard_error se;
 } batch;
 
-/* The writer thread: the batch's records in input order. It never exits the
- * process; the main thread reports its error. */
 /* The errno of the failed write itself: by the time the main thread sees
  * the stream's error flag, errno says something else. */
 static void ids_write_failed(batch *B, int e)
@@ -810,6 +808,8 @@ static void ids_write_failed(batch *B, int e)
 	snprintf(B->se.msg, sizeof B->se.msg, "%s: %s", B->out_name, strerror(e));
 }
 
+/* The writer thread: the batch's records in input order. It never exits the
+ * process; the main thread reports its error. */
 static void *write_batch(void *arg)
 {
 	batch *B = arg;
