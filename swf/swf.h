@@ -29,7 +29,8 @@ enum {
 	SWF_ENOTSWF = -3,    /* input is not an FWS/CWS/ZWS file (compress, decompress) */
 	SWF_EBROKEN = -4,    /* input cannot be decompressed into a complete header */
 	SWF_ETOOBIG = -5,    /* a size passes the caller's cap */
-	SWF_ECODEC = -6      /* zlib/liblzma refused to encode */
+	SWF_ECODEC = -6,     /* zlib/liblzma refused to encode */
+	SWF_EDAMAGED = -7    /* convert: stream cut or corrupt, or FileLength disagrees with the data */
 };
 const char *swf_strerror(int code);
 
@@ -252,9 +253,22 @@ enum swf_codec { SWF_FWS = 0, SWF_CWS = 1, SWF_ZWS = 2 };
  * back and forth is byte-exact in the body. FileLength is set to 8 + body
  * length. max_size caps the decompressed size (0 = default). On success *out
  * is malloc'd (free()) and *out_n its size. SWF_ENOTSWF / SWF_EBROKEN when
- * the input has no complete header, SWF_ETOOBIG past the cap. */
+ * the input has no complete header, SWF_ETOOBIG past the cap, SWF_EDAMAGED
+ * when the input is damaged (see swf_convert_file). */
 int swf_convert(const uint8_t *data, size_t n, int codec, uint64_t max_size,
                 uint8_t **out, size_t *out_n);
+
+/* swf_convert_file flags. */
+#define SWF_CONVERT_SALVAGE 1u   /* convert a damaged input: what decodes */
+
+/* As swf_convert, from a handle parsed with opts.keep_data (then its info
+ * says why a conversion was refused). A damaged input is one whose
+ * decompression status is not SWF_D_OK: the compressed stream is cut or
+ * corrupt (info reason and offset), or FileLength disagrees with the data
+ * (note length_mismatch / lzma_unknown_size). Converting one would hide the
+ * damage behind a fresh FileLength, so it is SWF_EDAMAGED unless flags has
+ * SWF_CONVERT_SALVAGE. */
+int swf_convert_file(const swf_file *f, int codec, unsigned flags, uint8_t **out, size_t *out_n);
 
 /* ---- synthesis ---------------------------------------------------------- */
 /* A procedural, valid SWF animation (version 10, FWS): a moving checkered

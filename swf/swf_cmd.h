@@ -13,6 +13,7 @@
 typedef struct swf_cmd_opts {
 	int json, quiet, strict, force, keep_compressed, threads;
 	int codec;                  /* compress: SWF_CWS / SWF_ZWS, -1 unset */
+	int salvage;                /* decompress, compress: convert damaged input */
 	uint64_t max_size;          /* cap on decompressed bytes per file */
 	uint64_t max_shard;         /* ingest: bytes per shard (0 = default) */
 	uint64_t memory;            /* ingest: contents held in memory between passes */

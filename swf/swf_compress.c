@@ -64,6 +64,43 @@ static int lzma_body(const uint8_t *body, size_t n, uint8_t *hdr, uint8_t **out,
 	return SWF_OK;
 }
 
+/* Why a handle cannot be converted, or SWF_OK. */
+static int convert_refusal(const swf_info *i, int have_data, unsigned flags)
+{
+	if (!have_data || !i->have_header)
+		return i->reason == SWF_R_NOT_SWF || i->reason == SWF_R_EMPTY || i->reason == SWF_R_TOO_SHORT
+		       ? SWF_ENOTSWF : i->reason == SWF_R_TOO_BIG || i->reason == SWF_R_OUTPUT_CAPPED
+		       ? SWF_ETOOBIG : SWF_EBROKEN;
+	/* Salvage never covers the cap: the data past it was not even read. */
+	if (i->dstatus == SWF_D_CAPPED) return SWF_ETOOBIG;
+	if (i->dstatus != SWF_D_OK && !(flags & SWF_CONVERT_SALVAGE)) return SWF_EDAMAGED;
+	return SWF_OK;
+}
+
+int swf_convert_file(const swf_file *f, int codec, unsigned flags, uint8_t **out, size_t *out_n)
+{
+	if (!f || !out || !out_n || codec < SWF_FWS || codec > SWF_ZWS) return SWF_EINVAL;
+	*out = NULL;
+	*out_n = 0;
+	const swf_info *i = swf_file_info(f);
+	size_t dn;
+	const uint8_t *d = swf_file_data(f, &dn);
+	int r = convert_refusal(i, d != NULL, flags);
+	if (r) return r;
+	if (dn > 0xFFFFFFFFu) return SWF_ETOOBIG;
+	uint8_t hdr[8] = { codec == SWF_FWS ? 'F' : codec == SWF_CWS ? 'C' : 'Z', 'W', 'S', i->version };
+	put_u32(hdr + 4, (uint32_t)dn);
+	if (codec == SWF_CWS) return zlib_body(d + 8, dn - 8, hdr, out, out_n);
+	if (codec == SWF_ZWS) return lzma_body(d + 8, dn - 8, hdr, out, out_n);
+	uint8_t *p = malloc(dn);
+	if (!p) return SWF_ENOMEM;
+	memcpy(p, d, dn);
+	memcpy(p, hdr, 8);
+	*out = p;
+	*out_n = dn;
+	return SWF_OK;
+}
+
 int swf_convert(const uint8_t *data, size_t n, int codec, uint64_t max_size,
                 uint8_t **out, size_t *out_n)
 {
@@ -74,29 +111,7 @@ int swf_convert(const uint8_t *data, size_t n, int codec, uint64_t max_size,
 	swf_file *f;
 	int r = swf_parse(data, n, &o, &f);
 	if (r) return r;
-	const swf_info *i = swf_file_info(f);
-	size_t dn;
-	const uint8_t *d = swf_file_data(f, &dn);
-	if (!d || !i->have_header) {
-		r = i->reason == SWF_R_NOT_SWF || i->reason == SWF_R_EMPTY || i->reason == SWF_R_TOO_SHORT
-		    ? SWF_ENOTSWF : i->reason == SWF_R_TOO_BIG || i->reason == SWF_R_OUTPUT_CAPPED
-		    ? SWF_ETOOBIG : SWF_EBROKEN;
-		swf_file_free(f);
-		return r;
-	}
-	if (i->dstatus == SWF_D_CAPPED) { swf_file_free(f); return SWF_ETOOBIG; }
-	if (dn > 0xFFFFFFFFu) { swf_file_free(f); return SWF_ETOOBIG; }
-	uint8_t hdr[8] = { codec == SWF_FWS ? 'F' : codec == SWF_CWS ? 'C' : 'Z', 'W', 'S', i->version };
-	put_u32(hdr + 4, (uint32_t)dn);
-	if (codec == SWF_FWS) {
-		uint8_t *p = malloc(dn);
-		if (!p) r = SWF_ENOMEM;
-		else { memcpy(p, d, dn); memcpy(p, hdr, 8); *out = p; *out_n = dn; }
-	} else if (codec == SWF_CWS) {
-		r = zlib_body(d + 8, dn - 8, hdr, out, out_n);
-	} else {
-		r = lzma_body(d + 8, dn - 8, hdr, out, out_n);
-	}
+	r = swf_convert_file(f, codec, 0, out, out_n);
 	swf_file_free(f);
 	return r;
 }

@@ -34,6 +34,8 @@ static const char usage_text[] =
 	"  -j, --json               JSON lines instead of text\n"
 	"      --strict             validate: spec notes count as failures\n"
 	"      --zlib, --lzma       compress: CWS (zlib) or ZWS (LZMA)\n"
+	"      --salvage            decompress, compress: convert a damaged file's decodable\n"
+	"                           bytes with a warning (default: refuse, write nothing)\n"
 	"      --description TEXT   prompt: description (default: sidecar FILE.txt, then XMP)\n"
 	"  -n, --count N            synth: number of files\n"
 	"      --seed S             synth: generator seed\n"
@@ -52,7 +54,7 @@ static const char usage_text[] =
 	"Exit status: 0 success (validate: every file ok), 1 failure (validate: a file\n"
 	"is not ok), 2 usage error, 3 feature not built in.\n";
 
-enum { O_STRICT = 256, O_ZLIB, O_LZMA, O_DESC, O_SEED, O_KEEP, O_MAXSIZE, O_SHARD, O_MEMORY, O_PART };
+enum { O_STRICT = 256, O_ZLIB, O_LZMA, O_DESC, O_SEED, O_KEEP, O_MAXSIZE, O_SHARD, O_MEMORY, O_PART, O_SALVAGE };
 
 static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
@@ -60,6 +62,7 @@ static const struct option long_opts[] = {
 	{ "strict", no_argument, NULL, O_STRICT },
 	{ "zlib", no_argument, NULL, O_ZLIB },
 	{ "lzma", no_argument, NULL, O_LZMA },
+	{ "salvage", no_argument, NULL, O_SALVAGE },
 	{ "description", required_argument, NULL, O_DESC },
 	{ "count", required_argument, NULL, 'n' },
 	{ "seed", required_argument, NULL, O_SEED },
@@ -244,17 +247,51 @@ static int write_out(const char *path, const uint8_t *d, size_t n, int force)
 	return KILN_EXIT_OK;
 }
 
+/* What is wrong with an input that cannot be converted as it is: a
+ * FileLength that disagrees with the data (which has no verdict reason of
+ * its own), then the verdict's reason and offset. */
+static void damage_text(const swf_info *i, char *buf, size_t cap)
+{
+	int st = i->dstatus, k = 0;
+	buf[0] = 0;
+	if (st == SWF_D_SHORT || st == SWF_D_TRAILING || st == SWF_D_LEN_MISMATCH || st == SWF_D_OK_UNKNOWN_SIZE)
+		k = snprintf(buf, cap, "FileLength at offset 4 says %lu bytes, the data holds %llu (%s)",
+		             (unsigned long)i->declared_length, (unsigned long long)i->decompressed_length,
+		             swf_dstatus_name(st));
+	if (i->reason && k >= 0 && (size_t)k < cap)
+		snprintf(buf + k, cap - (size_t)k, "%s%s: %s at offset %llu", k ? "; " : "",
+		         swf_verdict_name(i->verdict), swf_reason_name(i->reason), (unsigned long long)i->offset);
+}
+
 static int cmd_convert(const swf_cmd_opts *o, const char *file, int codec)
 {
 	size_t len;
 	uint8_t *d = load(file, o, &len);
 	if (!d) return KILN_EXIT_FAIL;
+	swf_file *f = parse_or_die(d, len, o, 0, 1);
+	free(d);
+	const swf_info *i = swf_file_info(f);
 	uint8_t *out;
 	size_t on;
-	int r = swf_convert(d, len, codec, o->max_size, &out, &on);
-	unsigned version = len >= 4 ? d[3] : 0;
-	free(d);
+	int r = swf_convert_file(f, codec, o->salvage ? SWF_CONVERT_SALVAGE : 0, &out, &on);
+	char why[256];
+	damage_text(i, why, sizeof why);
+	unsigned version = i->version;
+	int damaged = i->dstatus != SWF_D_OK;
+	uint64_t got = i->decompressed_length;
+	swf_file_free(f);
+	if (r == SWF_EDAMAGED) {
+		kiln_file_error(file, "%s; nothing written (--salvage converts what decodes)", why);
+		return KILN_EXIT_FAIL;
+	}
+	if (r == SWF_ENOTSWF || r == SWF_EBROKEN || r == SWF_ETOOBIG) {
+		kiln_file_error(file, "%s; %s", swf_strerror(r), why);
+		return KILN_EXIT_FAIL;
+	}
 	if (r) { kiln_file_error(file, "%s", swf_strerror(r)); return KILN_EXIT_FAIL; }
+	if (damaged)
+		kiln_warn("%s: %s; --salvage: converting the %llu bytes that decode", file, why,
+		          (unsigned long long)got);
 	/* The version is kept (it changes how players run the file); say when
 	 * it is below what the compression needs. */
 	if (!o->quiet && ((codec == SWF_CWS && version < 6) || (codec == SWF_ZWS && version < 13)))
@@ -379,6 +416,7 @@ int main(int argc, char **argv)
 		case O_STRICT: o.strict = 1; break;
 		case O_ZLIB: o.codec = SWF_CWS; break;
 		case O_LZMA: o.codec = SWF_ZWS; break;
+		case O_SALVAGE: o.salvage = 1; break;
 		case O_DESC: o.description = optarg; break;
 		case 'n': o.count = kiln_opt_u64("--count", optarg, 1, 10000000); o.have_count = 1; break;
 		case O_SEED: o.seed = kiln_opt_u64("--seed", optarg, 0, UINT64_MAX); o.have_seed = 1; break;
@@ -404,6 +442,7 @@ int main(int argc, char **argv)
 	/* Options that belong to other commands are errors, not silently ignored. */
 	if (o.strict && ci != 1) kiln_usage_error("--strict is for validate");
 	if (o.codec >= 0 && ci != 4) kiln_usage_error("--zlib/--lzma are for compress");
+	if (o.salvage && ci != 3 && ci != 4) kiln_usage_error("--salvage is for decompress and compress");
 	if (o.description && ci != 5) kiln_usage_error("--description is for prompt");
 	if ((o.have_count || o.have_seed) && ci != 6) kiln_usage_error("--count/--seed are for synth");
 	if ((o.keep_compressed || o.max_shard || o.threads || o.have_memory || o.nparts > 1) && ci != 7)

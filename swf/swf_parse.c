@@ -19,6 +19,7 @@ const char *swf_strerror(int code)
 	case SWF_EBROKEN: return "broken SWF: the header cannot be read";
 	case SWF_ETOOBIG: return "decompressed size passes the limit";
 	case SWF_ECODEC: return "compressor failed";
+	case SWF_EDAMAGED: return "damaged SWF: the stream is cut or corrupt, or FileLength disagrees with the data";
 	}
 	return "unknown error";
 }

@@ -104,6 +104,33 @@ t roundtrip-exact  sh_ok "cmp back1.swf $F && cmp back2.swf $F"
 t decompress-no-clobber expect_exit 1 kiln-swf decompress f.cws.swf -o back1.swf
 t decompress-broken expect_exit 1 kiln-swf decompress $SEEDS/cws-header-cut.swf -o never.swf
 t decompress-broken-nothing sh_ok '! test -e never.swf && ! ls -a | grep -q "\.tmp"'
+# A damaged input is an error naming the file and offset, with no output;
+# --salvage converts what decodes, with a warning.
+damage() {
+  python3 - f.cws.swf f.zws.swf "$F" <<'PY'
+import sys, struct
+cws, zws, fws = (open(p, "rb").read() for p in sys.argv[1:])
+open("cws-cut.swf", "wb").write(cws[:len(cws) // 2])
+open("zws-cut.swf", "wb").write(zws[:len(zws) // 2])
+bad = bytearray(cws); bad[len(cws) // 3] ^= 0xff; open("cws-flip.swf", "wb").write(bad)
+bad = bytearray(zws); bad[len(zws) // 3] ^= 0xff; open("zws-flip.swf", "wb").write(bad)
+lie = bytearray(cws); lie[4:8] = struct.pack("<I", len(fws) + 1000); open("cws-len.swf", "wb").write(lie)
+open("fws-cut.swf", "wb").write(fws[:len(fws) - 10])
+PY
+}
+py make-damaged damage
+for x in cws-cut zws-cut cws-flip zws-flip cws-len fws-cut; do
+  t decompress-$x expect_exit 1 kiln-swf decompress $x.swf -o out-$x.swf
+  t decompress-$x-names err_has "^kiln-swf: $x\.swf: .*at offset [0-9]+.*nothing written"
+  t decompress-$x-nothing sh_ok "! test -e out-$x.swf && ! ls -a | grep -q '\.tmp'"
+  t compress-$x expect_exit 1 kiln-swf compress --lzma $x.swf -o outz-$x.swf
+  t compress-$x-nothing sh_ok "! test -e outz-$x.swf"
+done
+t decompress-len-says err_has 'FileLength at offset 4 says [0-9]+ bytes, the data holds [0-9]+'
+t salvage          expect_exit 0 kiln-swf decompress --salvage cws-cut.swf -o salvaged.swf
+t salvage-warns    err_has 'warning: cws-cut\.swf: damaged: zlib_truncated at offset [0-9]+; --salvage'
+t salvage-prefix   sh_ok "n=\$(stat -c %s salvaged.swf); [ \$n -gt 8 ] && cmp -n \$((n - 8)) <(tail -c +9 salvaged.swf) <(tail -c +9 $F)"
+t salvage-only-convert expect_exit 2 kiln-swf info --salvage $F
 t compress-old-version-warns expect_exit 0 kiln-swf compress --zlib $SEEDS/cws-v5.swf -o v5.swf
 t compress-old-version-msg err_has 'below the CWS minimum'
 

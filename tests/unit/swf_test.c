@@ -435,6 +435,53 @@ TEST(convert_round_trip_all_codecs)
 	free(fws);
 }
 
+/* A damaged input (stream cut or corrupt, FileLength disagreeing with the
+ * data) is refused: converting it would hide the damage behind a fresh
+ * FileLength. Salvage converts what decodes, and says nothing is wrong only
+ * through the handle's info. */
+TEST(convert_refuses_damaged)
+{
+	size_t n;
+	uint8_t *fws = synth(9, 4, &n);
+	uint8_t *x, *y;
+	size_t xn, yn;
+	int codecs[] = { SWF_CWS, SWF_ZWS };
+	for (int c = 0; c < 2; c++) {
+		CHECK(swf_convert(fws, n, codecs[c], 0, &x, &xn) == SWF_OK);
+		/* Cut short, and a flipped byte in the stream. */
+		CHECK(swf_convert(x, xn / 2, SWF_FWS, 0, &y, &yn) == SWF_EDAMAGED);
+		CHECK(y == NULL && yn == 0);
+		x[xn / 3] ^= 0xff;
+		CHECK(swf_convert(x, xn, SWF_FWS, 0, &y, &yn) == SWF_EDAMAGED);
+		x[xn / 3] ^= 0xff;
+		/* FileLength lies about a complete stream. */
+		x[4] ^= 0x10;
+		CHECK(swf_convert(x, xn, SWF_FWS, 0, &y, &yn) == SWF_EDAMAGED);
+		x[4] ^= 0x10;
+		/* Salvage gives the decodable prefix, FileLength set to match. */
+		swf_opts so = { 0, 0, 1 };
+		swf_file *f;
+		CHECK(swf_parse(x, xn / 2, &so, &f) == SWF_OK);
+		CHECK(swf_file_info(f)->dstatus != SWF_D_OK);
+		CHECK(swf_convert_file(f, SWF_FWS, 0, &y, &yn) == SWF_EDAMAGED);
+		CHECK(swf_convert_file(f, SWF_FWS, SWF_CONVERT_SALVAGE, &y, &yn) == SWF_OK);
+		CHECK(yn > 8 && yn < n);
+		CHECK_EQ_U64(y[4] | y[5] << 8 | y[6] << 16 | (uint32_t)y[7] << 24, yn);
+		CHECK_MEM(y + 8, fws + 8, yn - 8);
+		free(y);
+		swf_file_free(f);
+		free(x);
+	}
+	/* FWS: cut short, or with bytes past FileLength. */
+	CHECK(swf_convert(fws, n - 10, SWF_CWS, 0, &x, &xn) == SWF_EDAMAGED);
+	uint8_t *longer = malloc(n + 3);
+	memcpy(longer, fws, n);
+	memset(longer + n, 0, 3);
+	CHECK(swf_convert(longer, n + 3, SWF_CWS, 0, &x, &xn) == SWF_EDAMAGED);
+	free(longer);
+	free(fws);
+}
+
 /* ---- synth and prompt --------------------------------------------------- */
 TEST(synth_valid_and_deterministic)
 {
