@@ -26,10 +26,16 @@ static void strings(kiln_json *j, const char *key, const swf_strings *l)
 
 void swf_cmd_info_fields(kiln_json *j, const swf_info *i)
 {
-	kiln_json_str(j, "signature", i->signature);
-	kiln_json_u64(j, "version", i->version);
+	/* Signature (3 bytes), version (1) and FileLength (4) are stored as is
+	 * in every form: a field the file is too short to hold is null, where
+	 * "" or 0 would read as a value found in the file. */
+	if (i->file_size >= 3) kiln_json_str(j, "signature", i->signature);
+	else kiln_json_null(j, "signature");
+	if (i->file_size >= 4) kiln_json_u64(j, "version", i->version);
+	else kiln_json_null(j, "version");
 	kiln_json_u64(j, "file_size", i->file_size);
-	kiln_json_u64(j, "declared_length", i->declared_length);
+	if (i->file_size >= 8) kiln_json_u64(j, "declared_length", i->declared_length);
+	else kiln_json_null(j, "declared_length");
 	kiln_json_u64(j, "decompressed_length", i->decompressed_length);
 	kiln_json_str(j, "decompression", swf_dstatus_name(i->dstatus));
 	if (i->have_header) {

@@ -100,7 +100,7 @@ static swf_file *parse_or_die(const uint8_t *d, size_t n, const swf_cmd_opts *o,
 
 static void text_line(const char *file, const swf_info *i)
 {
-	printf("%s: %s", file, i->signature[0] ? i->signature : "(empty)");
+	printf("%s: %s", file, i->signature[0] ? i->signature : i->file_size ? "(too short)" : "(empty)");
 	if (i->have_header)
 		printf(" v%u, %ux%u px, %.2f fps, %u frames, %llu tags, %llu bytes",
 		       i->version, swf_width(i), swf_height(i), swf_frame_rate(i), i->frame_count,

@@ -51,9 +51,16 @@ assert ok["verdict"] == "ok" and ok["signature"] == "FWS" and ok["has_end_tag"] 
 assert set(ok["rect"]) == {"xmin", "xmax", "ymin", "ymax"} and ok["width"] * 20 == ok["rect"]["xmax"]
 assert dam["verdict"] == "damaged" and dam["reason"] == "tag_overruns_file" and dam["offset"] == 29, dam
 assert bro["verdict"] == "broken" and bro["reason"] == "empty" and bro["rect"] is None, bro
+assert bro["signature"] is None and bro["version"] is None and bro["declared_length"] is None, bro
 PY
 }
 py info-json-fields check_info
+# A header field the file is too short to hold is null, never "" or 0.
+printf 'CW' > two.swf; printf 'CWS\x0a' > four.swf
+t info-json-short  expect_exit 0 kiln-swf info --json two.swf four.swf
+py info-json-short-nulls sh_ok "python3 -c \"import json; a,b=[json.loads(l) for l in open('$W/last.out')]; assert a['signature'] is None and a['version'] is None and a['file_size']==2, a; assert b['signature']=='CWS' and b['version']==10 and b['declared_length'] is None, b\""
+t info-text-short  expect_exit 0 kiln-swf info two.swf $SEEDS/empty.swf
+t info-text-short-line out_has '^two.swf: \(too short\), broken'
 t info-text        expect_exit 0 kiln-swf info $F
 t info-text-line   out_has 'FWS v10, [0-9]+x[0-9]+ px'
 

@@ -50,6 +50,7 @@ assert by["in/pack.zip!inner.tar.gz!deep/synth-000004.swf"]["status"] == "added"
 assert by["in/pack.zip!top/synth-000006.swf"]["status"] == "added"
 assert by["in/sub/renamed.bin"]["status"] == "added"
 assert by["in/sub/empty.swf"]["status"] == "broken" and by["in/sub/empty.swf"]["info"]["reason"] == "empty"
+assert by["in/sub/empty.swf"]["info"]["signature"] is None, by["in/sub/empty.swf"]["info"]
 assert by["in/sub/not-swf.swf"]["info"]["reason"] == "not_swf"
 assert by["in/sub/overrun.swf"]["status"] == "added" and by["in/sub/overrun.swf"]["info"]["verdict"] == "damaged"
 a, b = by["in/synth-000000.swf"], by["in/sub/dup.swf"]
