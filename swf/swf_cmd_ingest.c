@@ -158,6 +158,67 @@ static struct archive *archive_reader(void)
 
 static void scan_archive(ingest *g, struct archive *a, const char *origin, int depth);
 
+/* The member names met in one archive: open addressing over owned copies. */
+typedef struct nameset { char **slot; size_t cap, used; } nameset;
+
+static size_t name_hash(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull;              /* FNV-1a */
+	for (; *s; s++) h = (h ^ (uint8_t)*s) * 0x100000001b3ull;
+	return (size_t)(h ^ h >> 32);
+}
+
+static void nameset_put(nameset *ns, char *s)
+{
+	size_t m = ns->cap - 1, k = name_hash(s) & m;
+	while (ns->slot[k]) k = (k + 1) & m;
+	ns->slot[k] = s;
+	ns->used++;
+}
+
+/* Adds a copy of s; returns 0 when s was there already. */
+static int nameset_add(nameset *ns, const char *s)
+{
+	if (ns->cap) {
+		size_t m = ns->cap - 1, k = name_hash(s) & m;
+		for (; ns->slot[k]; k = (k + 1) & m)
+			if (!strcmp(ns->slot[k], s)) return 0;
+	}
+	if (2 * (ns->used + 1) > ns->cap) {
+		nameset nn = { NULL, ns->cap ? 2 * ns->cap : 64, 0 };
+		nn.slot = kiln_xcalloc(nn.cap, sizeof *nn.slot);
+		for (size_t k = 0; k < ns->cap; k++) if (ns->slot[k]) nameset_put(&nn, ns->slot[k]);
+		free(ns->slot);
+		*ns = nn;
+	}
+	nameset_put(ns, kiln_xstrdup(s));
+	return 1;
+}
+
+static void nameset_free(nameset *ns)
+{
+	for (size_t k = 0; k < ns->cap; k++) free(ns->slot[k]);
+	free(ns->slot);
+}
+
+/* A member's name as its origin shows it. An archive may hold two members
+ * with one path (a tar appended to, a zip written twice), and their origins
+ * must still tell them apart: a name met before in this archive gets "#N",
+ * N the member's position in the archive (1-based, every entry counted),
+ * again in the rare case that this too was met (a member named so). */
+static char *member_label(nameset *ns, const char *name, int position)
+{
+	char *s = kiln_xstrdup(name);
+	while (!nameset_add(ns, s)) {
+		size_t n = strlen(s) + 16;
+		char *t = kiln_xmalloc(n);
+		snprintf(t, n, "%s#%d", s, position);
+		free(s);
+		s = t;
+	}
+	return s;
+}
+
 /* An entry's bytes, read whole: SWF by signature, else maybe an archive. */
 static void entry_bytes(ingest *g, uint8_t *buf, size_t n, const char *origin, const char *name, int depth)
 {
@@ -198,15 +259,18 @@ static void scan_archive(ingest *g, struct archive *a, const char *origin, int d
 {
 	struct archive_entry *e;
 	int r, entries = 0;
+	nameset names = { NULL, 0, 0 };
 	while ((r = archive_read_next_header(a, &e)) == ARCHIVE_OK || r == ARCHIVE_WARN) {
 		entries++;
 		if (entries == 1) g->archives++;
 		if (archive_entry_filetype(e) != AE_IFREG) continue;
 		const char *name = archive_entry_pathname(e);
 		if (!name) name = "?";
-		size_t olen = strlen(origin) + strlen(name) + 2;
+		char *label = member_label(&names, name, entries);
+		size_t olen = strlen(origin) + strlen(label) + 2;
 		char *sub = kiln_xmalloc(olen);
-		snprintf(sub, olen, "%s!%s", origin, name);
+		snprintf(sub, olen, "%s!%s", origin, label);
+		free(label);
 		/* Read up to the cap plus one byte to tell "too big" from "fits". */
 		size_t cap = 65536, n = 0;
 		uint8_t *buf = kiln_xmalloc(cap);
@@ -238,6 +302,7 @@ static void scan_archive(ingest *g, struct archive *a, const char *origin, int d
 		free(sub);
 		if (got < 0 && r == ARCHIVE_FATAL) break;
 	}
+	nameset_free(&names);
 	if (r == ARCHIVE_FATAL && entries > 0) {
 		kiln_warn("%s: %s (rest of the archive skipped)", origin, archive_error_string(a));
 		g->archive_errors++;

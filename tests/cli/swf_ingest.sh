@@ -158,6 +158,46 @@ PY
 t big-member       expect_exit 0 kiln-swf ingest -q --max-size 50000 bigm.zip -o dbig
 t big-member-row   sh_ok 'grep -q "\"origin\":\"bigm.zip!huge.swf\",\"status\":\"unreadable\"" dbig/manifest.jsonl && grep -q "\"origin\":\"bigm.zip!small.swf\",\"status\":\"added\"" dbig/manifest.jsonl'
 
+# Two members of one path in an archive (a tar appended to, a zip written
+# twice) get distinct origins: the later one "#N", N its position; a nested
+# archive's repeat names its members apart too; a member literally named
+# like that still gets an origin of its own.
+python3 - <<'PY' || exit 1
+import io, tarfile, warnings, zipfile
+warnings.simplefilter("ignore")
+def tar_of(members):
+    b = io.BytesIO()
+    with tarfile.open(fileobj=b, mode="w") as tf:
+        for name, path in members:
+            tf.add(path, arcname=name)
+    return b.getvalue()
+open("samename.tar", "wb").write(tar_of([("d/a.swf", "syn/synth-000001.swf"), ("d/b.swf", "syn/synth-000003.swf"), ("d/a.swf", "syn/synth-000002.swf")]))
+with zipfile.ZipFile("samename.zip", "w") as z:
+    z.writestr("in.tar", tar_of([("x.swf", "syn/synth-000004.swf")]))
+    z.writestr("in.tar", tar_of([("x.swf", "syn/synth-000005.swf")]))
+    z.write("syn/synth-000006.swf", "y.swf")
+    z.write("syn/synth-000007.swf", "y.swf")
+    z.write("syn/synth-000001.swf", "y.swf#4")
+PY
+t same-name        expect_exit 0 kiln-swf ingest -q samename.tar samename.zip -o dsame
+check_same_name() {
+  python3 - <<'PY'
+import hashlib, json
+rows = [json.loads(l) for l in open("dsame/manifest.jsonl")]
+got = [r["origin"] for r in rows]
+assert got == ["samename.tar!d/a.swf", "samename.tar!d/b.swf", "samename.tar!d/a.swf#3",
+               "samename.zip!in.tar!x.swf", "samename.zip!in.tar#2!x.swf",
+               "samename.zip!y.swf", "samename.zip!y.swf#4", "samename.zip!y.swf#4#5"], got
+src = ["1", "3", "2", "4", "5", "6", "7", "1"]
+for r, k in zip(rows, src):
+    assert r["sha256"] == hashlib.sha256(open("syn/synth-00000%s.swf" % k, "rb").read()).hexdigest(), r["origin"]
+assert [r["status"] for r in rows] == ["added"] * 7 + ["duplicate"], rows
+assert rows[-1]["duplicate_of"] == "samename.tar!d/a.swf"
+PY
+}
+t same-name-origins check_same_name
+t same-name-stable sh_ok 'kiln-swf ingest -q -t 2 samename.tar samename.zip -o dsame2 && cmp dsame/manifest.jsonl dsame2/manifest.jsonl'
+
 # Ingest takes the sidecar kiln-swf prompt takes: a blank X.swf.txt falls
 # back to X.txt.
 mkdir -p side && cp syn/synth-000003.swf side/X.swf && echo "  " > side/X.swf.txt && echo "A red fox game" > side/X.txt
