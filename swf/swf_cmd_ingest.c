@@ -157,6 +157,7 @@ static struct archive *archive_reader(void)
 }
 
 static void scan_archive(ingest *g, struct archive *a, const char *origin, int depth);
+static void archive_unreadable(ingest *g, struct archive *a, const char *origin, const char *what);
 
 /* The member names met in one archive: open addressing over owned copies. */
 typedef struct nameset { char **slot; size_t cap, used; } nameset;
@@ -219,6 +220,19 @@ static char *member_label(nameset *ns, const char *name, int position)
 	return s;
 }
 
+/* An archive inside archives already MAX_ARCHIVE_DEPTH deep: not opened
+ * (a bound on work for archives in archives), warned and listed. */
+static void archive_too_deep(ingest *g, const char *origin)
+{
+	char why[64];
+	snprintf(why, sizeof why, "archive nested more than %d deep (not opened)", MAX_ARCHIVE_DEPTH);
+	kiln_warn("%s: %s", origin, why);
+	g->archive_errors++;
+	item *it = add_item(g, origin);
+	it->err = ELOOP;
+	it->errmsg = kiln_xstrdup(why);
+}
+
 /* An entry's bytes, read whole: SWF by signature, else maybe an archive. */
 static void entry_bytes(ingest *g, uint8_t *buf, size_t n, const char *origin, const char *name, int depth)
 {
@@ -233,9 +247,15 @@ static void entry_bytes(ingest *g, uint8_t *buf, size_t n, const char *origin, c
 		if (g->n - g->judged >= BATCH || g->pending_raw >= g->o->memory / 2) flush(g);
 		return;
 	}
-	if (depth < MAX_ARCHIVE_DEPTH && n > 0) {
+	if (n > 0) {
+		/* As for a file on disk: a damaged archive, or one nested past
+		 * the depth limit, is warned about and listed, never dropped
+		 * unseen with the SWF files it may hold. */
 		struct archive *a = archive_reader();
-		if (archive_read_open_memory(a, buf, n) == ARCHIVE_OK) scan_archive(g, a, origin, depth + 1);
+		int rc = archive_read_open_memory(a, buf, n);
+		if (rc == ARCHIVE_OK && depth < MAX_ARCHIVE_DEPTH) scan_archive(g, a, origin, depth + 1);
+		else if (rc == ARCHIVE_OK) archive_too_deep(g, origin);
+		else if (archive_errno(a) != EILSEQ) archive_unreadable(g, a, origin, "archive");
 		archive_read_free(a);
 	}
 	free(buf);

@@ -149,6 +149,28 @@ tar czf whole.tgz -C syn synth-000001.swf synth-000002.swf
 python3 -c "t=open('whole.tgz','rb').read(); open('cut.tgz','wb').write(t[:len(t)//2])"
 t cut-archive      expect_exit 0 kiln-swf ingest -q cut.tgz -o dcut
 t cut-archive-row  sh_ok 'grep -q "\"origin\":\"cut.tgz\",\"status\":\"unreadable\"" dcut/manifest.jsonl'
+# The same inside a zip (it was dropped unseen, with its SWF files), and an
+# archive nested past the depth limit.
+python3 - <<'PY' || exit 1
+import io, zipfile
+t = open("whole.tgz", "rb").read()
+with zipfile.ZipFile("nestcut.zip", "w") as z:
+    z.writestr("inner.tgz", t[:len(t) // 2])
+    z.write("syn/synth-000003.swf", "ok.swf")
+data, name = open("syn/synth-000004.swf", "rb").read(), "bottom.swf"
+for lvl in range(5):
+    b = io.BytesIO()
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr(name, data)
+    data, name = b.getvalue(), "l%d.zip" % lvl
+open("deep.zip", "wb").write(data)
+PY
+t nested-cut       expect_exit 0 kiln-swf ingest nestcut.zip -o dnestcut
+t nested-cut-warns err_has 'nestcut\.zip!inner\.tgz: .*archive skipped'
+t nested-cut-rows  sh_ok 'grep -q "\"origin\":\"nestcut.zip!inner.tgz\",\"status\":\"unreadable\"" dnestcut/manifest.jsonl && grep -q "\"origin\":\"nestcut.zip!ok.swf\",\"status\":\"added\"" dnestcut/manifest.jsonl'
+t too-deep         expect_exit 0 kiln-swf ingest deep.zip -o ddeep
+t too-deep-warns   err_has 'deep\.zip!l3\.zip!l2\.zip!l1\.zip!l0\.zip: archive nested more than 4 deep'
+t too-deep-row     sh_ok 'grep -q "\"origin\":\"deep.zip!l3.zip!l2.zip!l1.zip!l0.zip\",\"status\":\"unreadable\"" ddeep/manifest.jsonl'
 python3 - <<'PY'
 import zipfile
 with zipfile.ZipFile("bigm.zip", "w") as z:
