@@ -143,6 +143,20 @@ static char *truth_path(const char *dir, const char *gen)
 
 static double share(size_t k, size_t n) { return n ? (double)k / n : 0.0; }
 
+/* A share or mean over no files has no value: "–" in tables, null in JSON,
+ * where 0 would read as a measured result. */
+static void md_share(FILE *fp, size_t k, size_t n)
+{
+	if (n) fprintf(fp, " %.1f%% |", 100 * share(k, n));
+	else fprintf(fp, " – |");
+}
+
+static void json_share(kiln_json *j, const char *key, size_t k, size_t n)
+{
+	if (n) kiln_json_double(j, key, share(k, n));
+	else kiln_json_null(j, key);
+}
+
 typedef struct summary {
 	size_t n, verdict[3], note[SWF_N__COUNT], with_truth;
 	double max_sim, truth_sim;
@@ -179,17 +193,20 @@ static void write_markdown(FILE *fp, const setting *set, const summary *sm, size
 	static const char *vrow[3] = { "OK (header and tags parse)", "Damaged (tag stream)", "Fully broken (wrong format)" };
 	for (int v = 2; v >= 0; v--) {
 		fprintf(fp, "\n| %s |", vrow[v]);
-		for (size_t s = 0; s < ns; s++) fprintf(fp, " %.1f%% |", 100 * share(sm[s].verdict[v], sm[s].n));
+		for (size_t s = 0; s < ns; s++) md_share(fp, sm[s].verdict[v], sm[s].n);
 	}
 	for (int k = 0; k < SWF_N__COUNT; k++) {
 		size_t any = 0;
 		for (size_t s = 0; s < ns; s++) any += sm[s].note[k];
 		if (!any) continue;
 		fprintf(fp, "\n| note: %s |", swf_note_name(k));
-		for (size_t s = 0; s < ns; s++) fprintf(fp, " %.1f%% |", 100 * share(sm[s].note[k], sm[s].n));
+		for (size_t s = 0; s < ns; s++) md_share(fp, sm[s].note[k], sm[s].n);
 	}
 	fprintf(fp, "\n| Max similarity |");
-	for (size_t s = 0; s < ns; s++) fprintf(fp, " %.3f |", sm[s].max_sim);
+	for (size_t s = 0; s < ns; s++) {
+		if (sm[s].n) fprintf(fp, " %.3f |", sm[s].max_sim);
+		else fprintf(fp, " – |");
+	}
 	if (have_truth) {
 		fprintf(fp, "\n| Truth similarity |");
 		for (size_t s = 0; s < ns; s++) {
@@ -218,13 +235,14 @@ static void write_json(FILE *fp, const eval_opts *o, const setting *set, const s
 		kiln_json_u64(&j, "broken", m->verdict[SWF_VERDICT_BROKEN]);
 		kiln_json_u64(&j, "damaged", m->verdict[SWF_VERDICT_DAMAGED]);
 		kiln_json_u64(&j, "ok", m->verdict[SWF_VERDICT_OK]);
-		kiln_json_double(&j, "broken_share", share(m->verdict[SWF_VERDICT_BROKEN], m->n));
-		kiln_json_double(&j, "damaged_share", share(m->verdict[SWF_VERDICT_DAMAGED], m->n));
-		kiln_json_double(&j, "ok_share", share(m->verdict[SWF_VERDICT_OK], m->n));
+		json_share(&j, "broken_share", m->verdict[SWF_VERDICT_BROKEN], m->n);
+		json_share(&j, "damaged_share", m->verdict[SWF_VERDICT_DAMAGED], m->n);
+		json_share(&j, "ok_share", m->verdict[SWF_VERDICT_OK], m->n);
 		kiln_json_obj_begin(&j, "notes");
 		for (int k = 0; k < SWF_N__COUNT; k++) kiln_json_u64(&j, swf_note_name(k), m->note[k]);
 		kiln_json_obj_end(&j);
-		kiln_json_double(&j, "max_similarity", m->max_sim);
+		if (m->n) kiln_json_double(&j, "max_similarity", m->max_sim);
+		else kiln_json_null(&j, "max_similarity");
 		if (m->with_truth) kiln_json_double(&j, "truth_similarity", m->truth_sim);
 		else kiln_json_null(&j, "truth_similarity");
 		kiln_json_u64(&j, "files_with_truth", m->with_truth);
@@ -406,6 +424,10 @@ int swf_cmd_eval_main(int argc, char **argv)
 	} else {
 		for (size_t s = 0; s < ns; s++) {
 			const summary *m = &sm[s];
+			if (!m->n) {
+				printf("%s: 0 files\n", set[s].label);
+				continue;
+			}
 			printf("%s: %zu files: broken %.1f%%, damaged %.1f%%, ok %.1f%%; max similarity %.3f",
 			       set[s].label, m->n, 100 * share(m->verdict[2], m->n), 100 * share(m->verdict[1], m->n),
 			       100 * share(m->verdict[0], m->n), m->max_sim);

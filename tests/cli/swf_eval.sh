@@ -33,3 +33,9 @@ cp corpus/synth-000001.swf gen2/synth-000001-03.swf      # kiln-train's "P-NN" s
 cp corpus/synth-000002.swf gen2/synth-000002.swf          # same name as the true file
 t truth-names expect_exit 0 kiln-swf eval --train train.ds --truth truth --json -q gen2
 t truth-names-found sh_ok "[ \$(grep -o '\"files_with_truth\":[0-9]*' '$W/last.out' | cut -d: -f2) = 2 ]"
+# A setting with no files has no shares or similarity (not 0: that would
+# read as a measured result, "fully novel").
+mkdir none
+t empty-setting expect_exit 0 kiln-swf eval --train train.ds --json --markdown none.md -q none A=gen
+t empty-setting-null out_has '"label":"none","files":0,"broken":0,"damaged":0,"ok":0,"broken_share":null,"damaged_share":null,"ok_share":null,.*"max_similarity":null,.*"label":"A","files":7,.*"ok_share":0\.7'
+t empty-setting-table sh_ok 'grep -q "^| Fully broken (wrong format) | – | 28.6% |" none.md && grep -q "^| Max similarity | – | " none.md'
