@@ -30,16 +30,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (p && strchr(p, 0) != p + strlen(p)) abort();
 	free(p);
 	if (i->have_header && i->decompressed_length < (1u << 16)) {
-		/* Round trip: FWS -> CWS -> FWS keeps the body byte for byte. */
+		/* Round trip: FWS -> CWS -> FWS keeps the body byte for byte; a
+		 * damaged input is salvaged first, and its salvage is not damaged. */
 		size_t dn;
 		const uint8_t *d = swf_file_data(f, &dn);
 		uint8_t *c, *back;
 		size_t cn, bn;
-		if (d && swf_convert(data, size, SWF_CWS, 1u << 22, &c, &cn) == SWF_OK) {
-			if (swf_convert(c, cn, SWF_FWS, 1u << 22, &back, &bn) == SWF_OK) {
-				if (bn != dn || memcmp(back + 8, d + 8, dn - 8)) abort();
-				free(back);
-			}
+		if (d && swf_convert_file(f, SWF_CWS, SWF_CONVERT_SALVAGE, &c, &cn) == SWF_OK) {
+			if (swf_convert(c, cn, SWF_FWS, 1u << 22, &back, &bn) != SWF_OK) abort();
+			if (bn != dn || memcmp(back + 8, d + 8, dn - 8)) abort();
+			free(back);
 			free(c);
 		}
 	}
