@@ -391,6 +391,117 @@ static int cmp_lab_L(const void *a, const void *b)
 	return memcmp(x, y, 3);
 }
 
+/* ---- distinct entries ----------------------------------------------------
+ * A repeated colour wastes a token and makes colour -> token ambiguous, so
+ * every built entry is distinct. */
+
+static int in_colours(const uint8_t (*cols)[3], uint32_t n, const uint8_t c[3])
+{
+	for (uint32_t j = 0; j < n; j++)
+		if (!memcmp(cols[j], c, 3)) return 1;
+	return 0;
+}
+
+static uint32_t packed(const uint8_t c[3]) { return (uint32_t)c[0] << 16 | (uint32_t)c[1] << 8 | c[2]; }
+
+/* The distinct colours of all points, when there are at most k of them:
+ * returns how many (written to cols), k + 1 when there are more, 0 when out
+ * of memory. seen is one bit per 24-bit colour. */
+static uint32_t few_colours(const point *pts, size_t np, uint32_t k, uint8_t (*cols)[3])
+{
+	uint8_t *seen = calloc(1u << 21, 1);
+	if (!seen) return 0;
+	uint32_t n = 0;
+	for (size_t i = 0; i < np && n <= k; i++) {
+		uint32_t v = packed(pts[i].rgb);
+		if (seen[v >> 3] & (1u << (v & 7))) continue;
+		seen[v >> 3] |= (uint8_t)(1u << (v & 7));
+		if (n < k) memcpy(cols[n], pts[i].rgb, 3);
+		n++;
+	}
+	free(seen);
+	return n;
+}
+
+/* Fill cols[have..k) with greys that are not in cols[0..have) nor equal to
+ * avoid (the reserved entry's colour; NULL for none), dark to light. Grey
+ * levels are tried in bit-reversed order (0, 128, 64, 192, 32, ...) so a
+ * few padding entries spread over the whole range. There are always enough:
+ * k + 1 <= 256 when an entry is reserved, k <= 256 otherwise. */
+static void pad_greys(uint8_t (*cols)[3], uint32_t have, uint32_t k, const uint8_t *avoid)
+{
+	uint8_t used[256] = { 0 };
+	for (uint32_t j = 0; j < have; j++)
+		if (cols[j][0] == cols[j][1] && cols[j][1] == cols[j][2]) used[cols[j][0]] = 1;
+	if (avoid && avoid[0] == avoid[1] && avoid[1] == avoid[2]) used[avoid[0]] = 1;
+	uint32_t m = have;
+	for (uint32_t t = 0; t < 256 && m < k; t++) {
+		uint32_t v = 0;
+		for (int b = 0; b < 8; b++) v |= ((t >> b) & 1u) << (7 - b);
+		if (!used[v]) { used[v] = 2; m++; }
+	}
+	for (uint32_t v = 0; v < 256; v++)
+		if (used[v] == 2) memset(cols[have++], (int)v, 3);
+}
+
+/* Replace each entry equal to an earlier one by the input colour served
+ * worst (weight x squared OKLab distance to its nearest entry) among those
+ * not in the palette. Only called with more distinct input colours than
+ * entries, so one always exists; adding it moves no pixel further away.
+ * dist (np floats) is scratch: each point's distance, -1 once in the
+ * palette. Dropping a repeat changes no distance (its twin stays). */
+static void replace_repeats(const point *pts, size_t np, uint8_t (*cols)[3], uint32_t k, float *dist)
+{
+	spr_lab lab[SPR_MAX_COLORS];
+	int any = 0;
+	for (uint32_t j = 0; j < k; j++) {
+		lab[j] = spr_srgb_to_oklab(cols[j][0], cols[j][1], cols[j][2]);
+		any |= in_colours((const uint8_t (*)[3])cols, j, cols[j]);
+	}
+	if (!any) return;
+	for (size_t i = 0; i < np; i++) {
+		uint32_t j = nearest(&pts[i], lab, k, &dist[i]);
+		/* a colour in the palette is at distance 0 from it */
+		if (dist[i] == 0 && (!memcmp(cols[j], pts[i].rgb, 3) || in_colours((const uint8_t (*)[3])cols, k, pts[i].rgb)))
+			dist[i] = -1;
+	}
+	for (uint32_t j = 1; j < k; j++) {
+		if (!in_colours((const uint8_t (*)[3])cols, j, cols[j])) continue;
+		size_t best = np;
+		double best_e = -1;
+		for (size_t i = 0; i < np; i++) {
+			if (dist[i] < 0) continue;
+			double e = (double)pts[i].w * dist[i];
+			if (e > best_e) { best_e = e; best = i; }
+		}
+		if (best == np) return;   /* cannot happen (see above) */
+		memcpy(cols[j], pts[best].rgb, 3);
+		spr_lab c = { pts[best].L, pts[best].a, pts[best].b };
+		for (size_t i = 0; i < np; i++) {
+			if (dist[i] < 0) continue;
+			if (!memcmp(pts[i].rgb, cols[j], 3)) { dist[i] = -1; continue; }
+			float d = d2(&pts[i], &c);
+			if (d < dist[i]) dist[i] = d;
+		}
+	}
+}
+
+/* Inputs with no more distinct colours than entries: each colour gets one
+ * entry, exactly (sorted by lightness), and the rest is grey padding. */
+static void exact_palette(uint8_t (*cols)[3], uint32_t have, uint32_t total, uint32_t reserve,
+                          const spr_build_opts *opts, spr_palette *out)
+{
+	uint32_t k = total - reserve;
+	memset(out, 0, sizeof *out);
+	out->n = total;
+	out->transparent = reserve ? 0 : -1;
+	qsort(cols, have, 3, cmp_lab_L);
+	pad_greys(cols, have, k, reserve ? out->rgb[0] : NULL);
+	memcpy(out->rgb[reserve], cols, (size_t)k * 3);
+	uint32_t steps = (opts->rounds ? opts->rounds : 1) + opts->refine;
+	if (opts->progress) opts->progress(opts->progress_ud, steps, steps);
+}
+
 int spr_palette_build(const spr_image *imgs, size_t n, const spr_build_opts *opts,
                       spr_palette *out, spr_error *err)
 {
@@ -404,6 +515,14 @@ int spr_palette_build(const spr_image *imgs, size_t n, const spr_build_opts *opt
 	point *pts = collect(imgs, n, &np, &nimg);
 	if (!pts) return spr__fail(err, SPR_ENOMEM, UINT64_MAX, "out of memory");
 	if (np == 0) { free(pts); return spr__fail(err, SPR_EEMPTY, UINT64_MAX, "no opaque pixel in %zu images", n); }
+	uint8_t cols[SPR_MAX_COLORS][3];
+	uint32_t ndistinct = few_colours(pts, np, k, cols);
+	if (ndistinct <= k) {
+		free(pts);
+		if (ndistinct == 0) return spr__fail(err, SPR_ENOMEM, UINT64_MAX, "out of memory");
+		exact_palette(cols, ndistinct, total, reserve, opts, out);
+		return SPR_OK;
+	}
 	double *img_px = calloc(n, sizeof *img_px), *img_err = calloc(n, sizeof *img_err), *img_rw = malloc(n * sizeof *img_rw);
 	float *mind = malloc(np * sizeof *mind);
 	uint32_t *assign = calloc(np, sizeof *assign);
@@ -452,9 +571,9 @@ int spr_palette_build(const spr_image *imgs, size_t n, const spr_build_opts *opt
 	memset(out, 0, sizeof *out);
 	out->n = total;
 	out->transparent = reserve ? 0 : -1;
-	uint8_t cols[SPR_MAX_COLORS][3];
 	for (uint32_t j = 0; j < k; j++) spr_oklab_to_srgb(c[j], cols[j]);
 	if (opts->refine) refine(pts, np, n, img_px, nimg, cols, k, opts->refine, opts, rounds, rounds + opts->refine);
+	replace_repeats(pts, np, cols, k, mind);
 	if (opts->progress) opts->progress(opts->progress_ud, rounds + opts->refine, rounds + opts->refine);
 	qsort(cols, k, 3, cmp_lab_L);
 	memcpy(out->rgb[reserve], cols, (size_t)k * 3);

@@ -161,7 +161,13 @@ void spr_build_opts_init(spr_build_opts *o);
  * descent on the rounded colours that raises mean per-image PSNR while the
  * pooled ΔE_OK may grow by at most 0.001. Deterministic for a given input and
  * seed, whatever the thread count. Colours are sorted by OKLab lightness,
- * after the reserved index. SPR_EEMPTY when there is no opaque pixel. */
+ * after the reserved index. Entries are distinct: a k-means centre that
+ * lands on another's colour is replaced by the input colour served worst.
+ * When the inputs hold no more distinct opaque colours than there are
+ * opaque entries, each of them gets one entry, exactly, and the remaining
+ * entries are padding after them: greys (dark to light) that are none of
+ * the inputs' colours nor the reserved entry's. SPR_EEMPTY when there is no
+ * opaque pixel. */
 int spr_palette_build(const spr_image *imgs, size_t n, const spr_build_opts *opts,
                       spr_palette *out, spr_error *err);
 

@@ -53,15 +53,17 @@ for fmt in gpl hex png; do
   t "with_pal_$fmt" expect_exit 0 kiln-sprites quantize -q --palette "pal.$fmt" -o "ds_$fmt" syn
   t "fp_same_$fmt"  sh_ok "kiln-shard info --json ds_$fmt | grep -q '$fp'"
 done
-# A palette with repeated entries (fewer distinct colours than --colors)
-# reads back from its PNG swatch cell for cell, repeats kept.
+# A palette built from fewer distinct colours than --colors holds each of
+# them once and distinct grey padding, and reads back from its PNG swatch
+# cell for cell.
 printf '#000000\n#ffffff\n' > two.hex
 kiln-sprites quantize -q --palette two.hex -o ds_two syn && kiln-sprites render -q ds_two -o two_png
 for fmt in hex png; do
   t "rep_pal_$fmt"   expect_exit 0 kiln-sprites palette -q --colors 16 -o "rep.$fmt" two_png
   t "rep_use_$fmt"   expect_exit 0 kiln-sprites quantize -q --palette "rep.$fmt" -o "ds_rep_$fmt" syn
 done
-t rep_has_repeats  sh_ok '[ $(sort -u rep.hex | wc -l) -lt 16 ]'
+t rep_distinct     sh_ok '[ $(wc -l < rep.hex) -eq 16 ] && [ $(grep -v transparent rep.hex | sort -u | wc -l) -eq 15 ]'
+t rep_inputs_once  sh_ok '[ $(grep -c "^#000000$" rep.hex) -eq 1 ] && [ $(grep -c "^#ffffff$" rep.hex) -eq 1 ]'
 t rep_fp_same      sh_ok 'a=$(kiln-shard info --json ds_rep_png | grep -o "fingerprint\":\"[0-9a-f]*"); b=$(kiln-shard info --json ds_rep_hex | grep -o "fingerprint\":\"[0-9a-f]*"); [ -n "$a" ] && [ "$a" = "$b" ]'
 # same records (the metadata differs: palette_seed vs palette_source)
 t quantize_same    sh_ok 'cmp <(kiln-shard cat ds) <(kiln-shard cat ds_gpl)'

@@ -637,6 +637,96 @@ TEST(palette_exact_when_colours_fit)
 	spr_image_free(&none);
 }
 
+/* Index of the first opaque entry equal to an earlier one, or 0 when none
+ * (0 is never an answer: at least one entry comes before). */
+static uint32_t first_repeat(const spr_palette *p)
+{
+	for (uint32_t i = 0; i < p->n; i++)
+		for (uint32_t j = 0; j < i; j++)
+			if ((int)i != p->transparent && (int)j != p->transparent && !memcmp(p->rgb[i], p->rgb[j], 3))
+				return i;
+	return 0;
+}
+
+TEST(palette_distinct_with_few_colours)
+{
+	/* 3 colours (black among them), 64 slots: each colour once, exactly,
+	 * and 60 padding greys distinct from them and from each other, after
+	 * them; with and without the reserved index, and with a single colour */
+	spr_image im;
+	CHECK(spr_image_alloc(&im, 8, 8) == SPR_OK);
+	uint8_t cols[3][3] = { { 0, 0, 0 }, { 200, 30, 30 }, { 128, 128, 128 } };
+	for (int i = 0; i < 64; i++) { memcpy(im.rgba + 4 * i, cols[i % 3], 3); im.rgba[4 * i + 3] = 255; }
+	for (int variant = 0; variant < 3; variant++) {
+		spr_build_opts o;
+		spr_build_opts_init(&o);
+		o.reserve_transparent = variant != 1;
+		if (variant == 2) for (int i = 0; i < 64; i++) memcpy(im.rgba + 4 * i, cols[1], 3);
+		uint32_t ncol = variant == 2 ? 1 : 3, first = o.reserve_transparent ? 1 : 0;
+		spr_palette p;
+		spr_error err;
+		CHECK(spr_palette_build(&im, 1, &o, &p, &err) == SPR_OK);
+		CHECK_EQ_U64(p.n, 64);
+		CHECKF(first_repeat(&p) == 0, "variant %d: entry %u repeats", variant, first_repeat(&p));
+		for (uint32_t c = 0; c < 3; c++) {
+			int found = 0;
+			for (uint32_t i = first; i < first + ncol; i++) found += !memcmp(p.rgb[i], cols[variant == 2 ? 1 : c], 3);
+			CHECKF(found == 1, "variant %d: colour %u found %d times among the first entries", variant, c, found);
+		}
+		for (uint32_t i = first + ncol; i < p.n; i++) {
+			CHECKF(p.rgb[i][0] == p.rgb[i][1] && p.rgb[i][1] == p.rgb[i][2], "padding %u not grey", i);
+			if (o.reserve_transparent) CHECK(memcmp(p.rgb[i], p.rgb[0], 3) != 0);
+			if (i > first + ncol) CHECK(p.rgb[i - 1][0] < p.rgb[i][0]);   /* dark to light */
+		}
+		spr_quality q = score(&p, &im, 0);
+		spr_mapper *m;
+		CHECK(spr_mapper_create(&p, 0, &m) == SPR_OK);
+		uint8_t idx[64];
+		spr_map(m, im.rgba, 8, 8, 128, idx);
+		spr_quality_add(&q, &p, im.rgba, idx, 8, 8, 128);
+		CHECK_NEAR(q.sse, 0, 0);
+		spr_mapper_free(m);
+	}
+	spr_image_free(&im);
+	/* 256 slots, no reservation, 2 colours: every grey but a used one */
+	spr_image two;
+	CHECK(spr_image_alloc(&two, 2, 1) == SPR_OK);
+	memset(two.rgba, 255, 8);
+	two.rgba[4] = 7; two.rgba[5] = 7; two.rgba[6] = 7;
+	spr_build_opts o;
+	spr_build_opts_init(&o);
+	o.n_colors = 256;
+	o.reserve_transparent = 0;
+	spr_palette p;
+	spr_error err;
+	CHECK(spr_palette_build(&two, 1, &o, &p, &err) == SPR_OK);
+	CHECK(p.n == 256 && first_repeat(&p) == 0);
+	spr_image_free(&two);
+}
+
+TEST(palette_distinct_when_clusters_collapse)
+{
+	/* Many distinct colours (more than the slots) but nearly all pixels on
+	 * two almost equal greys: k-means centres converge onto the same 8-bit
+	 * colour. The repeats must become other input colours, not stay. */
+	spr_image im;
+	CHECK(spr_image_alloc(&im, 64, 64) == SPR_OK);
+	uint64_t s = 99;
+	for (int i = 0; i < 64 * 64; i++) {
+		uint64_t r = test_rand(&s);
+		uint8_t v = r % 1000 < 990 ? 50 : (uint8_t)((r >> 12) % 80);
+		im.rgba[4 * i] = v; im.rgba[4 * i + 1] = v; im.rgba[4 * i + 2] = (r >> 24) & 1; im.rgba[4 * i + 3] = 255;
+	}
+	spr_build_opts o;
+	spr_build_opts_init(&o);
+	spr_palette p;
+	spr_error err;
+	CHECK(spr_palette_build(&im, 1, &o, &p, &err) == SPR_OK);
+	CHECK(p.n == 64);
+	CHECKF(first_repeat(&p) == 0, "entry %u repeats", first_repeat(&p));
+	spr_image_free(&im);
+}
+
 TEST(palette_files_roundtrip)
 {
 	spr_palette p, back;
