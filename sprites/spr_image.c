@@ -215,6 +215,34 @@ static int png_palette_missing(const uint8_t *d, size_t n)
 	return 1;
 }
 
+/* ffmpeg decodes 1-bit greyscale PNG as MONOBLACK and drops its tRNS
+ * chunk (deeper greys and RGB keep it), so a black silhouette on a
+ * transparent background, as ImageMagick writes one, came out opaque.
+ * Returns the grey level (0 or 1) tRNS makes transparent, or -1 when the
+ * file is not 1-bit grey with a tRNS before its first IDAT; a level out of
+ * the 1-bit range matches no pixel, as in libpng. */
+static int png_grey1_trns(const uint8_t *d, size_t n)
+{
+	if (n < 26 || d[24] != 1 || d[25] != 0) return -1;
+	for (size_t off = 8; off + 8 <= n;) {
+		uint32_t len = be32(d + off);
+		const uint8_t *tag = d + off + 4;
+		if (memcmp(tag, "IDAT", 4) == 0 || len > n - off - 8) break;
+		if (memcmp(tag, "tRNS", 4) == 0)
+			return len == 2 && len + 8 <= n - off && d[off + 8] == 0 && d[off + 9] <= 1 ? d[off + 9] : -1;
+		off += 8 + (size_t)len + 4;
+	}
+	return -1;
+}
+
+/* Clear the alpha of pixels whose grey level (0 -> 0, 1 -> 255) is level. */
+static void apply_grey1_trns(spr_image *im, int level)
+{
+	uint8_t v = level ? 255 : 0;
+	for (size_t i = 0; i < (size_t)im->w * im->h; i++)
+		if (im->rgba[4 * i] == v) im->rgba[4 * i + 3] = 0;
+}
+
 /* Some decoders leave pixels unwritten when the data ends early without
  * reporting an error (TGA's RLE reads a short last packet as if complete),
  * and the buffer they are given may still hold the previous image: the
@@ -305,6 +333,10 @@ int spr_decoder_decode(spr_decoder *dec, const void *data, size_t size, const ch
 		spr_image_free(out);
 		rc = spr__fail(err, SPR_EFORMAT, UINT64_MAX, "unsupported pixel format %s", av_get_pix_fmt_name(frame->format));
 		goto done;
+	}
+	if (id == AV_CODEC_ID_PNG && frame->format == AV_PIX_FMT_MONOBLACK) {
+		int level = png_grey1_trns(d, size);
+		if (level >= 0) apply_grey1_trns(out, level);
 	}
 	rc = SPR_OK;
 done:

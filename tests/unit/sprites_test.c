@@ -314,6 +314,46 @@ TEST(decode_caps_dimensions_before_decoding)
 	spr_image_free(&small);
 }
 
+/* A 1-bit greyscale PNG with a tRNS chunk (what ImageMagick writes for a
+ * black silhouette on a transparent background): 8x2, rows 00001111 and
+ * 10101010, tRNS grey 0 (first file) or 1 (second). ffmpeg's decoder
+ * returns such images as plain black and white, dropping the tRNS. */
+TEST(decode_png_1bit_grey_transparency)
+{
+	if (!spr_codec_available()) SKIP("built without ffmpeg");
+	static const uint8_t png[2][84] = {
+		"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x08\x00\x00\x00\x02\x01\x00"
+		"\x00\x00\x00\x4d\xef\xa0\x40\x00\x00\x00\x02\x74\x52\x4e\x53\x00\x00\x76\x93\xcd\x38\x00\x00\x00\x0c\x49"
+		"\x44\x41\x54\x78\xda\x63\xe0\x67\x58\x05\x00\x00\xdb\x00\xba\xb5\x5d\x80\x20\x00\x00\x00\x00\x49\x45\x4e"
+		"\x44\xae\x42\x60\x82",
+		"\x89\x50\x4e\x47\x0d\x0a\x1a\x0a\x00\x00\x00\x0d\x49\x48\x44\x52\x00\x00\x00\x08\x00\x00\x00\x02\x01\x00"
+		"\x00\x00\x00\x4d\xef\xa0\x40\x00\x00\x00\x02\x74\x52\x4e\x53\x00\x01\x01\x94\xfd\xae\x00\x00\x00\x0c\x49"
+		"\x44\x41\x54\x78\xda\x63\xe0\x67\x58\x05\x00\x00\xdb\x00\xba\xb5\x5d\x80\x20\x00\x00\x00\x00\x49\x45\x4e"
+		"\x44\xae\x42\x60\x82",
+	};
+	const uint8_t bits[2] = { 0x0F, 0xAA };
+	spr_decoder *dec;
+	CHECK(spr_decoder_create(&dec) == SPR_OK);
+	for (int clear = 0; clear < 2; clear++)
+		for (int reuse = 0; reuse < 2; reuse++) {
+			spr_image im;
+			spr_error err;
+			int rc = reuse ? spr_decoder_decode(dec, png[clear], 83, "g.png", 0, &im, &err)
+			               : spr_decode(png[clear], 83, "g.png", 0, &im, &err);
+			CHECKF(rc == SPR_OK, "%s", err.msg);
+			CHECK(im.w == 8 && im.h == 2);
+			for (int y = 0; y < 2; y++)
+				for (int x = 0; x < 8; x++) {
+					int bit = bits[y] >> (7 - x) & 1;
+					const uint8_t *p = im.rgba + 4 * (y * 8 + x);
+					CHECKF(p[3] == (bit == clear ? 0 : 255), "tRNS %d pixel %d,%d: alpha %u", clear, x, y, p[3]);
+					if (p[3]) CHECK(p[0] == (bit ? 255 : 0) && p[1] == p[0] && p[2] == p[0]);
+				}
+			spr_image_free(&im);
+		}
+	spr_decoder_free(dec);
+}
+
 /* ImageMagick as the independent decoder: our RGBA must equal its RGBA for
  * every format and PNG colour type we claim to read. */
 TEST(decode_matches_imagemagick)
