@@ -66,7 +66,10 @@ static int parse_gpl(const char *s, size_t n, const char *name, spr_palette *p, 
 }
 
 /* Hex list: "#rrggbb" or "rrggbb" per line; text after the colour that
- * starts with whitespace, '#' or ';' is a comment. */
+ * starts with whitespace, '#' or ';' is a comment, and so is a line that
+ * starts with ';' or with '#' and no hex digit after it. A '#' followed by
+ * a hex digit is a colour, so a short "#rgb" is an error rather than a
+ * comment that would shift every later index. */
 static int parse_hex(const char *s, size_t n, const char *name, spr_palette *p, spr_error *err)
 {
 	size_t line = 0, i = 0;
@@ -77,7 +80,7 @@ static int parse_hex(const char *s, size_t n, const char *name, spr_palette *p, 
 		size_t a = i;
 		i = e + 1;
 		while (a < e && (s[a] == ' ' || s[a] == '\t' || s[a] == '\r')) a++;
-		if (a == e || s[a] == ';' || (s[a] == '#' && (e - a < 7 || hexval(s[a + 1]) < 0))) continue;
+		if (a == e || s[a] == ';' || (s[a] == '#' && (a + 1 == e || hexval(s[a + 1]) < 0))) continue;
 		if (s[a] == '#') a++;
 		int d[6];
 		for (int k = 0; k < 6; k++) d[k] = a + k < e ? hexval((unsigned char)s[a + k]) : -1;

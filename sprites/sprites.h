@@ -174,7 +174,8 @@ int spr_palette_build(const spr_image *imgs, size_t n, const spr_build_opts *opt
 /* Palette files. Parse detects the format: GIMP .gpl ("GIMP Palette"
  * header), PNG swatch (every distinct opaque colour in first-seen order,
  * row-major; needs ffmpeg), or a hex list (one "#rrggbb"/"rrggbb" per line,
- * '#'/';' comments after the colour allowed, blank lines ignored). At most
+ * '#'/';' comments after the colour allowed, blank lines and lines starting
+ * with ';' or with '#' and no hex digit ignored; "#rgb" is an error). At most
  * SPR_MAX_COLORS colours. An entry is the reserved transparent one when its
  * .gpl name or hex comment says "transparent", or, in a PNG swatch, where
  * the first transparent pixel is met (as spr_palette_write writes them);

@@ -790,6 +790,13 @@ TEST(palette_files_roundtrip)
 	CHECKF(strstr(err.msg, "line 5") != NULL, "%s", err.msg);
 	CHECK(spr_palette_parse(hex, 44, "h.hex", &back, &err) == SPR_OK);
 	CHECK(back.n == 2 && back.transparent == -1 && back.rgb[1][1] == 255);
+	/* a short #rgb is refused, not skipped as a comment (which shifted
+	 * every later index); '#' then a non-hex character is a comment */
+	const char shorthex[] = "#\n#zz comment\n#f00\n#00ff00\n";
+	CHECK(spr_palette_parse(shorthex, strlen(shorthex), "s.hex", &back, &err) == SPR_EFORMAT);
+	CHECKF(strstr(err.msg, "s.hex: line 3") != NULL, "%s", err.msg);
+	CHECK(spr_palette_parse("#00ff00\n#", 9, "t.hex", &back, &err) == SPR_OK && back.n == 1);
+	CHECK(spr_palette_parse("#ff00ff\n#abc", 12, "u.hex", &back, &err) == SPR_EFORMAT);
 	const char gpl[] = "GIMP Palette\nName: x\n#\n255 0 0 red\n0 300 0\n";
 	CHECK(spr_palette_parse(gpl, strlen(gpl), "g.gpl", &back, &err) == SPR_EFORMAT);
 	CHECKF(strstr(err.msg, "line 5") != NULL, "%s", err.msg);
