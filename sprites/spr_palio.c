@@ -161,6 +161,9 @@ int spr_palette_parse(const void *data, size_t size, const char *name, spr_palet
 		rc = parse_hex(s, size, name, out, err);
 	}
 	if (rc == SPR_OK && out->n == 0) rc = spr__fail(err, SPR_EEMPTY, UINT64_MAX, "%s: no colours", name);
+	/* pixels can only map to the other entries: this palette maps nothing */
+	if (rc == SPR_OK && out->n == 1 && out->transparent == 0)
+		rc = spr__fail(err, SPR_EEMPTY, UINT64_MAX, "%s: no colour besides the transparent entry", name);
 	return rc;
 }
 

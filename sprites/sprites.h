@@ -179,7 +179,8 @@ int spr_palette_build(const spr_image *imgs, size_t n, const spr_build_opts *opt
  * SPR_MAX_COLORS colours. An entry is the reserved transparent one when its
  * .gpl name or hex comment says "transparent", or, in a PNG swatch, where
  * the first transparent pixel is met (as spr_palette_write writes them);
- * otherwise transparent = -1. Errors name the line. */
+ * otherwise transparent = -1. Errors name the line. SPR_EEMPTY for a file
+ * with no colour, or with only the transparent entry. */
 int spr_palette_parse(const void *data, size_t size, const char *name, spr_palette *out,
                       spr_error *err);
 

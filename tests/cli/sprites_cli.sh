@@ -157,6 +157,11 @@ t missing_input    expect_exit 1 kiln-sprites palette -o p.gpl nope.png
 t missing_named    err_has 'nope.png'
 t bad_palette      expect_exit 1 kiln-sprites quantize --palette labels.csv -o ds_x syn
 t bad_palette_msg  err_has 'labels.csv: line 1'
+# a palette whose only entry is the transparent one is refused up front, by name
+printf '#000000 ; transparent\n' > only_clear.hex
+t pal_only_clear   expect_exit 1 kiln-sprites quantize -q --palette only_clear.hex -o ds_oc syn
+t pal_only_named   err_has 'only_clear.hex: no colour besides the transparent entry'
+t pal_only_no_out  sh_ok '[ ! -e ds_oc ]'
 t max_dim          expect_exit 1 kiln-sprites quantize --max-dim 16 --palette pal.gpl -o ds_md flat
 t max_dim_msg      err_has 'a.png: .*over the cap'
 

@@ -801,6 +801,8 @@ TEST(palette_files_roundtrip)
 	CHECK(spr_palette_parse(gpl, strlen(gpl), "g.gpl", &back, &err) == SPR_EFORMAT);
 	CHECKF(strstr(err.msg, "line 5") != NULL, "%s", err.msg);
 	CHECK(spr_palette_parse("", 0, "e", &back, &err) == SPR_EEMPTY);
+	CHECK(spr_palette_parse("#000000 ; transparent\n", 22, "c.hex", &back, &err) == SPR_EEMPTY);
+	CHECKF(strstr(err.msg, "c.hex: no colour besides the transparent entry") != NULL, "%s", err.msg);
 	uint8_t c1[2 + 768], c2[2 + 768];
 	size_t l1 = spr_palette_canonical(&p, c1);
 	p.rgb[5][0] ^= 1;
