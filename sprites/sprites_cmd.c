@@ -437,6 +437,7 @@ static int collect_name(const char *path, int is_error, int errno_val, void *ud)
 {
 	name_list *x = ud;
 	if (is_error) { kiln_file_error(path, "%s", strerror(errno_val)); return 0; }
+	if (!is_image_name(path)) return 0;   /* as the input walk: notes, .DS_Store, ... */
 	if (x->n == x->cap) x->v = kiln_xrealloc(x->v, (x->cap = x->cap ? x->cap * 2 : 256) * sizeof *x->v);
 	x->v[x->n++] = kiln_xstrdup(path + x->root_len + 1);
 	return 0;
@@ -456,9 +457,10 @@ int cmd_compare(tool_opts *o)
 	while (rl > 1 && o->inputs[0][rl - 1] == '/') rl--;
 	name_list c = { NULL, 0, 0, rl };
 	if (!kiln_is_dir(o->inputs[0]) || !kiln_is_dir(o->inputs[1])) kiln_usage_error("compare: REF and TEST must be folders");
-	kiln_walk((const char *const *)&o->inputs[0], 1, collect_name, &c);
+	if (!dir_is_empty(o->inputs[0])) kiln_walk((const char *const *)&o->inputs[0], 1, collect_name, &c);
 	char **names = c.v;
 	size_t n = c.n;
+	if (n == 0) kiln_die(KILN_EXIT_FAIL, "%s: no images in this folder (.png .gif .bmp .webp .jpg .tga)", o->inputs[0]);
 	for (size_t i = 0; i < n; i++) {
 		char *rp = kiln_xmalloc(strlen(o->inputs[0]) + strlen(names[i]) + 2);
 		char *tp = kiln_xmalloc(strlen(o->inputs[1]) + strlen(names[i]) + 2);

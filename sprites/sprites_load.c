@@ -21,7 +21,7 @@
 
 #define MAX_FILE_BYTES (256ull << 20)
 
-static int is_image_name(const char *p)
+int is_image_name(const char *p)
 {
 	static const char *const ext[] = { ".png", ".gif", ".bmp", ".webp", ".jpg", ".jpeg", ".tga" };
 	size_t n = strlen(p);
@@ -35,7 +35,7 @@ static int is_image_name(const char *p)
 /* 1 when a folder holds no entry at all. kiln_walk is not called on such a
  * folder: it passes a NULL array to qsort for it, which UBSan rejects (to be
  * fixed in common/kiln_file.c; see the report of issue 6). */
-static int dir_is_empty(const char *path)
+int dir_is_empty(const char *path)
 {
 	DIR *d = opendir(path);
 	if (!d) return 0;

@@ -105,6 +105,14 @@ t compare_self     expect_exit 0 kiln-sprites compare --json fitted fitted
 t compare_perfect  out_has '"psnr_mean_db":60,.*"delta_e_x100":0,'
 t compare_slash    expect_exit 0 kiln-sprites compare --json fitted/ fitted
 t compare_slash_ok out_has '"psnr_mean_db":60,.*"delta_e_x100":0,'
+# compare scores images only (a stray text file in REF is not a failure),
+# and an empty REF is an error that says so
+mkdir -p cmp_ref cmp_empty
+cp fitted/reef__fish__0001.png fitted/deep__eel__0002.png cmp_ref/; echo notes > cmp_ref/README.txt
+t compare_images   expect_exit 0 kiln-sprites compare --json cmp_ref fitted
+t compare_two      out_has '"files":2,"failed_files":0'
+t compare_empty    expect_exit 1 kiln-sprites compare cmp_empty fitted
+t compare_empty_msg err_has 'cmp_empty: no images'
 # Names that meet once flattened (and the same name in two folders) are all
 # written: none overwrites another.
 mkdir -p meet/a meet2/A meet2/B
