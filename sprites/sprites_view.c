@@ -185,6 +185,10 @@ int cmd_render(tool_opts *o)
 	if (o->ninputs != 1 || !o->output) kiln_usage_error("render: expected DATASET -o DIR");
 	view v;
 	view_open(o, o->inputs[0], &v);
+	uint64_t rw = (uint64_t)v.spec->width * o->zoom, rh = (uint64_t)v.spec->height * o->zoom;
+	if (rw > SPR_MAX_DIM || rh > SPR_MAX_DIM || rw * rh > SPR_MAX_PIXELS)
+		kiln_die(KILN_EXIT_FAIL, "%s: %ux%u sprites at --zoom %u would be %llux%llu pixels, over the image cap: lower --zoom",
+		         o->inputs[0], v.spec->width, v.spec->height, o->zoom, (unsigned long long)rw, (unsigned long long)rh);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
 	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
 	uint64_t n = shard_dataset_records(v.d);

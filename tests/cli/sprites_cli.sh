@@ -96,6 +96,11 @@ t shade            expect_exit 0 kiln-sprites shade -q -o ds_shaded ds
 t shade_verify     expect_exit 0 kiln-shard verify ds_shaded
 t shade_differs    sh_ok '! cmp -s ds/shard-00000.kshard ds_shaded/shard-00000.kshard'
 t shade_same_fp    sh_ok "kiln-shard info --json ds_shaded | grep -q '$fp'"
+# a zoom that makes each PNG larger than the image cap is refused as such
+kiln-sprites quantize -q --size 160 --upscale --palette pal.gpl -o ds_160 syn/reef/fish/0000.png
+t render_too_big   expect_exit 1 kiln-sprites render -q --zoom 64 -o rend_big ds_160
+t render_big_msg   err_has 'ds_160: 160x160 sprites at --zoom 64 would be 10240x10240 pixels'
+t render_big_none  sh_ok '[ ! -e rend_big ]'
 t render_shaded    expect_exit 0 kiln-sprites render -q --shade --limit 3 -o rend_sh ds
 
 # fit + compare: a folder compared with itself is perfect.
