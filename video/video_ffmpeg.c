@@ -102,6 +102,22 @@ static void close_fmt(vid_reader *r)
 	}
 }
 
+/* Cover art (an MP3's or M4A's picture, a Matroska attachment shown as a
+ * stream) is a video stream of one still image: as the CLI does, never take
+ * it for the video. Returns the best stream that is not one, else -1 - best
+ * (so the caller can name the picture's stream). */
+static int skip_attached_pic(const vid_reader *r, int best)
+{
+	if (!(r->fmt->streams[best]->disposition & AV_DISPOSITION_ATTACHED_PIC))
+		return best;
+	for (unsigned i = 0; i < r->fmt->nb_streams; i++) {
+		const AVStream *s = r->fmt->streams[i];
+		if (s->codecpar->codec_type == AVMEDIA_TYPE_VIDEO && !(s->disposition & AV_DISPOSITION_ATTACHED_PIC))
+			return (int)i;
+	}
+	return -1 - best;
+}
+
 /* Open the container and pick the stream the CLI would pick for -map 0:v
  * by default (libavformat's best video stream). */
 static int open_fmt(vid_reader *r)
@@ -135,6 +151,10 @@ static int open_fmt(vid_reader *r)
 	ret = av_find_best_stream(r->fmt, AVMEDIA_TYPE_VIDEO, -1, -1, NULL, 0);
 	if (ret < 0)
 		return vid__fail(r, VID_EFORMAT, "%s: no video stream", r->path);
+	ret = skip_attached_pic(r, ret);
+	if (ret < 0)
+		return vid__fail(r, VID_EFORMAT, "%s: no video stream, only a still image (cover art, stream %d)",
+		                 r->path, -ret - 1);
 	r->si = ret;
 	r->st = r->fmt->streams[ret];
 	/* Never decode anything but the chosen stream: audio is ignored. */

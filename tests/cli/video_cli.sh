@@ -150,6 +150,22 @@ if command -v ffmpeg >/dev/null 2>&1; then
   ffmpeg -nostdin -v error -f lavfi -i sine -t 1 audio.mp4 -y
   t audio-only expect_exit 1 kiln-video extract audio.mp4 -o d
   t audio-only-msg err_has 'audio\.mp4: no video stream'
+  # Cover art is a video stream of one still picture: audio with cover art
+  # (M4A with an attached picture, Matroska with an image attachment) has
+  # no video; it was reported as "truncated". A real video beside cover
+  # art is still taken.
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x48 -frames:v 1 cover.png -y
+  ffmpeg -nostdin -v error -f lavfi -i sine -t 1 -c:a aac music.m4a -y
+  ffmpeg -nostdin -v error -i music.m4a -i cover.png -map 0 -map 1 -c copy -disposition:v attached_pic cover.m4a -y
+  ffmpeg -nostdin -v error -i music.m4a -c copy -attach cover.png -metadata:s:t mimetype=image/png cover.mkv -y
+  for f in cover.m4a cover.mkv; do
+    t "cover-art-$f" expect_exit 1 kiln-video extract $f -o d
+    t "cover-art-$f-msg" err_has "${f/./\\.}: no video stream, only a still image \(cover art, stream 1\)"
+  done
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x48:rate=30:duration=1 -i music.m4a -i cover.png \
+    -map 0 -map 1 -map 2 -c:v:0 libx264 -c:v:1 copy -c:a copy -disposition:v:1 attached_pic video-cover.mp4 -y
+  t video-and-cover expect_exit 0 kiln-video extract video-cover.mp4 -o vcov --json
+  t video-and-cover-frames out_has '"frames":12,'
   ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=160x120:rate=30 -t 3 -c:v libx264 -pix_fmt yuv420p m.mkv -y
   head -c $(( $(stat -c %s m.mkv) * 2 / 3 )) m.mkv > cut.mkv
   t truncated-mkv expect_exit 1 kiln-video extract cut.mkv -o d
