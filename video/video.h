@@ -180,7 +180,9 @@ typedef struct vid_stats {
  * hand each to cb in order. The parallel path (o->threads != 1) is used only
  * when the stream can be cut into independent pieces (closed GOPs starting
  * at an IDR/IRAP or a true key frame, every packet timestamped, timestamps
- * unique); frames are the same on either path. stats may be NULL. */
+ * unique); frames are the same on either path. stats may be NULL.
+ * VID_EFORMAT: the stream carries no timestamps at all (a raw elementary
+ * stream such as .h264), so there is no time to select frames by. */
 int vid_extract(vid_reader *r, const vid_opts *o, vid_frame_cb cb, void *ud, vid_stats *stats);
 
 /* ---- PNG (video_png.c) ---------------------------------------------------- */

@@ -589,6 +589,7 @@ typedef struct seq {
 	int64_t last_tick;
 	uint64_t dups;             /* consecutive repeats of one frame */
 	uint64_t index;
+	uint64_t untimed;          /* decoded frames without a timestamp */
 	vid_stats *st;
 	int rc;
 } seq;
@@ -635,6 +636,7 @@ static int seq_receive(seq *q, AVCodecContext *dec, AVFrame *fr, vid_fps *fps,
 		}
 		q->st->decoded++;
 		int64_t ts = vid__frame_ts(fr);
+		q->untimed += ts == AV_NOPTS_VALUE;
 		if (vid__frame_damaged(fr)) {
 			q->st->decode_errors++;
 			return vid__fail(q->r, VID_EDECODE, "%s: the frame at %.3f s decoded with errors (damaged or truncated file)",
@@ -652,6 +654,24 @@ static int seq_receive(seq *q, AVCodecContext *dec, AVFrame *fr, vid_fps *fps,
 		if (rc)
 			return rc;
 	}
+}
+
+/* The fps rule selects by time; a stream with none (a raw H.264/HEVC
+ * elementary stream, a bare MPEG video or MJPEG file) cannot be selected
+ * from. The CLI invents times from a frame rate it guesses; here the user
+ * states the rate once, in a container, and the frames are then the CLI's. */
+static int no_timestamps(vid_reader *r)
+{
+	char rate[48] = "RATE";
+	AVRational fr = r->st->avg_frame_rate;
+	if (fr.num > 0 && fr.den == 1)
+		snprintf(rate, sizeof rate, "%d", fr.num);
+	else if (fr.num > 0 && fr.den > 0)
+		snprintf(rate, sizeof rate, "%d/%d", fr.num, fr.den);
+	return vid__fail(r, VID_EFORMAT, "%s: the %s stream has no timestamps (a raw elementary stream?), so frames "
+	                 "cannot be selected by time; put it in a container at its frame rate first, e.g. "
+	                 "ffmpeg -framerate %s -i %s -c:v libx264 -qp 0 OUT.mp4 (lossless)", r->path,
+	                 r->info.codec, rate, r->path);
 }
 
 static int extract_sequential(vid_reader *r, const vid_opts *o, vid_frame_cb cb, void *ud, vid_stats *st)
@@ -715,6 +735,8 @@ static int extract_sequential(vid_reader *r, const vid_opts *o, vid_frame_cb cb,
 	}
 	if (!rc)
 		rc = vid_fps_eof(&fps, vid__eof_tick(r, o, next_us), seq_emit, &q);
+	if (!rc && q.st->output == 0 && st->decoded > 0 && q.untimed == st->decoded)
+		rc = no_timestamps(r);
 	if (!rc && q.st->output == 0)
 		rc = vid__fail(r, VID_ENOFRAMES, "%s: no frames selected (%llu decoded)", r->path,
 		               (unsigned long long)st->decoded);

@@ -198,6 +198,22 @@ else
   skip damaged "ffmpeg CLI or python3 not installed"
 fi
 
+# A raw H.264 elementary stream has no timestamps to select frames by: the
+# error says so and how to put it in a container (it was "no frames
+# selected (90 decoded)"); that advice gives the CLI's frames.
+if command -v ffmpeg >/dev/null 2>&1; then
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=160x96:rate=30:duration=3 -c:v libx264 -g 30 -pix_fmt yuv420p es.h264 -y
+  for th in 1 2; do
+    t "raw-h264-$th" expect_exit 1 kiln-video extract es.h264 -o never-es --threads $th
+    t "raw-h264-msg-$th" err_has 'es\.h264: the h264 stream has no timestamps .*ffmpeg -framerate 30 -i es\.h264 -c:v libx264 -qp 0 OUT\.mp4'
+  done
+  ffmpeg -nostdin -v error -framerate 30 -i es.h264 -c:v libx264 -qp 0 es.mp4 -y
+  t raw-h264-advice sh_ok 'kiln-video extract es.mp4 -o es-ok --rawvideo es.raw -q &&
+    ffmpeg -nostdin -v error -i es.h264 -an -vf fps=12,scale=320:180:flags=area -pix_fmt rgb24 -f rawvideo - | cmp - es.raw'
+else
+  skip raw-h264 "ffmpeg CLI not installed"
+fi
+
 # --part I/N: three workers + kiln-shard merge give one run's records,
 # actions and windows; the fingerprint depends on settings, not sources.
 if command -v ffmpeg >/dev/null 2>&1; then
