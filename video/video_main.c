@@ -180,6 +180,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
  * report on purpose (it may run from a signal handler). */
 static struct { const char *tmp; shard_writer *w; kiln_outfile *raw; } g_out;
 
+/* The --list line of the input being worked on (line 0: not from a list):
+ * with hundreds of listed videos, an error must say which line to fix. */
+static struct { const char *list; size_t line; } g_where;
+
 static void die_out(const char *fmt, ...) KILN_PRINTF(1, 2);
 static void die_out(const char *fmt, ...)
 {
@@ -197,9 +201,25 @@ static void die_out(const char *fmt, ...)
 	exit(KILN_EXIT_FAIL);
 }
 
+/* die_out for an error about the input being worked on: with its --list
+ * line in front when it came from one. */
+static void die_input(const char *fmt, ...) KILN_PRINTF(1, 2);
+static void die_input(const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	if (g_where.line)
+		die_out("%s: line %zu: %s", g_where.list, g_where.line, msg);
+	die_out("%s", msg);
+}
+
 /* ---- inputs ------------------------------------------------------------- */
 
-struct inputs { char **v; char **act; size_t n, cap; int failed; };   /* act: label file per input or NULL */
+/* act: label file per input or NULL; line: its --list line, 0 if not listed */
+struct inputs { char **v; char **act; size_t *line; size_t n, cap; int failed; const char *list; };
 
 static int has_video_ext(const char *p)
 {
@@ -232,8 +252,10 @@ static int collect(const char *path, int is_error, int errno_val, void *ud)
 		w->in->cap = w->in->cap ? w->in->cap * 2 : 16;
 		w->in->v = kiln_xrealloc(w->in->v, w->in->cap * sizeof *w->in->v);
 		w->in->act = kiln_xrealloc(w->in->act, w->in->cap * sizeof *w->in->act);
+		w->in->line = kiln_xrealloc(w->in->line, w->in->cap * sizeof *w->in->line);
 	}
 	w->in->act[w->in->n] = NULL;
+	w->in->line[w->in->n] = 0;
 	if (w->in->n >= MAX_INPUTS)
 		kiln_die(KILN_EXIT_FAIL, "more than %d input videos", MAX_INPUTS);
 	w->in->v[w->in->n++] = kiln_xstrdup(path);
@@ -271,6 +293,7 @@ static void gather_list(const char *list, struct inputs *in)
 				die_out("%s: line %zu: empty path", list, line);
 			struct walk_ctx w = { in, p, 0 };
 			collect(p, 0, 0, &w);
+			in->line[in->n - 1] = line;
 			if (tab && tab[1])
 				in->act[in->n - 1] = kiln_xstrdup(tab + 1);
 		}
@@ -282,6 +305,7 @@ static void gather_list(const char *list, struct inputs *in)
 static void gather(char **args, int n, struct inputs *in, const char *list)
 {
 	memset(in, 0, sizeof *in);
+	in->list = list;
 	if (list)
 		gather_list(list, in);
 	for (int i = 0; i < n; i++) {
@@ -292,6 +316,13 @@ static void gather(char **args, int n, struct inputs *in, const char *list)
 	}
 }
 
+/* Errors from here on are about input k: name its --list line. */
+static void at_input(const struct inputs *in, size_t k)
+{
+	g_where.list = in->list;
+	g_where.line = in->line[k];
+}
+
 static vid_reader *open_or_die(const char *path)
 {
 	vid_reader *r;
@@ -300,11 +331,11 @@ static vid_reader *open_or_die(const char *path)
 	 * pieces): a pipe would be empty the second time. */
 	struct stat st;
 	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
-		die_out("%s: not a regular file; kiln-video reads a video more than once, so a pipe cannot work: "
-		        "save it to a file first", path);
+		die_input("%s: not a regular file; kiln-video reads a video more than once, so a pipe cannot work: "
+		          "save it to a file first", path);
 	int rc = vid_open(path, &r, err, sizeof err);
 	if (rc)
-		die_out("%s", err);   /* err names the file */
+		die_input("%s", err);   /* err names the file */
 	return r;
 }
 
@@ -524,7 +555,7 @@ static void hash_file(const char *path, uint8_t out[32])
 {
 	FILE *fp = fopen(path, "rb");
 	if (!fp)
-		die_out("%s: %s", path, strerror(errno));
+		die_input("%s: %s", path, strerror(errno));
 	kiln_sha256_ctx *c = kiln_sha256_new();
 	static uint8_t buf[1 << 16];
 	size_t n;
@@ -533,7 +564,7 @@ static void hash_file(const char *path, uint8_t out[32])
 	int bad = ferror(fp);
 	fclose(fp);
 	if (bad)
-		die_out("%s: read error", path);
+		die_input("%s: read error", path);
 	kiln_sha256_final(c, out);
 }
 
@@ -554,7 +585,8 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 		                 o->nactions, in.n);
 	for (size_t k = 0; k < o->nactions; k++) {
 		if (in.act[k])
-			kiln_usage_error("extract: %s has labels both in --list and from --actions", in.v[k]);
+			kiln_usage_error("extract: %s: line %zu: %s has labels both in --list and from --actions",
+			                 in.list, in.line[k], in.v[k]);
 		in.act[k] = kiln_xstrdup(o->actions[k]);
 	}
 
@@ -578,14 +610,15 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	for (size_t k = 0; k < in.n; k++) {
 		if (!in.act[k])
 			continue;
+		at_input(&in, k);
 		size_t len;
 		uint8_t *data = kiln_read_file(in.act[k], MAX_LABEL_FILE, &len);
 		if (!data)
-			die_out("%s: %s", in.act[k],
-			         errno == EFBIG ? "label file too large (over 256 MiB)" : strerror(errno));
+			die_input("%s: %s", in.act[k],
+			          errno == EFBIG ? "label file too large (over 256 MiB)" : strerror(errno));
 		char err[600];
 		if (vid_labels_parse((const char *)data, len, in.act[k], &labels[k], err, sizeof err))
-			die_out("%s", err);
+			die_input("%s", err);
 		free(data);
 		if (vid_labels_vocab(labels[k]) > vocab)
 			vocab = vid_labels_vocab(labels[k]);
@@ -596,10 +629,11 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 			for (uint32_t id = 0; id < vid_labels_vocab(labels[k]); id++) {
 				const char *a = vid_labels_name(labels[m], id), *b = vid_labels_name(labels[k], id);
 				if (a && b && strcmp(a, b))
-					die_out("%s: action %u named \"%s\", but \"%s\" in %s", in.act[k], id, b, a, in.act[m]);
+					die_input("%s: action %u named \"%s\", but \"%s\" in %s", in.act[k], id, b, a, in.act[m]);
 			}
 		}
 	}
+	g_where.line = 0;
 	vid_info *infos = kiln_xcalloc(in.n, sizeof *infos);
 	uint8_t (*hash)[32] = kiln_xcalloc(in.n, 32);
 	/* --part: this worker takes a contiguous block of the inputs; labels
@@ -610,6 +644,7 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	 * a container costs tens of milliseconds); many are reopened later. */
 	vid_reader **keep = kiln_xcalloc(in.n, sizeof *keep);
 	for (size_t k = (size_t)lo; k < (size_t)hi; k++) {
+		at_input(&in, k);
 		vid_reader *r = open_or_die(in.v[k]);
 		infos[k] = *vid_reader_info(r);
 		if (k - lo < 16)
@@ -618,6 +653,7 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 			vid_close(r);
 		hash_file(in.v[k], hash[k]);
 	}
+	g_where.line = 0;
 	char *meta = build_meta(o, &in, infos, (const uint8_t (*)[32])hash, labels, vocab, (size_t)lo, (size_t)hi);
 
 	shard_spec spec;
@@ -664,6 +700,7 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	                .scaler = o->scaler, .fit = o->fit, .threads = o->threads };
 	vid_stats total = { 0 };
 	for (size_t k = (size_t)lo; k < (size_t)hi; k++) {
+		at_input(&in, k);
 		vid_reader *r = keep[k] ? keep[k] : open_or_die(in.v[k]);
 		keep[k] = NULL;
 		x.labels = labels[k];
@@ -679,7 +716,7 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 			kiln_progress_end(x.prog);
 			if (x.err)
 				die_out("%s", x.se.msg);
-			die_out("%s", vid_errmsg(r));
+			die_input("%s", vid_errmsg(r));
 		}
 		end_episode(&x);
 		total.packets += st.packets;
@@ -691,6 +728,7 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 		total.parallel |= st.parallel;
 		vid_close(r);
 	}
+	g_where.line = 0;
 	kiln_progress_end(x.prog);
 	uint64_t records = shard_writer_records(x.w);
 	g_out.w = NULL;   /* close frees the writer, also on error */
@@ -766,6 +804,7 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	free(labels);
 	free(in.v);
 	free(in.act);
+	free(in.line);
 	free(infos);
 	free(keep);
 	free(hash);

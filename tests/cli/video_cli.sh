@@ -101,6 +101,29 @@ t list-json out_has '"videos":2,"episodes":2,"frames":36,.*"action_vocab":3'
 t list-order-and-labels sh_ok "kiln-shard info --json lst | grep -q 'vids/two.y4m.*\"actions\":\"labels.txt\".*vids/one.y4m.*\"actions\":null'"
 t list-missing expect_exit 1 kiln-video extract --list nolist.txt -o d
 t list-missing-named err_has 'nolist\.txt'
+# An error about a listed input names the list and the line (it named only
+# the video or the label file, one of hundreds).
+printf '# inputs\nvids/one.y4m\n\nnosuch.y4m\n' > l-missing.txt
+t list-line-missing expect_exit 1 kiln-video extract --list l-missing.txt -o never-l
+t list-line-missing-msg err_has 'l-missing\.txt: line 4: nosuch\.y4m: '
+printf 'vids/one.y4m\nvids/two.y4m\tbackwards.txt\n' > l-labels.txt
+t list-line-labels expect_exit 1 kiln-video extract --list l-labels.txt -o never-l
+t list-line-labels-msg err_has 'l-labels\.txt: line 2: backwards\.txt: line 3: time'
+printf 'vids/one.y4m\nvids/notes.txt\n' > l-notvideo.txt
+t list-line-notvideo expect_exit 1 kiln-video extract --list l-notvideo.txt -o never-l
+t list-line-notvideo-msg err_has 'l-notvideo\.txt: line 2: vids/notes\.txt: '
+printf 'vids/one.y4m\nheader-only.y4m\n' > l-noframes.txt
+for th in 1 2; do
+  t "list-line-noframes-$th" expect_exit 1 kiln-video extract --list l-noframes.txt -o never-l --threads $th
+  t "list-line-noframes-msg-$th" err_has 'l-noframes\.txt: line 2: header-only\.y4m: '
+done
+printf 'a.y4m\tlabels.txt\n' > l-both.txt
+t list-line-both expect_exit 2 kiln-video extract --list l-both.txt --actions labels.txt -o never-l
+t list-line-both-msg err_has 'l-both\.txt: line 1: a\.y4m has labels both'
+# inputs named on the command line have no list line
+t cmdline-no-line expect_exit 1 kiln-video extract --list list.txt header-only.y4m -o never-l
+t cmdline-no-line-msg sh_ok "grep -q '^kiln-video: header-only\.y4m: ' last.err"
+t list-line-nothing-left sh_ok '[ ! -e never-l ] && ! ls -a | grep -q "never-l.*tmp"'
 
 # --rawvideo: the same bytes as the dataset (HWC), also to stdout.
 t rawvideo sh_ok "kiln-video extract a.y4m -o raw1 --size 40x30 --rawvideo r.raw -q && kiln-shard cat raw1 --segment content | cmp - r.raw && [ \$(stat -c %s r.raw) = \$((24 * 40 * 30 * 3)) ]"
@@ -170,6 +193,12 @@ if command -v ffmpeg >/dev/null 2>&1; then
   head -c $(( $(stat -c %s m.mkv) * 2 / 3 )) m.mkv > cut.mkv
   t truncated-mkv expect_exit 1 kiln-video extract cut.mkv -o d
   t truncated-mkv-msg err_has 'cut\.mkv: truncated: .* ends at [0-9.]+ s'
+  # found while decoding (after the dataset was begun): still the list line
+  printf 'a.y4m\ncut.mkv\n' > l-cut.txt
+  for th in 1 2; do
+    t "list-line-decode-$th" expect_exit 1 kiln-video extract --list l-cut.txt -o d --threads $th
+    t "list-line-decode-msg-$th" err_has 'l-cut\.txt: line 2: cut\.mkv: truncated'
+  done
   ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=160x120:rate=30 -t 3 -c:v libx264 -pix_fmt yuv420p -movflags +faststart f.mp4 -y
   head -c $(( $(stat -c %s f.mp4) * 6 / 10 )) f.mp4 > cut.mp4
   t truncated-mp4 expect_exit 1 kiln-video extract cut.mp4 -o d
