@@ -361,6 +361,14 @@ static int decode_chunk(par *P, vid_reader *wr, AVCodecContext *dec, vid_scaler_
 	for (size_t i = 0; i < m; i++)
 		if (P->p[c->a + i].count)
 			end = i + 1;
+	/* Except at the very end: a file cut inside its last frame shows only
+	 * when that partial packet is decoded (the demuxer cannot tell, e.g.
+	 * an MPEG-TS PES of unbounded length), so the last piece is sent to its
+	 * end and the stream's last packet is never skipped. The cost is the
+	 * reference frames after the last shown one, once per video. */
+	int last_piece = c->b == P->n;
+	if (last_piece)
+		end = m;
 	for (size_t i = 0; i <= end && end && !rc; i++) {
 		int ret;
 		/* Where a failure is reported: the packet sent last. */
@@ -368,7 +376,7 @@ static int decode_chunk(par *P, vid_reader *wr, AVCodecContext *dec, vid_scaler_
 		if (i < end) {
 			/* Frames nobody will see and nobody refers to need no decoding
 			 * (the decoder decides what is a reference: AVDISCARD_NONREF). */
-			int skip = i > 0 && P->p[c->a + i].count == 0;
+			int skip = i > 0 && P->p[c->a + i].count == 0 && !(last_piece && i == m - 1);
 			dec->skip_frame = skip ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
 			ret = avcodec_send_packet(dec, c->pkts[i]);
 		} else {

@@ -222,6 +222,21 @@ open('flipped.mp4', 'wb').write(d)"
     t "damaged-msg-$th" err_has 'flipped.mp4: .*(damaged|truncated)'
   done
   t damaged-nothing sh_ok '[ ! -e never-flip1 ] && [ ! -e never-flip2 ]'
+  # An MPEG-TS cut inside its last frame: the demuxer hands out the partial
+  # packet as if whole; only decoding it shows the damage. The parallel
+  # path skipped it (not shown at 12 fps) and exited 0.
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=160x96:rate=30:duration=4 -c:v libx264 -g 30 -pix_fmt yuv420p whole.ts -y
+  head -c $(( $(stat -c %s whole.ts) - 188 )) whole.ts > lastcut.ts
+  for th in 1 2; do
+    t "ts-cut-last-frame-$th" expect_exit 1 kiln-video extract lastcut.ts -o never-ts$th --threads $th -q
+    t "ts-cut-last-frame-msg-$th" err_has 'lastcut\.ts: .*(truncated|damaged)'
+  done
+  # the whole file passes, also at a rate that shows nothing of the last piece
+  t ts-whole expect_exit 0 kiln-video extract whole.ts -o ts-ok --json
+  t ts-whole-parallel out_has '"frames":48,.*"parallel":true'
+  t ts-whole-low-rate expect_exit 0 kiln-video extract whole.ts -o ts-low --fps 1/3 --json
+  t ts-whole-low-rate-frames out_has '"frames":1,.*"parallel":true'
+  t ts-cut-low-rate expect_exit 1 kiln-video extract lastcut.ts -o never-ts3 --fps 1/3 -q
   t undamaged expect_exit 0 kiln-video extract flip.mp4 -o flip-ok -q
 else
   skip damaged "ffmpeg CLI or python3 not installed"
