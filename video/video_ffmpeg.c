@@ -157,10 +157,9 @@ static int open_fmt(vid_reader *r)
 		                 r->path, -ret - 1);
 	r->si = ret;
 	r->st = r->fmt->streams[ret];
-	/* Never decode anything but the chosen stream: audio is ignored. */
-	for (unsigned i = 0; i < r->fmt->nb_streams; i++)
-		if ((int)i != r->si)
-			r->fmt->streams[i]->discard = AVDISCARD_ALL;
+	/* Only the chosen stream is decoded, but the others are still demuxed:
+	 * where they end tells a cut file from a video shorter than its audio
+	 * (vid__check_complete). */
 	return 0;
 }
 
@@ -333,7 +332,19 @@ int vid__open_decoder(vid_reader *r, int threads, AVCodecContext **out)
 	return 0;
 }
 
-int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end)
+void vid__track_end(const vid_reader *r, const AVPacket *pkt, int64_t *end_us)
+{
+	if (pkt->pts == AV_NOPTS_VALUE || pkt->stream_index < 0 || (unsigned)pkt->stream_index >= r->fmt->nb_streams)
+		return;
+	AVRational tb = r->fmt->streams[pkt->stream_index]->time_base;
+	int64_t end = av_rescale_q(pkt->pts + (pkt->duration > 0 ? pkt->duration : 0), tb, AV_TIME_BASE_Q);
+	if (r->fmt->start_time != AV_NOPTS_VALUE)
+		end -= r->fmt->start_time;
+	if (*end_us == AV_NOPTS_VALUE || end > *end_us)
+		*end_us = end;
+}
+
+int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end, int64_t any_end_us)
 {
 	/* A cut file often still ends cleanly for the demuxer; compare with what
 	 * the container promised: its frame count, else its duration (when
@@ -342,13 +353,18 @@ int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end)
 		return vid__fail(r, VID_EDECODE, "%s: truncated: %llu of %lld frames present, the stream ends at %.3f s",
 		                 r->path, (unsigned long long)packets, (long long)r->st->nb_frames,
 		                 last_end == AV_NOPTS_VALUE ? 0 : last_end * av_q2d(r->st->time_base));
-	double want = -1;
-	if (r->st->duration != AV_NOPTS_VALUE && r->st->duration > 0)
+	double want = -1, got = last_end == AV_NOPTS_VALUE ? 0 : last_end * av_q2d(r->st->time_base);
+	if (r->st->duration != AV_NOPTS_VALUE && r->st->duration > 0) {
 		want = r->st->duration * av_q2d(r->st->time_base);
-	else if (r->fmt->duration != AV_NOPTS_VALUE && r->fmt->duration > 0 &&
-	         r->fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE)
+	} else if (r->fmt->duration != AV_NOPTS_VALUE && r->fmt->duration > 0 &&
+	           r->fmt->duration_estimation_method != AVFMT_DURATION_FROM_BITRATE) {
+		/* The container's duration is its longest stream's: the video may
+		 * end seconds before the audio. A cut file ends every stream early,
+		 * so only when none reached the end is the file short. */
 		want = r->fmt->duration / (double)AV_TIME_BASE;
-	double got = last_end == AV_NOPTS_VALUE ? 0 : last_end * av_q2d(r->st->time_base);
+		if (any_end_us != AV_NOPTS_VALUE && any_end_us / (double)AV_TIME_BASE + 0.5 >= want)
+			want = -1;
+	}
 	if (want > 0 && got + 0.5 < want)
 		return vid__fail(r, VID_EDECODE, "%s: truncated: the video stream ends at %.3f s, the container says %.3f s",
 		                 r->path, got, want);
@@ -693,7 +709,9 @@ static int extract_sequential(vid_reader *r, const vid_opts *o, vid_frame_cb cb,
 	uint64_t nid = 0;
 	int64_t next_us = 0, last_end = AV_NOPTS_VALUE;
 	int ret = 0;
+	int64_t any_end = AV_NOPTS_VALUE;
 	while (!rc && (ret = av_read_frame(r->fmt, pkt)) >= 0) {
+		vid__track_end(r, pkt, &any_end);
 		if (pkt->stream_index != r->si) {
 			av_packet_unref(pkt);
 			continue;
@@ -728,7 +746,7 @@ static int extract_sequential(vid_reader *r, const vid_opts *o, vid_frame_cb cb,
 		               (unsigned long long)st->packets, next_us / 1e6, e);
 	}
 	if (!rc)
-		rc = vid__check_complete(r, st->packets, last_end);
+		rc = vid__check_complete(r, st->packets, last_end, any_end);
 	if (!rc) {
 		avcodec_send_packet(dec, NULL);
 		rc = seq_receive(&q, dec, fr, &fps, &nid, &next_us);

@@ -37,8 +37,12 @@ int vid__open_decoder(vid_reader *r, int threads, AVCodecContext **out);
 /* Shift a packet's timestamps onto the CLI's timeline. */
 void vid__shift_packet(const vid_reader *r, AVPacket *pkt);
 /* VID_EDECODE when fewer packets or less time than the container declares
- * was read (last_end: end of the last packet, stream time base, shifted). */
-int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end);
+ * was read (last_end: end of the last video packet, stream time base,
+ * shifted; any_end_us: as vid__track_end left it over every packet read). */
+int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end, int64_t any_end_us);
+/* Raise *end_us (start AV_NOPTS_VALUE) to where pkt, of any stream, ends:
+ * µs on the container's timeline, the one its duration is measured on. */
+void vid__track_end(const vid_reader *r, const AVPacket *pkt, int64_t *end_us);
 /* The timestamp the CLI gives a decoded frame (best effort, else the
  * decoder's pts). */
 int64_t vid__frame_ts(const AVFrame *f);

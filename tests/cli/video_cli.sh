@@ -201,6 +201,17 @@ if command -v ffmpeg >/dev/null 2>&1; then
   done
   ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=160x120:rate=30 -t 3 -c:v libx264 -pix_fmt yuv420p -movflags +faststart f.mp4 -y
   head -c $(( $(stat -c %s f.mp4) * 6 / 10 )) f.mp4 > cut.mp4
+  # Audio that goes on 2 s after the video is no truncation (it was: the
+  # Matroska duration is the longest stream's); cut, the same file is.
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=160x120:rate=30:duration=2 -f lavfi -i sine=duration=4 \
+    -c:v libx264 -c:a aac -pix_fmt yuv420p longaudio.mkv -y
+  head -c $(( $(stat -c %s longaudio.mkv) / 3 )) longaudio.mkv > longaudio-cut.mkv
+  for th in 1 2; do
+    t "long-audio-$th" sh_ok "kiln-video extract longaudio.mkv -o la$th --threads $th --rawvideo la$th.raw -q &&
+      ffmpeg -nostdin -v error -i longaudio.mkv -an -vf fps=12,scale=320:180:flags=area -pix_fmt rgb24 -f rawvideo - | cmp - la$th.raw"
+    t "long-audio-cut-$th" expect_exit 1 kiln-video extract longaudio-cut.mkv -o never-la --threads $th
+    t "long-audio-cut-msg-$th" err_has 'longaudio-cut\.mkv: truncated'
+  done
   t truncated-mp4 expect_exit 1 kiln-video extract cut.mp4 -o d
   t truncated-mp4-msg err_has 'cut\.mp4: .*at [0-9.]+ s'
   t truncated-nothing-left cmd_ok nothing_left
