@@ -120,6 +120,10 @@ done
 printf 'a.y4m\tlabels.txt\n' > l-both.txt
 t list-line-both expect_exit 2 kiln-video extract --list l-both.txt --actions labels.txt -o never-l
 t list-line-both-msg err_has 'l-both\.txt: line 1: a\.y4m has labels both'
+# a folder in the list is named as one (it was blamed as a pipe)
+printf 'vids\n' > l-folder.txt
+t list-line-folder expect_exit 1 kiln-video extract --list l-folder.txt -o never-l
+t list-line-folder-msg err_has 'l-folder\.txt: line 1: vids: is a folder'
 # inputs named on the command line have no list line
 t cmdline-no-line expect_exit 1 kiln-video extract --list list.txt header-only.y4m -o never-l
 t cmdline-no-line-msg sh_ok "grep -q '^kiln-video: header-only\.y4m: ' last.err"
