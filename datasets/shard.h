@@ -159,6 +159,12 @@ int shard_dataset_record(const shard_dataset *d, uint64_t i, shard_record *rec, 
 int shard_dataset_verify_record(const shard_dataset *d, uint64_t i, shard_error *err);
 /* Metadata JSON of the first shard. */
 const char *shard_dataset_meta(const shard_dataset *d, size_t *len);
+/* dir/manifest.json (d opened from the folder dir) against the shards: valid
+ * JSON whose "records", "elements" and "bytes" totals and whose "shards"
+ * list (one line per shard file, in order: "file", "records", "elements",
+ * "bytes") match. SHARD_EFORMAT names the field and its byte offset in the
+ * manifest; SHARD_EIO if it cannot be read. */
+int shard_dataset_check_manifest(const shard_dataset *d, const char *dir, shard_error *err);
 
 /* ---- writing a dataset -------------------------------------------------- */
 typedef struct shard_writer shard_writer;

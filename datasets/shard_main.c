@@ -345,26 +345,11 @@ static int cmd_info(int argc, char **argv)
 
 /* ---- verify ------------------------------------------------------------ */
 
-/* manifest.json totals must match the shards (a cheap field scan; the
- * manifest is written by shard_writer in a fixed layout). */
-static int check_manifest(const char *dir, const shard_dataset *d)
+/* The library's message (it names the file) and its offset, as an error. */
+static void report_err(const shard_error *e)
 {
-	char path[4096];
-	snprintf(path, sizeof path, "%s/manifest.json", dir);
-	size_t len;
-	uint8_t *m = kiln_read_file(path, 64u << 20, &len);
-	if (!m) { kiln_file_error(path, "%s", strerror(errno)); return -1; }
-	char *txt = kiln_xrealloc(m, len + 1);
-	txt[len] = 0;
-	const char *r = strstr(txt, "\"records\": ");
-	uint64_t want = shard_dataset_records(d);
-	int rc = 0;
-	if (!r || strtoull(r + 11, NULL, 10) != want) {
-		kiln_file_error(path, "records total does not match the shards (%" PRIu64 ")", want);
-		rc = -1;
-	}
-	free(txt);
-	return rc;
+	if (e->offset != UINT64_MAX) kiln_error("%s (byte offset %" PRIu64 ")", e->msg, e->offset);
+	else kiln_error("%s", e->msg);
 }
 
 static int cmd_verify(int argc, char **argv)
@@ -377,8 +362,7 @@ static int cmd_verify(int argc, char **argv)
 		shard_dataset *d;
 		shard_error e;
 		if (shard_dataset_open(argv[a], &d, &e)) {
-			if (e.offset != UINT64_MAX) kiln_error("%s (byte offset %" PRIu64 ")", e.msg, e.offset);
-			else kiln_error("%s", e.msg);
+			report_err(&e);
 			bad = 1;
 			continue;
 		}
@@ -389,8 +373,7 @@ static int cmd_verify(int argc, char **argv)
 			const shard_file *f = shard_dataset_file(d, k);
 			for (uint64_t i = 0; i < shard_file_records(f); i++) {
 				if (shard_file_verify_record(f, i, &e)) {
-					if (e.offset != UINT64_MAX) kiln_error("%s (byte offset %" PRIu64 ")", e.msg, e.offset);
-					else kiln_error("%s", e.msg);
+					report_err(&e);
 					ok = 0;
 					break;
 				}
@@ -398,7 +381,10 @@ static int cmd_verify(int argc, char **argv)
 			}
 		}
 		kiln_progress_end(p);
-		if (ok && kiln_is_dir(argv[a]) && check_manifest(argv[a], d)) ok = 0;
+		if (ok && kiln_is_dir(argv[a]) && shard_dataset_check_manifest(d, argv[a], &e)) {
+			report_err(&e);
+			ok = 0;
+		}
 		if (ok) printf("%s: ok (%zu shards, %" PRIu64 " records)\n", argv[a], shard_dataset_nfiles(d), total);
 		else bad = 1;
 		shard_dataset_close(d);

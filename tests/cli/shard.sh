@@ -74,6 +74,28 @@ t verify-several expect_exit 1 kiln-shard verify good bad1
 t verify-several-good-reported out_has '^good: ok'
 t verify-not-a-shard expect_exit 1 kiln-shard verify in/random.bin
 
+# verify reads all of manifest.json: every shard's line, not only the first
+# "records" (the total). Shards here hold 2, 1 and 2 records.
+kiln-shard pack --bytes in -o multi --max-shard-size 1M --quiet
+t manifest-ok expect_exit 0 kiln-shard verify multi
+mf() { rm -rf "$1" && cp -r multi "$1" && sed -E -i "$2" "$1/manifest.json"; }
+mf mswap '/shard-00001/s/"records": [0-9]+/"records": 2/; /shard-00002/s/"records": [0-9]+/"records": 1/'
+t manifest-later-shard expect_exit 1 kiln-shard verify mswap
+t manifest-later-shard-msg err_has 'mswap/manifest.json: shards\[1\]: records 2, shard-00001.kshard holds 1 \(byte offset [0-9]+\)'
+mf mbytes '/shard-00002/s/"bytes": [0-9]+/"bytes": 1/'
+t manifest-shard-bytes expect_exit 1 kiln-shard verify mbytes
+mf melem '0,/"elements": [0-9]+/s//"elements": 7/'
+t manifest-total-elements expect_exit 1 kiln-shard verify melem
+t manifest-total-elements-msg err_has 'the totals: elements 7, the shards hold'
+mf mline '/shard-00002/d; /shard-00001/s/},$/}/'
+t manifest-line-missing expect_exit 1 kiln-shard verify mline
+t manifest-line-missing-msg err_has 'lists 2 shards, the folder holds 3'
+mf mname 's/shard-00001.kshard/shard-00007.kshard/'
+t manifest-file-name expect_exit 1 kiln-shard verify mname
+mf mtrunc '$d'
+t manifest-not-json expect_exit 1 kiln-shard verify mtrunc
+t manifest-not-json-msg err_has 'mtrunc/manifest.json: not valid JSON \(byte offset [0-9]+\)'
+
 # Split: deterministic, complete, grouped.
 t split expect_exit 0 kiln-shard split good --ratio 0.6 --seed 7 -o s1
 kiln-shard split good --ratio 0.6 --seed 7 -o s2 >/dev/null

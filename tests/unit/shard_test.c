@@ -190,6 +190,50 @@ TEST(rollover_and_global_index)
 	CHECKF(strstr(e.msg, "missing"), "message: %s", e.msg);
 }
 
+/* verify's manifest check covers every count and file name from the totals
+ * to the end of the shard list, not only the first "records": changing any
+ * digit there (a later shard's count included) is caught. */
+TEST(manifest_checked_line_by_line)
+{
+	shard_spec s;
+	shard_spec_init(&s, SHARD_TOKENS);
+	s.vocab_size = 256;
+	shard_writer *w = make_writer("ds", &s, 4096, "{\"k\": [1, 2]}");
+	uint8_t buf[1500] = { 0 };
+	shard_error e;
+	for (int r = 0; r < 12; r++) CHECK(shard_writer_add(w, NULL, 0, buf, 900 + r, r, &e) == 0);
+	close_writer(w);
+	shard_dataset *d = open_ds("ds");
+	CHECKF(shard_dataset_nfiles(d) >= 3, "only %zu shards", shard_dataset_nfiles(d));
+	CHECKF(shard_dataset_check_manifest(d, "ds", &e) == 0, "fresh manifest: %s", e.msg);
+	size_t n;
+	char *m = (char *)test_read_file("ds/manifest.json", &n);
+	char *from = strstr(m, "\"records\""), *to = strstr(m, "\"meta\"");
+	CHECK(from && to && from < to);
+	int tried = 0;
+	for (char *p = from; p < to; p++) {
+		if (*p < '0' || *p > '9') continue;
+		char was = *p;
+		*p = was == '9' ? '0' : was + 1;
+		test_write_file("ds/manifest.json", m, n);
+		int rc = shard_dataset_check_manifest(d, "ds", &e);
+		CHECKF(rc == SHARD_EFORMAT, "digit at byte %zu changed: rc %d", (size_t)(p - m), rc);
+		CHECKF(e.offset == UINT64_MAX || e.offset < n, "offset %llu", (unsigned long long)e.offset);
+		*p = was;
+		tried++;
+	}
+	CHECKF(tried > 30, "only %d digits", tried);
+	/* every proper prefix is not JSON */
+	for (size_t k = 0; k + 1 < n; k += 7) {
+		test_write_file("ds/manifest.json", m, k);
+		CHECK(shard_dataset_check_manifest(d, "ds", &e) == SHARD_EFORMAT);
+	}
+	CHECK(unlink("ds/manifest.json") == 0);
+	CHECK(shard_dataset_check_manifest(d, "ds", &e) == SHARD_EIO);
+	free(m);
+	shard_dataset_close(d);
+}
+
 TEST(sprites_roundtrip_and_shape)
 {
 	shard_spec s;
