@@ -133,6 +133,12 @@ uint32_t shard_file_version_minor(const shard_file *f);
 /* Metadata JSON stored in the shard (may be empty; not NUL-terminated). */
 const char *shard_file_meta(const shard_file *f, size_t *len);
 
+/* SHARD_OK if the metadata is empty or one JSON object in valid UTF-8, as
+ * the format requires (so it may be embedded in other JSON as is); else
+ * SHARD_EFORMAT with the file offset of the first byte that breaks it.
+ * Opening does not check it: readers that only need records never parse it. */
+int shard_file_check_meta(const shard_file *f, shard_error *err);
+
 /* Record i (0-based) without checking its CRC: O(1). */
 int shard_file_record(const shard_file *f, uint64_t i, shard_record *rec, shard_error *err);
 /* Check record i: payload CRC, zero padding, every token < vocab_size,
@@ -173,7 +179,8 @@ typedef struct shard_writer_opts {
 	uint64_t max_shard_bytes;   /* roll over before a shard would pass this (0 = default 256 MiB);
 	                               a single larger record gets a shard of its own */
 	const char *meta_json;      /* a JSON object stored in every shard and in manifest.json
-	                               under "meta" (NULL = none). Caller keeps it valid until close. */
+	                               under "meta" (NULL or "" = none; anything but one object in
+	                               UTF-8 is SHARD_EINVAL). Caller keeps it valid until close. */
 } shard_writer_opts;
 
 /* Write shards into the existing folder dir (the tool makes dir a temporary

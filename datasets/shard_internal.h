@@ -59,6 +59,11 @@ void shard__entry_decode(const uint8_t *in, shard__entry *e);
 uint64_t shard__payload_size(const shard_spec *s, uint64_t n_prompt, uint64_t n_content);
 uint64_t shard__frame_bytes(const shard_spec *s);
 
+/* 0 if text (n bytes) is one JSON object in valid UTF-8 with only
+ * whitespace around it (RFC 8259; lone surrogate escapes refused), else -1
+ * with *bad_at (if non-NULL) the offset of the first byte that breaks it. */
+int shard__json_object(const void *text, size_t n, size_t *bad_at);
+
 /* Fill err (if non-NULL) and return code. */
 int shard__fail(shard_error *err, int code, uint64_t offset, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));

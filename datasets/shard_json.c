@@ -175,6 +175,23 @@ static int value(jcur *j, int depth)
 	}
 }
 
+int shard__json_object(const void *text, size_t n, size_t *bad_at)
+{
+	jcur j = { text, n, 0 };
+	int rc = peek(&j) == '{' && !value(&j, 0) && peek(&j) == -1 ? 0 : -1;
+	if (bad_at) *bad_at = j.at;
+	return rc;
+}
+
+int shard_file_check_meta(const shard_file *f, shard_error *err)
+{
+	size_t len, at;
+	const char *meta = shard_file_meta(f, &len);
+	if (len == 0 || !shard__json_object(meta, len, &at)) return SHARD_OK;
+	return shard__fail(err, SHARD_EFORMAT, SHARD_HEADER_SIZE + at, "%s: the metadata is not a JSON object in UTF-8",
+	                   shard_file_path(f));
+}
+
 /* ---- manifest.json ------------------------------------------------------ */
 
 /* A count: digits only (no sign, fraction or exponent), below 2^64. */

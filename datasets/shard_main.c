@@ -153,9 +153,13 @@ static const char *outdir_or_die(const struct opts *o)
 	return tmp;
 }
 
-/* A dataset's metadata JSON as a NUL-terminated copy (free it). */
+/* A dataset's metadata JSON as a NUL-terminated copy (free it), for a
+ * writer: it must be a JSON object, which the writer embeds in
+ * manifest.json, so a shard holding anything else is refused by name. */
 static char *meta_copy(const shard_dataset *d, size_t *len)
 {
+	shard_error e;
+	if (shard_file_check_meta(shard_dataset_file(d, 0), &e)) die_err(&e);
 	const char *meta = shard_dataset_meta(d, len);
 	char *m = kiln_xmalloc(*len + 1);
 	memcpy(m, meta, *len);
@@ -307,8 +311,9 @@ static int cmd_info(int argc, char **argv)
 			kiln_json_u64(&j, "elements", shard_dataset_elements(d));
 			kiln_json_u64(&j, "bytes", bytes);
 			/* The meta block is JSON written by a Kiln tool; pass it through
-			 * only when it looks like an object, else as a string. */
-			if (mlen && meta[0] == '{' && meta[mlen - 1] == '}') {
+			 * only when it is one (a crafted shard's may hold anything), else
+			 * as a string, escaped. */
+			if (mlen && shard_file_check_meta(shard_dataset_file(d, 0), NULL) == SHARD_OK) {
 				char *m = meta_copy(d, &mlen);
 				kiln_json_raw(&j, "meta", m);
 				free(m);
@@ -371,6 +376,11 @@ static int cmd_verify(int argc, char **argv)
 		kiln_progress *p = kiln_progress_start("verifying", total, "records");
 		for (size_t k = 0; k < shard_dataset_nfiles(d) && ok; k++) {
 			const shard_file *f = shard_dataset_file(d, k);
+			if (shard_file_check_meta(f, &e)) {
+				report_err(&e);
+				ok = 0;
+				break;
+			}
 			for (uint64_t i = 0; i < shard_file_records(f); i++) {
 				if (shard_file_verify_record(f, i, &e)) {
 					report_err(&e);

@@ -194,12 +194,17 @@ int shard_writer_create(const char *dir, const shard_spec *spec, const shard_wri
 	*out = NULL;
 	int rc = shard_spec_check(spec, err);
 	if (rc) return rc;
+	const char *meta = opts && opts->meta_json ? opts->meta_json : "";
+	size_t bad;
+	/* manifest.json embeds it as is: anything but an object would break it */
+	if (*meta && shard__json_object(meta, strlen(meta), &bad))
+		return shard__fail(err, SHARD_EINVAL, UINT64_MAX, "%s: metadata is not a JSON object in UTF-8 (at its byte %zu)",
+		                   dir, bad);
 	shard_writer *w = calloc(1, sizeof *w);
 	if (!w) return shard__fail(err, SHARD_ENOMEM, UINT64_MAX, "out of memory");
 	w->dir = strdup(dir);
 	w->spec = *spec;
 	w->max_bytes = opts && opts->max_shard_bytes ? opts->max_shard_bytes : SHARD_DEFAULT_MAX_BYTES;
-	const char *meta = opts && opts->meta_json ? opts->meta_json : "";
 	w->meta_len = strlen(meta);
 	w->meta = strdup(meta);
 	if (!w->dir || !w->meta) { shard_writer_abort(w); return shard__fail(err, SHARD_ENOMEM, UINT64_MAX, "out of memory"); }

@@ -96,6 +96,44 @@ mf mtrunc '$d'
 t manifest-not-json expect_exit 1 kiln-shard verify mtrunc
 t manifest-not-json-msg err_has 'mtrunc/manifest.json: not valid JSON \(byte offset [0-9]+\)'
 
+# Metadata that is not a JSON object (quotes, backslashes, control bytes,
+# invalid UTF-8, a NUL, two objects): writers refuse it, so such shards are
+# made by hand. info --json must still print valid JSON, with the meta as
+# an escaped string holding the same bytes; verify, split and merge refuse.
+craft_meta() {
+  python3 - "$@" <<'PY'
+import sys, zlib, struct
+src, dst, meta = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+b = bytearray(open(src, 'rb').read())
+off, size = struct.unpack_from('<QQ', b, 80)
+meta = meta[:-1] + b' ' * (size - len(meta)) + meta[-1:]   # same length: offsets stay
+b[off:off + size] = meta
+struct.pack_into('<I', b, 160, zlib.crc32(meta))
+struct.pack_into('<I', b, 252, zlib.crc32(bytes(b[:252])))
+open(dst, 'wb').write(b)
+open(dst + '.meta', 'wb').write(meta)
+PY
+}
+meta_is_string() {
+  python3 -m json.tool "$W/last.out" >/dev/null || { echo "not JSON: $(head -c 300 "$W/last.out")"; return 1; }
+  python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d["meta"].encode("latin-1") != open(sys.argv[2], "rb").read())' "$W/last.out" "$1.meta" || { echo "meta not kept as a string"; return 1; }
+}
+k=0
+for hex in 7b2261223a2022712275205c2001207f20ff227d 7b2261223a20317d207b2262223a20327d 7b2273223a2022eda080227d 7b226b223a20227600227d; do
+  k=$((k + 1))
+  craft_meta good/shard-00000.kshard m$k.kshard "${hex}"
+  t meta-$k-info-json expect_exit 0 kiln-shard info --json m$k.kshard
+  t meta-$k-info-valid meta_is_string m$k.kshard
+  t meta-$k-verify expect_exit 1 kiln-shard verify m$k.kshard
+  t meta-$k-verify-msg err_has "m$k.kshard: the metadata is not a JSON object in UTF-8 \(byte offset [0-9]+\)"
+done
+t meta-split-refused expect_exit 1 kiln-shard split m1.kshard --ratio 0.5 --seed 1 -o never-m
+t meta-split-msg err_has 'm1.kshard: the metadata is not a JSON object'
+t meta-split-no-output sh_ok '! ls -a | grep -q never-m'
+t meta-merge-refused expect_exit 1 kiln-shard merge m3.kshard -o never-m2
+t meta-merge-no-output sh_ok "! ls -a | grep -q never-m2"
+t meta-object-kept sh_ok "kiln-shard info --json good | python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)[\"meta\"][\"tool\"] != \"kiln-shard pack\")'"
+
 # Split: deterministic, complete, grouped.
 t split expect_exit 0 kiln-shard split good --ratio 0.6 --seed 7 -o s1
 kiln-shard split good --ratio 0.6 --seed 7 -o s2 >/dev/null

@@ -22,6 +22,7 @@ static void read_all(const uint8_t *data, size_t size)
 	size_t ml;
 	const char *m = shard_file_meta(f, &ml);
 	volatile char sink = ml ? m[ml - 1] : 0;
+	sink ^= (char)shard_file_check_meta(f, &e);
 	const shard_spec *s = shard_file_spec(f);
 	for (uint64_t i = 0; i < shard_file_records(f) && i < 4096; i++) {
 		shard_record r;

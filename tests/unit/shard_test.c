@@ -234,6 +234,47 @@ TEST(manifest_checked_line_by_line)
 	shard_dataset_close(d);
 }
 
+/* The writer stores metadata only when it is one JSON object in UTF-8:
+ * tools embed it as is in manifest.json and info --json. */
+TEST(meta_must_be_a_json_object)
+{
+	static const char *const good[] = {
+		"{}", " {\"a\": [1, -2.5e3, true, false, null, {\"b\": \"\\u00e9\\ud83d\\ude00\\n\"}]} \n",
+		"{\"caf\xc3\xa9\": \"\xf0\x9f\x98\x80\"}", "{\"x\": 0, \"y\": -0.0E+1}",
+	};
+	static const char *const bad[] = {
+		"[]", "\"s\"", "{", "{\"a\": 1} {}", "{\"a\" 1}", "{\"a\": \"q\"u\"}", "{\"a\": \"\\x\"}",
+		"{\"a\": \"\x01\"}", "{\"a\": \"\xff\"}", "{\"a\": \"\xc0\xaf\"}", "{\"a\": \"\xed\xa0\x80\"}",
+		"{\"a\": \"\xf4\x90\x80\x80\"}", "{\"a\": \"\\ud800\"}", "{\"a\": \"\\udc00\\ud800\"}", "{\"a\": 01}",
+		"{\"a\": 1.}", "{\"a\": tru}", "{\"a\": [1,]}", "{,}", "{\"a\": 1,}", "{\"a\": .5}",
+	};
+	shard_spec s;
+	shard_spec_init(&s, SHARD_TOKENS);
+	s.vocab_size = 256;
+	shard_writer *w;
+	shard_error e;
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		shard_writer_opts o = { 0, good[i] };
+		mkdir("g", 0777);
+		CHECKF(shard_writer_create("g", &s, &o, &w, &e) == 0, "good meta %zu refused: %s", i, e.msg);
+		shard_writer_abort(w);
+	}
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		shard_writer_opts o = { 0, bad[i] };
+		CHECKF(shard_writer_create("b", &s, &o, &w, &e) == SHARD_EINVAL, "bad meta %zu accepted", i);
+		CHECKF(strstr(e.msg, "not a JSON object"), "message: %s", e.msg);
+	}
+	/* nesting deeper than the cap is refused, not a stack overflow */
+	char deep[2200] = "{\"a\": ";
+	size_t n = strlen(deep);
+	for (int k = 0; k < 1000; k++) deep[n++] = '[';
+	for (int k = 0; k < 1000; k++) deep[n++] = ']';
+	deep[n++] = '}';
+	deep[n] = 0;
+	shard_writer_opts o = { 0, deep };
+	CHECK(shard_writer_create("b", &s, &o, &w, &e) == SHARD_EINVAL);
+}
+
 TEST(sprites_roundtrip_and_shape)
 {
 	shard_spec s;
