@@ -256,6 +256,11 @@ uint32_t trn_data_eos(const trn_data *d);
 uint32_t trn_data_vocab(const trn_data *d);
 int trn_data_grid(const trn_data *d, int *width, int *height, int *prefix);
 const uint8_t *trn_data_fingerprint(const trn_data *d);
+/* The dataset's identity: a CRC-32 of its record count and, per record in
+ * order, its prompt and content lengths and payload checksum, so the same
+ * records re-packed (any shard size) match and other bytes do not; never 0.
+ * A vocabulary fingerprint cannot tell two byte datasets apart: this can. */
+uint32_t trn_data_identity(const trn_data *d);
 
 /* The facts a sampler needs later without the dataset: kept in checkpoints. */
 typedef struct trn_data_info {
@@ -291,6 +296,8 @@ typedef struct trn_ckpt_state {
 	int64_t tokens;        /* tokens trained on in the whole run */
 	trn_data_pos data;
 	trn_data_info info;    /* what the model was trained on (for sampling) */
+	uint32_t data_id;      /* trn_data_identity of the training set; 0 in
+	                          checkpoints written before it was recorded */
 	int done;              /* 1 when every stage has finished */
 } trn_ckpt_state;
 

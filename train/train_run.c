@@ -344,6 +344,11 @@ int cmd_run(const tool_opts *o, const char *config_path)
 		    strcmp(kc->data, c.data) || ks->stage >= c.n_stages || memcmp(&ks->info, &ti, sizeof ti))
 			kiln_die(KILN_EXIT_FAIL, "%s: the run folder holds a checkpoint of a different model, seed or "
 			         "dataset (use --restart to discard it)", r.ckpt_path);
+		/* a byte dataset has no fingerprint: only its records tell a re-packed one */
+		if (ks->data_id && ks->data_id != trn_data_identity(train))
+			kiln_die(KILN_EXIT_FAIL, "%s: the checkpoint was trained on other records than %s now holds "
+			         "(the dataset was changed or re-packed from other files; use --restart to discard it)",
+			         r.ckpt_path, c.data);
 		if (!o->quiet && !ks->done)
 			kiln_warn("%s: resuming at step %lld (stage %s, step %lld)", r.ckpt_path, (long long)ks->gstep,
 			          c.stages[ks->stage].name, (long long)ks->step);

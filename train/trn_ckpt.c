@@ -13,7 +13,9 @@
  *   88 u8[32] fingerprint (of the dataset's tokenizer/palette)
  *   120 i64 optimizer t   128 u32 kind, vocab, elem size, bos, eos, width,
  *   height, channels (the dataset, 8 x u32)   160 u32 header CRC (0..159)
- *   164 u32 zero
+ *   164 u32 dataset identity (trn_data_identity; 0 = not recorded, as in
+ *       checkpoints written before it was; outside the header CRC, which
+ *       predates it)
  *   168 config text, then parameters (f32), then m, v, buf (f32) when flagged,
  *   then u32 CRC-32 of everything from byte 168.
  */
@@ -89,6 +91,7 @@ int trn_ckpt_write(FILE *fp, const trn_config *c, const trn_ckpt_state *st,
 	for (int i = 0; i < 8; i++)
 		put32(h + 128 + 4 * i, info[i]);
 	put32(h + 160, (uint32_t)crc32(0, h, 160));
+	put32(h + 164, st->data_id);
 	uLong crc = crc32(0, NULL, 0), hc = 0;
 	int bad = fwrite(h, 1, HDR, fp) != HDR;
 	bad = bad || wr(fp, text, tl, &crc) || wr(fp, trn_model_params((trn_model *)m), np * 4, &crc);
@@ -180,6 +183,7 @@ int trn_ckpt_read_fp(FILE *fp, const char *path, trn_ckpt **out, trn_error *err)
 	k->st.data.offset = get64(h + 80);
 	memcpy(k->st.info.fingerprint, h + 88, 32);
 	k->opt_t = (int64_t)get64(h + 120);
+	k->st.data_id = get32(h + 164);
 	uint32_t *info[8] = { &k->st.info.kind, &k->st.info.vocab, &k->st.info.elem_size, &k->st.info.bos,
 	                      &k->st.info.eos, &k->st.info.width, &k->st.info.height, &k->st.info.channels };
 	for (int i = 0; i < 8; i++)

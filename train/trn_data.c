@@ -7,6 +7,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "shard.h"
 #include "train_internal.h"
@@ -23,10 +24,38 @@ struct trn_data {
 	uint64_t perm_epoch;
 	trn_data_pos pos;
 	uint32_t bos, eos, vocab;
+	uint32_t identity;         /* trn_data_identity */
 	uint32_t *doc;             /* the current document, materialised */
 	size_t doc_len, doc_prefix, doc_cap;
 	uint64_t doc_index;        /* which record is in doc (UINT64_MAX: none) */
 };
+
+/* v as n little-endian bytes at p. */
+static void put_le(unsigned char *p, uint64_t v, int n)
+{
+	for (int i = 0; i < n; i++)
+		p[i] = (unsigned char)(v >> (8 * i));
+}
+
+/* Records' lengths and checksums, in order: O(records) reads of the index
+ * (no payload), like the checks shard_dataset_open has just made. */
+static uint32_t identity_of(const shard_dataset *ds)
+{
+	uint64_t n = shard_dataset_records(ds);
+	unsigned char b[20];
+	put_le(b, n, 8);
+	uLong crc = crc32(0, b, 8);
+	for (uint64_t i = 0; i < n; i++) {
+		shard_record r;
+		if (shard_dataset_record(ds, i, &r, NULL))
+			memset(&r, 0, sizeof r);   /* cannot happen below the count the open checked */
+		put_le(b, r.n_prompt, 8);
+		put_le(b + 8, r.n_content, 8);
+		put_le(b + 16, r.crc, 4);
+		crc = crc32(crc, b, 20);
+	}
+	return crc ? (uint32_t)crc : 1;   /* 0 means "not recorded" in a checkpoint */
+}
 
 int trn_data_open(const char *path, uint64_t seed, int shuffle, trn_data **out, trn_error *err)
 {
@@ -69,6 +98,7 @@ int trn_data_open(const char *path, uint64_t seed, int shuffle, trn_data **out, 
 		trn_data_close(d);
 		return trn_seterr(err, TRN_ERANGE, "%s: vocabulary of %u is over the cap", path, sp->vocab_size);
 	}
+	d->identity = identity_of(ds);
 	*out = d;
 	return TRN_OK;
 }
@@ -89,6 +119,7 @@ uint32_t trn_data_bos(const trn_data *d) { return d->bos; }
 uint32_t trn_data_eos(const trn_data *d) { return d->eos; }
 uint32_t trn_data_vocab(const trn_data *d) { return d->vocab; }
 const uint8_t *trn_data_fingerprint(const trn_data *d) { return d->spec.fingerprint; }
+uint32_t trn_data_identity(const trn_data *d) { return d->identity; }
 trn_data_pos trn_data_tell(const trn_data *d) { return d->pos; }
 
 void trn_data_get_info(const trn_data *d, trn_data_info *info)

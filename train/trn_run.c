@@ -63,12 +63,14 @@ int trn_run(const trn_config *c, trn_data *train, trn_data *val, const trn_ckpt 
 		goto out;
 	}
 	trn_data_get_info(train, &st.info);
+	st.data_id = trn_data_identity(train);
 	if (resume) {
 		const trn_ckpt_state *rs = trn_ckpt_state_of(resume);
 		if ((rc = trn_ckpt_load(resume, m, &o, err)) || (rc = trn_data_seek(train, rs->data, err)))
 			goto out;
 		st = *rs;
 		trn_data_get_info(train, &st.info);
+		st.data_id = trn_data_identity(train);   /* an old checkpoint gets it from now on */
 		if (st.done)
 			goto out;   /* nothing left to do */
 	} else {

@@ -90,6 +90,28 @@ t resume_bit_exact cmp run/model.kckpt full/model.kckpt
 t resume_log_complete sh_ok 'grep -c "\"type\":\"train\"" run/log.jsonl | grep -qx 26'
 rm -rf run
 
+# The data folder re-packed from other files (vocabulary 256: no fingerprint
+# to tell): resuming is refused. Re-packed from the same files, in other
+# shard sizes, it is the same data and resumes bit-exactly; so does a
+# checkpoint from before the dataset identity was recorded (bytes 164..167
+# zero).
+t stop_again expect_exit 0 kiln-train run -q --stop-after 12 tiny.conf
+mv data data.orig
+mkdir -p files2 && cp files/* files2/ && printf 'kiln file 3: the quick brown cat.\n' > files2/f3.txt
+kiln-shard pack --bytes files2 -o data -q
+t other_data_refused expect_exit 1 kiln-train run -q tiny.conf
+t other_data_message err_has 'run/checkpoint.kckpt: the checkpoint was trained on other records than .*data now holds .*--restart'
+t other_data_ckpt_kept sh_ok 'kiln-train info --json run/checkpoint.kckpt | grep -q "\"step\":12,"'
+rm -rf data && kiln-shard pack --bytes files -o data --max-shard-size 4K -q
+t same_data_repacked expect_exit 0 kiln-train run -q tiny.conf
+t same_data_bit_exact cmp run/model.kckpt full/model.kckpt
+rm -rf run data && mv data.orig data
+kiln-train run -q --stop-after 12 tiny.conf
+printf '\0\0\0\0' | dd of=run/checkpoint.kckpt bs=1 seek=164 conv=notrunc 2>/dev/null
+t old_ckpt_resumes expect_exit 0 kiln-train run -q tiny.conf
+t old_ckpt_bit_exact cmp run/checkpoint.kckpt full/checkpoint.kckpt
+rm -rf run
+
 # a real kill -9 mid-run, then continue
 kiln-train run -q tiny.conf & pid=$!
 for _ in $(seq 1 600); do [ -e run/checkpoint.kckpt ] && break; sleep 0.05; done
