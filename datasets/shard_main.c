@@ -700,6 +700,24 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+/* min, mean, p50, p90, p99 and max of n lengths (sorted here) summing to
+ * sum, as the object key; percentiles by nearest rank. */
+static void json_lengths(kiln_json *j, const char *key, uint64_t *len, uint64_t n, uint64_t sum)
+{
+	static const double q[5] = { 0, 0.5, 0.9, 0.99, 1 };
+	uint64_t pct[5] = { 0 };
+	qsort(len, n, sizeof *len, cmp_u64);
+	for (int k = 0; k < 5 && n; k++) pct[k] = len[(uint64_t)(q[k] * (n - 1) + 0.5)];
+	kiln_json_obj_begin(j, key);
+	kiln_json_u64(j, "min", pct[0]);
+	kiln_json_double(j, "mean", n ? (double)sum / n : 0);
+	kiln_json_u64(j, "p50", pct[1]);
+	kiln_json_u64(j, "p90", pct[2]);
+	kiln_json_u64(j, "p99", pct[3]);
+	kiln_json_u64(j, "max", pct[4]);
+	kiln_json_obj_end(j);
+}
+
 static int cmd_stats(int argc, char **argv)
 {
 	struct opts o;
@@ -734,7 +752,6 @@ static int cmd_stats(int argc, char **argv)
 	}
 	uint64_t csum = 0, psum = 0;
 	for (uint64_t i = 0; i < n; i++) { csum += clen[i]; psum += plen[i]; }
-	qsort(clen, n, sizeof *clen, cmp_u64);
 	uint64_t distinct = 0, top[10] = { 0 };
 	double entropy = 0;
 	if (hist_ok) {
@@ -751,9 +768,6 @@ static int cmd_stats(int argc, char **argv)
 		}
 	}
 	const char *unit = s->kind == SHARD_FRAMES ? "frames" : "tokens";
-	uint64_t pct[5] = { 0 };
-	const double q[5] = { 0, 0.5, 0.9, 0.99, 1 };
-	for (int k = 0; k < 5 && n; k++) pct[k] = clen[(uint64_t)(q[k] * (n - 1) + 0.5)];
 	kiln_json j;
 	kiln_json_init(&j, stdout, !o.json);
 	{
@@ -764,14 +778,9 @@ static int cmd_stats(int argc, char **argv)
 		kiln_json_u64(&j, "prompt_elements", psum);
 		kiln_json_u64(&j, "content_elements", csum);
 		kiln_json_str(&j, "content_unit", unit);
-		kiln_json_obj_begin(&j, "content_length");
-		kiln_json_u64(&j, "min", pct[0]);
-		kiln_json_double(&j, "mean", n ? (double)csum / n : 0);
-		kiln_json_u64(&j, "p50", pct[1]);
-		kiln_json_u64(&j, "p90", pct[2]);
-		kiln_json_u64(&j, "p99", pct[3]);
-		kiln_json_u64(&j, "max", pct[4]);
-		kiln_json_obj_end(&j);
+		/* frames records have no prompt segment */
+		if (s->kind != SHARD_FRAMES) json_lengths(&j, "prompt_length", plen, n, psum);
+		json_lengths(&j, "content_length", clen, n, csum);
 		if (hist_ok) {
 			kiln_json_obj_begin(&j, s->kind == SHARD_FRAMES ? "actions" : "tokens");
 			kiln_json_u64(&j, "id_space", hsize);

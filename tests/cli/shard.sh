@@ -40,6 +40,26 @@ t info-json-fields sh_ok "python3 -c 'import json,sys; d=json.loads(open(\"$W/la
 t stats expect_exit 0 kiln-shard stats --json ds
 t stats-distinct out_has '"distinct":256'
 t cat-out-of-range expect_exit 1 kiln-shard cat ds -r 5
+# stats gives prompt segments the same length summary as content, in the
+# pretty text and in --json; checked against each record's prompt as cat
+# hands it out (tokens.kshard: prompts of 0, 1 and 2 ids).
+stats_prompt() {
+  python3 - "$SRC/tests/fuzz/corpus/shard/tokens.kshard" <<'PY'
+import json, subprocess, sys
+ds = sys.argv[1]
+run = lambda *a: subprocess.run(['kiln-shard', *a], check=True, capture_output=True).stdout
+info = json.loads(run('info', '--json', ds))
+lens = sorted(len(run('cat', ds, '-r', str(i), '--segment', 'prompt')) // info['elem_size'] for i in range(info['records']))
+n = len(lens)
+want = {'min': lens[0], 'mean': sum(lens) / n, 'max': lens[-1]}
+want.update({k: lens[int(q * (n - 1) + 0.5)] for k, q in (('p50', .5), ('p90', .9), ('p99', .99))})
+for args in (['stats', '--json', ds], ['stats', ds]):
+    got = json.loads(run(*args))['prompt_length']
+    if got != want or len(set(lens)) < 2: sys.exit(f"{args}: {got} != {want}")
+PY
+}
+t stats-prompt-length stats_prompt
+t stats-frames-no-prompt sh_ok "o=\$(kiln-shard stats '$SRC/tests/fuzz/corpus/shard/frames.kshard') && grep -q content_length <<<\"\$o\" && ! grep -q prompt_length <<<\"\$o\""
 
 # Existing output is never clobbered without --force.
 t exists-refused expect_exit 1 kiln-shard pack --bytes in/one.bin -o ds
