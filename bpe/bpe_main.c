@@ -103,7 +103,7 @@ enum { PROMPT_COPY, PROMPT_BYTES, PROMPT_ENCODE };
 struct opts {
 	const char *output, *vocab, *ckpt, *resume, *format;
 	uint64_t vocab_size, min_count, max_token, chunk, sample, seed, ckpt_every, id_offset, max_shard;
-	int ids, force, json, threads, prompt, has_vocab_size;
+	int ids, force, json, threads, prompt, has_vocab_size, has_prompt;
 	uint32_t part, nparts;
 };
 
@@ -175,6 +175,7 @@ static void parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 			else if (!strcmp(optarg, "bytes")) o->prompt = PROMPT_BYTES;
 			else if (!strcmp(optarg, "encode")) o->prompt = PROMPT_ENCODE;
 			else kiln_usage_error("--prompt: expected copy, bytes or encode, got '%s'", optarg);
+			o->has_prompt = 1;
 			break;
 		case OPT_MAXSHARD: o->max_shard = kiln_opt_size("--max-shard-size", optarg, 4096, UINT64_MAX >> 1); break;
 		case OPT_FORMAT:
@@ -853,10 +854,26 @@ static int by_len_desc(const void *a, const void *b)
 	return x->len != y->len ? (x->len < y->len ? 1 : -1) : (x->k > y->k) - (x->k < y->k);
 }
 
+/* --ids writes one text file, not a dataset: the options that shape a
+ * dataset would be parsed and then ignored, so giving them is a usage error
+ * that names them. */
+static void check_ids_opts(const struct opts *o)
+{
+	const char *given[3];
+	int n = 0;
+	if (o->max_shard) given[n++] = "--max-shard-size";
+	if (o->force) given[n++] = "--force";
+	if (o->has_prompt) given[n++] = "--prompt";
+	if (!n) return;
+	kiln_usage_error("encode: %s%s%s%s%s only appl%s to a dataset output, not to --ids", given[0], n > 1 ? ", " : "",
+	                 n > 1 ? given[1] : "", n > 2 ? ", " : "", n > 2 ? given[2] : "", n > 1 ? "y" : "ies");
+}
+
 static int cmd_encode(int argc, char **argv)
 {
 	struct opts o;
 	parse_opts("encode", argc, argv, &o);
+	if (o.ids) check_ids_opts(&o);
 	if (!o.output) kiln_usage_error("encode: -o OUT is required");
 	if (optind >= argc) kiln_usage_error("encode: no input given");
 	if (!strcmp(o.output, "-") && !o.ids) kiln_usage_error("encode: a dataset cannot go to standard output ('-o -' needs --ids)");

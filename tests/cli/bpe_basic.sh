@@ -83,6 +83,15 @@ t wrong_none_out   sh_ok 'for f in w1.ids w2.back w3.txt w4.txt w5.back w6.json 
 t own_train        expect_exit 0 kiln-bpe train --vocab-size 300 --min-count 2 --max-token-bytes 8 --chunk 4K --sample 1M --seed 1 \
                      --checkpoint own.ck --checkpoint-every 5 -t 1 --json -q -o own.txt in
 t own_resume       expect_exit 0 kiln-bpe train --vocab-size 310 --max-token-bytes 8 --chunk 4K --sample 1M --seed 1 --resume own.ck -q -o own2.txt in
+# The dataset options with --ids were parsed and ignored; they are a usage
+# error naming every one given, and nothing is written.
+t ids_shard        expect_exit 2 kiln-bpe encode -v v.txt --ids --max-shard-size 1M -o i1.ids in/one
+t ids_shard_msg    err_has "encode: --max-shard-size only applies to a dataset output, not to --ids"
+t ids_three        expect_exit 2 kiln-bpe encode -v v.txt --prompt bytes --force --ids --max-shard-size 1M -o i2.ids in/one
+t ids_three_msg    err_has "encode: --max-shard-size, --force, --prompt only apply to a dataset output"
+t ids_force        expect_exit 2 kiln-bpe encode -v v.txt --ids --force -o i3.ids in/one
+t ids_prompt       expect_exit 2 kiln-bpe encode -v v.txt --ids --prompt copy -o i4.ids in/one
+t ids_none_out     sh_ok 'for f in i1.ids i2.ids i3.ids i4.ids; do [ ! -e $f ] || exit 1; done'
 t own_encode       expect_exit 0 kiln-bpe encode -v v.txt --id-offset 3 --prompt copy --max-shard-size 1M --part 1/1 --force -t 1 --json -q -o own.ds in
 t own_decode       expect_exit 0 kiln-bpe decode -v v.txt --id-offset 0 -t 1 -q -o own.back one.ids
 t own_export       expect_exit 0 kiln-bpe export -v v.txt --format hf --id-offset 7 -t 1 -q -o own.json
