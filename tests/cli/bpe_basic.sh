@@ -271,6 +271,11 @@ if [ -w /dev/full ]; then
   t stdout_full_stats sh_ok "kiln-bpe stats -v v.txt in/one > /dev/full 2> full.err; [ \$? = 1 ] && grep -q 'standard output: No space' full.err"
   t stdout_full_json  sh_ok "kiln-bpe stats -v v.txt --json in/one > /dev/full 2> full.err; [ \$? = 1 ] && grep -q 'standard output' full.err"
   t stdout_full_train sh_ok "kiln-bpe train --vocab-size 300 --json -o full.v in/numbers.txt > /dev/full 2> full.err; [ \$? = 1 ] && grep -q 'standard output' full.err"
+  # -h and -V after a command exited 0 straight from the option parser,
+  # past main's check of standard output.
+  t stdout_full_help  sh_ok "kiln-bpe encode -h > /dev/full 2> full.err; [ \$? = 1 ] && grep -q 'standard output: No space' full.err"
+  t stdout_full_ver   sh_ok "kiln-bpe stats -V > /dev/full 2> full.err; [ \$? = 1 ] && grep -q 'standard output' full.err"
+  t stdout_full_top   sh_ok "kiln-bpe --help > /dev/full 2> full.err; [ \$? = 1 ]"
 else
   skip stdout_full "/dev/full not available"
 fi
