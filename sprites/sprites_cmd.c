@@ -95,12 +95,35 @@ static void palette_progress(void *ud, uint32_t done, uint32_t total)
 	kiln_progress_update(ud, done);
 }
 
+/* A palette file is read entry for entry (a PNG swatch must read back as
+ * written), so it may repeat a colour; pixels then map to its first entry
+ * only, and the others are dead indices in every record. Worth a warning
+ * naming them, not an error: the file is still a valid palette. */
+static void warn_repeated_entries(const char *path, const spr_palette *p)
+{
+	uint8_t seen[SPR_MAX_COLORS] = { 0 };
+	for (uint32_t i = 0; i < p->n; i++) {
+		if (seen[i] || (int)i == p->transparent) continue;
+		char list[SPR_MAX_COLORS * 5];
+		size_t k = 0;
+		for (uint32_t j = i + 1; j < p->n; j++) {
+			if ((int)j == p->transparent || memcmp(p->rgb[i], p->rgb[j], 3)) continue;
+			seen[j] = 1;
+			k += (size_t)snprintf(list + k, sizeof list - k, ", %u", j);
+		}
+		if (k)
+			kiln_warn("%s: colour #%02x%02x%02x is at entries %u%s; pixels only ever map to entry %u", path,
+			          p->rgb[i][0], p->rgb[i][1], p->rgb[i][2], i, list, i);
+	}
+}
+
 /* Palette from --palette, or built from the sprites not held out. */
 static void get_palette(const tool_opts *o, const sprite_list *l, spr_palette *pal)
 {
 	double t0 = now();
 	if (o->palette) {
 		load_palette_file(o->palette, pal);
+		warn_repeated_entries(o->palette, pal);
 		if (o->build_colors_set && pal->n != o->build.n_colors)
 			kiln_warn("%s: has %u colours; --colors %u ignored", o->palette, pal->n, o->build.n_colors);
 	} else {

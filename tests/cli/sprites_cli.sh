@@ -62,6 +62,16 @@ for fmt in hex png; do
   t "rep_pal_$fmt"   expect_exit 0 kiln-sprites palette -q --colors 16 -o "rep.$fmt" two_png
   t "rep_use_$fmt"   expect_exit 0 kiln-sprites quantize -q --palette "rep.$fmt" -o "ds_rep_$fmt" syn
 done
+# A palette file that repeats a colour is used as given (indices unchanged),
+# with a warning naming the file and the repeated entries.
+printf '#000000 ; transparent\n#ff0000\n#00ff00\n#ff0000\n#000000\n#00ff00\n#ff0000\n' > dup.hex
+t dup_pal          expect_exit 0 kiln-sprites quantize -q --palette dup.hex -o ds_dup syn
+t dup_pal_red      err_has 'warning: dup.hex: colour #ff0000 is at entries 1, 3, 6; pixels only ever map to entry 1$'
+t dup_pal_green    err_has 'warning: dup.hex: colour #00ff00 is at entries 2, 5; pixels only ever map to entry 2$'
+t dup_pal_lines    sh_ok '[ $(grep -c warning last.err) -eq 2 ]'
+t dup_pal_kept     sh_ok 'kiln-shard info --json ds_dup | grep -q "#ff0000\",\"#00ff00\",\"#ff0000\",\"#000000\""'
+t rep_no_warning   expect_exit 0 kiln-sprites quantize -q --palette rep.hex -o ds_rep_again syn
+t rep_no_warn_msg  sh_ok '[ ! -s last.err ]'
 t rep_distinct     sh_ok '[ $(wc -l < rep.hex) -eq 16 ] && [ $(grep -v transparent rep.hex | sort -u | wc -l) -eq 15 ]'
 t rep_inputs_once  sh_ok '[ $(grep -c "^#000000$" rep.hex) -eq 1 ] && [ $(grep -c "^#ffffff$" rep.hex) -eq 1 ]'
 t rep_fp_same      sh_ok 'a=$(kiln-shard info --json ds_rep_png | grep -o "fingerprint\":\"[0-9a-f]*"); b=$(kiln-shard info --json ds_rep_hex | grep -o "fingerprint\":\"[0-9a-f]*"); [ -n "$a" ] && [ "$a" = "$b" ]'
