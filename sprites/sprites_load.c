@@ -218,6 +218,13 @@ typedef struct file_result {
 	size_t empty;      /* fitted sprites with nothing opaque */
 } file_result;
 
+/* A sheet can fail in several cells; the first message is the one shown
+ * (the later ones were overwritten, and leaked). */
+static void keep_first_error(file_result *r, const char *msg)
+{
+	if (!r->error) r->error = kiln_xstrdup(msg);
+}
+
 static void process_file(const tool_opts *o, spr_decoder *dec, file_buf *fb, const char *path, const char *rel,
                          file_result *r)
 {
@@ -262,10 +269,10 @@ static void process_file(const tool_opts *o, spr_decoder *dec, file_buf *fb, con
 			if (o->sheet_w) spr_image_free(&cell);
 			if (rc == SPR_EEMPTY) {
 				/* empty sheet cells are normal; an empty single sprite is worth a warning */
-				if (!o->sheet_w) { r->empty++; r->error = kiln_xstrdup(err.msg); }
+				if (!o->sheet_w) { r->empty++; keep_first_error(r, err.msg); }
 				continue;
 			}
-			if (rc) { r->error = kiln_xstrdup(err.msg); r->failed = 1; continue; }
+			if (rc) { keep_first_error(r, err.msg); r->failed = 1; continue; }
 			sprite *s = &r->v[r->n++];
 			s->img = fit;
 			s->cell = cy * nx + cx;

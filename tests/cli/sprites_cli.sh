@@ -156,6 +156,18 @@ if command -v convert >/dev/null 2>&1; then
   # cells are the same sprites as the separate files
   t sheet_vs_files expect_exit 0 kiln-sprites quantize -q --palette pal.gpl -o ds_three syn/reef/fish/0000.png syn/deep/eel/0001.png syn/open/coral/0002.png
   t sheet_same     sh_ok '[ "$(kiln-shard cat ds_sheet --segment content | od -An -tx1)" = "$(kiln-shard cat ds_three --segment content | od -An -tx1)" ]'
+  # Several failed cells in one sheet: the first message is kept and the
+  # others freed (they leaked). Only out of memory fails a non-empty cell, so
+  # ASan's allocation cap makes each 1024x1024 fit fail; LeakSanitizer
+  # (abort_on_error) turns a leak into exit 134.
+  if [ "$KILN_SANITIZED" = 1 ]; then
+    t sheet_oom      expect_exit 1 env ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=1:abort_on_error=1:max_allocation_size_mb=3:allocator_may_return_null=1" \
+                       kiln-sprites quantize -q --sheet 32x32 --size 1024 --palette pal.gpl -o ds_oom sheet_in.png
+    t sheet_oom_msg  err_has '^kiln-sprites: sheet_in.png: out of memory$'
+    t sheet_oom_leak sh_ok '! grep -q LeakSanitizer last.err && [ ! -e ds_oom ]'
+  else
+    skip sheet_oom "needs ASan's allocation cap to fail a cell (make check runs it)"
+  fi
 else skip sheet_cut "ImageMagick not installed"; fi
 
 # Bad inputs: each named, the rest still processed, exit 1.
