@@ -337,13 +337,17 @@ int cmd_shade(tool_opts *o)
 	if (shard_writer_create(tmp, v.spec, &wo, &w, &se)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, se.msg);
 	uint64_t n = shard_dataset_records(v.d);
 	size_t cells = (size_t)v.spec->width * v.spec->height;
-	uint32_t *grid = kiln_xmalloc(cells * sizeof *grid), prompt[64];
+	uint32_t *grid = kiln_xmalloc(cells * sizeof *grid), *prompt = NULL;
+	uint64_t prompt_cap = 0;
 	for (uint64_t i = 0; i < n; i++) {
 		uint32_t z, c;
 		shard_record rec;
 		view_record(&so, &v, i, &z, &c);
 		if (shard_dataset_record(v.d, i, &rec, &se)) kiln_die(KILN_EXIT_FAIL, "%s", se.msg);
-		uint64_t np = rec.n_prompt < 64 ? rec.n_prompt : 64;
+		/* The prompt is copied whole: a sprites dataset may carry any number
+		 * of conditioning tokens (spec.channels), not only quantize's two. */
+		uint64_t np = rec.n_prompt;
+		if (np > prompt_cap) prompt = kiln_xrealloc(prompt, (size_t)(prompt_cap = np) * sizeof *prompt);
 		for (uint64_t k = 0; k < np; k++) prompt[k] = shard_elem(rec.prompt, v.spec->elem_size, k);
 		/* cells that were not palette indices (e.g. MASK) are kept as they were */
 		for (size_t k = 0; k < cells; k++) {
@@ -356,6 +360,7 @@ int cmd_shade(tool_opts *o)
 		}
 	}
 	free(grid);
+	free(prompt);
 	if (shard_writer_close(w, &se)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, se.msg);
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
 	if (o->json) json_done(o, n);

@@ -6,9 +6,11 @@
  */
 #include "test.h"
 #include "sprites.h"
+#include "shard.h"
 
 #include <math.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <string.h>
 #ifdef _OPENMP
 #include <omp.h>
@@ -892,6 +894,44 @@ TEST(shade_stays_in_palette_and_lights_one_side)
 		}
 	CHECK(changed > 0);
 	CHECKF(lit / nl > dark / nd + 0.05, "lit %.3f dark %.3f", lit / nl, dark / nd);
+}
+
+/* kiln-sprites shade copies every prompt token of a record. The format lets
+ * a sprites dataset carry any number (spec.channels); shade kept only the
+ * first 64, and the writer then refused the record. */
+TEST(shade_tool_keeps_long_prompts)
+{
+	enum { NP = 100, SIDE = 4 };
+	shard_spec sp;
+	shard_spec_init(&sp, SHARD_SPRITES);
+	sp.elem_size = 1;
+	sp.vocab_size = 200;
+	sp.width = sp.height = SIDE;
+	sp.channels = NP;
+	CHECK(mkdir("in", 0777) == 0);
+	shard_writer *w;
+	shard_error e;
+	CHECKF(shard_writer_create("in", &sp, NULL, &w, &e) == SHARD_OK, "%s", e.msg);
+	uint32_t prompt[2][NP], grid[SIDE * SIDE];
+	for (int r = 0; r < 2; r++) {
+		for (int k = 0; k < NP; k++) prompt[r][k] = (uint32_t)(k * 7 + r) % 200;
+		for (int k = 0; k < SIDE * SIDE; k++) grid[k] = (uint32_t)(k + r) % 3;
+		CHECKF(shard_writer_add_u32(w, prompt[r], NP, grid, SIDE * SIDE, (uint64_t)r, &e) == SHARD_OK, "%s", e.msg);
+	}
+	CHECKF(shard_writer_close(w, &e) == SHARD_OK, "%s", e.msg);
+	const char *pal = "#000000 ; transparent\n#ff0000\n#00ff00\n";
+	test_write_file("pal.hex", pal, strlen(pal));
+	CHECK_EQ_I64(test_sh("'%s/kiln-sprites' shade -q --palette pal.hex -o out in", test_bindir()), 0);
+	shard_dataset *d;
+	CHECKF(shard_dataset_open("out", &d, &e) == SHARD_OK, "%s", e.msg);
+	CHECK_EQ_U64(shard_dataset_records(d), 2);
+	for (uint64_t r = 0; r < 2; r++) {
+		shard_record rec;
+		CHECKF(shard_dataset_record(d, r, &rec, &e) == SHARD_OK, "%s", e.msg);
+		CHECK_EQ_U64(rec.n_prompt, NP);
+		for (int k = 0; k < NP; k++) CHECK_EQ_U64(shard_elem(rec.prompt, 1, (uint64_t)k), prompt[r][k]);
+	}
+	shard_dataset_close(d);
 }
 
 TEST(synth_deterministic_and_varied)
