@@ -344,8 +344,25 @@ void vid__track_end(const vid_reader *r, const AVPacket *pkt, int64_t *end_us)
 		*end_us = end;
 }
 
-int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end, int64_t any_end_us)
+/* YUV4MPEG2 frames have a fixed size, and libavformat's demuxer ends the
+ * stream without a word at a frame cut short (it cannot tell EOF from a
+ * short read), nor does the frame count it derives from the file size
+ * count that frame. Anything after the last whole frame is that cut frame. */
+static int check_y4m_tail(vid_reader *r, int64_t end_pos)
 {
+	if (end_pos < 0 || strcmp(r->fmt->iformat->name, "yuv4mpegpipe") || !r->fmt->pb)
+		return 0;
+	int64_t size = avio_size(r->fmt->pb);
+	if (size <= end_pos)
+		return 0;    /* whole frames only, or a pipe (no size) */
+	return vid__fail(r, VID_EDECODE, "%s: truncated: the frame at byte offset %lld is cut short (%lld bytes present)",
+	                 r->path, (long long)end_pos, (long long)(size - end_pos));
+}
+
+int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end, int64_t any_end_us, int64_t end_pos)
+{
+	if (check_y4m_tail(r, end_pos))
+		return VID_EDECODE;
 	/* A cut file often still ends cleanly for the demuxer; compare with what
 	 * the container promised: its frame count, else its duration (when
 	 * measured, not guessed from the bit rate), within half a second. */
@@ -709,7 +726,7 @@ static int extract_sequential(vid_reader *r, const vid_opts *o, vid_frame_cb cb,
 	uint64_t nid = 0;
 	int64_t next_us = 0, last_end = AV_NOPTS_VALUE;
 	int ret = 0;
-	int64_t any_end = AV_NOPTS_VALUE;
+	int64_t any_end = AV_NOPTS_VALUE, end_pos = -1;
 	while (!rc && (ret = av_read_frame(r->fmt, pkt)) >= 0) {
 		vid__track_end(r, pkt, &any_end);
 		if (pkt->stream_index != r->si) {
@@ -717,6 +734,7 @@ static int extract_sequential(vid_reader *r, const vid_opts *o, vid_frame_cb cb,
 			continue;
 		}
 		st->packets++;
+		end_pos = pkt->pos >= 0 ? pkt->pos + pkt->size : -1;
 		vid__shift_packet(r, pkt);
 		if (pkt->pts != AV_NOPTS_VALUE && pkt->pts + (pkt->duration > 0 ? pkt->duration : 0) > last_end)
 			last_end = pkt->pts + (pkt->duration > 0 ? pkt->duration : 0);
@@ -746,7 +764,7 @@ static int extract_sequential(vid_reader *r, const vid_opts *o, vid_frame_cb cb,
 		               (unsigned long long)st->packets, next_us / 1e6, e);
 	}
 	if (!rc)
-		rc = vid__check_complete(r, st->packets, last_end, any_end);
+		rc = vid__check_complete(r, st->packets, last_end, any_end, end_pos);
 	if (!rc) {
 		avcodec_send_packet(dec, NULL);
 		rc = seq_receive(&q, dec, fr, &fps, &nid, &next_us);

@@ -38,8 +38,10 @@ int vid__open_decoder(vid_reader *r, int threads, AVCodecContext **out);
 void vid__shift_packet(const vid_reader *r, AVPacket *pkt);
 /* VID_EDECODE when fewer packets or less time than the container declares
  * was read (last_end: end of the last video packet, stream time base,
- * shifted; any_end_us: as vid__track_end left it over every packet read). */
-int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end, int64_t any_end_us);
+ * shifted; any_end_us: as vid__track_end left it over every packet read),
+ * or when bytes of a cut frame follow the last whole one in a .y4m file
+ * (end_pos: the byte just past the last video packet, -1 if unknown). */
+int vid__check_complete(vid_reader *r, uint64_t packets, int64_t last_end, int64_t any_end_us, int64_t end_pos);
 /* Raise *end_us (start AV_NOPTS_VALUE) to where pkt, of any stream, ends:
  * µs on the container's timeline, the one its duration is measured on. */
 void vid__track_end(const vid_reader *r, const AVPacket *pkt, int64_t *end_us);

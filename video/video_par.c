@@ -133,11 +133,12 @@ static int index_packets(par *P)
 		return vid__fail(r, VID_ENOMEM, "%s: out of memory", r->path);
 	size_t cap = 0;
 	int ret, rc = 0;
-	int64_t any_end = AV_NOPTS_VALUE;
+	int64_t any_end = AV_NOPTS_VALUE, end_pos = -1;
 	while ((ret = av_read_frame(r->fmt, pkt)) >= 0) {
 		vid__track_end(r, pkt, &any_end);
 		if (pkt->stream_index == r->si) {
 			vid__shift_packet(r, pkt);
+			end_pos = pkt->pos >= 0 ? pkt->pos + pkt->size : -1;
 			/* unsuited: no time (the decoder would guess one), damage, too many */
 			if (pkt->pts == AV_NOPTS_VALUE || P->n >= MAX_PACKETS || (pkt->flags & AV_PKT_FLAG_CORRUPT)) {
 				rc = 1;
@@ -174,7 +175,7 @@ static int index_packets(par *P)
 	for (size_t i = 0; !rc && i < P->n; i++)
 		if (P->p[i].pts + (P->p[i].dur > 0 ? P->p[i].dur : 0) > last_end)
 			last_end = P->p[i].pts + (P->p[i].dur > 0 ? P->p[i].dur : 0);
-	if (!rc && (ret != AVERROR_EOF || vid__check_complete(r, P->n, last_end, any_end)))
+	if (!rc && (ret != AVERROR_EOF || vid__check_complete(r, P->n, last_end, any_end, end_pos)))
 		rc = 1;    /* read error or truncation: the sequential path reports it where it happens */
 	return rc;
 }

@@ -219,6 +219,23 @@ if command -v ffmpeg >/dev/null 2>&1; then
   t truncated-mp4 expect_exit 1 kiln-video extract cut.mp4 -o d
   t truncated-mp4-msg err_has 'cut\.mp4: .*at [0-9.]+ s'
   t truncated-nothing-left cmd_ok nothing_left
+  # A .y4m cut inside its last frame, or inside that frame's FRAME line:
+  # libavformat ends the stream there without a word, so this exited 0 with
+  # a frame less. Frames have a fixed size: the cut one is named by offset,
+  # on the parallel path (which a whole file of 100 frames takes) too.
+  ffmpeg -nostdin -v error -f lavfi -i testsrc2=size=64x48:rate=25 -frames:v 100 -pix_fmt yuv420p whole.y4m -y
+  y4m_frame=$(( 6 + 64 * 48 * 3 / 2 ))    # "FRAME\n" and 4:2:0 planes
+  y4m_last=$(( $(head -1 whole.y4m | wc -c) + 99 * y4m_frame ))
+  head -c $(( $(stat -c %s whole.y4m) - 1000 )) whole.y4m > cut.y4m
+  head -c $(( y4m_last + 3 )) whole.y4m > cut-marker.y4m
+  t y4m-whole-parallel sh_ok "kiln-video extract whole.y4m -o y4m-par --threads 4 --json | grep -q '\"parallel\":true'"
+  for th in 1 4; do
+    t "truncated-y4m-$th" expect_exit 1 kiln-video extract cut.y4m -o never-y4m-$th --threads $th
+    t "truncated-y4m-msg-$th" err_has "^kiln-video: cut\.y4m: truncated: the frame at byte offset $y4m_last is cut short \($(( y4m_frame - 1000 )) bytes present\)$"
+    t "truncated-y4m-marker-$th" expect_exit 1 kiln-video extract cut-marker.y4m -o never-y4m-m$th --threads $th
+    t "truncated-y4m-marker-msg-$th" err_has "cut-marker\.y4m: truncated: the frame at byte offset $y4m_last is cut short \(3 bytes present\)"
+  done
+  t truncated-y4m-nothing-left sh_ok '[ -z "$(ls -d never-y4m* 2>/dev/null)" ]'
 else
   skip contact-pixels "ffmpeg CLI not installed"
   skip truncated "ffmpeg CLI not installed"
