@@ -214,3 +214,19 @@ done
 mkdir -p inside && printf one > inside/a && printf two > inside/b
 t pack-inside      expect_exit 0 kiln-shard pack --bytes -q inside -o inside/out
 t pack-inside-two  sh_ok '[ "$(kiln-shard info --json inside/out | grep -o "\"records\":[0-9]*" | head -1)" = "\"records\":2" ]'
+
+# --force deletes the old output after the rename: an output that is an
+# input, or a folder holding one, is refused before anything is written
+# (pack -o corpus --force replaced the corpus by a dataset of one subfolder).
+mkdir -p keep/sub && printf one > keep/a && printf two > keep/sub/b
+t force-over-input-folder  expect_exit 1 kiln-shard pack --bytes -q keep/sub -o keep --force
+t force-over-input-msg     err_has 'keep: holds the input keep/sub, which --force would delete'
+t force-over-input-kept    sh_ok '[ "$(cat keep/a keep/sub/b)" = onetwo ] && ! ls -a | grep -q "\.keep\.tmp"'
+t force-over-input-file    expect_exit 1 kiln-shard pack --bytes -q keep/a -o keep/a --force
+t force-over-input-file-kept sh_ok '[ "$(cat keep/a)" = one ]'
+kiln-shard pack --bytes -q keep -o kds
+t force-merge-into-input   expect_exit 1 kiln-shard merge -q kds kds -o kds/ --force
+t force-merge-msg          err_has 'kds/: is the input kds, which --force would delete'
+t force-split-over-input   expect_exit 1 kiln-shard split -q kds --ratio 0.5 --seed 1 -o . --force
+t force-over-input-ds-kept expect_exit 0 kiln-shard verify kds
+t force-beside-input       expect_exit 0 kiln-shard merge -q kds -o keep/sub2 --force
