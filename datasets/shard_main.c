@@ -240,6 +240,25 @@ static int pack_one(struct pack_ctx *c, const char *path)
 	return 0;
 }
 
+/* Drop from the walked list every file that is the existing output or lies
+ * in it: with --force and -o inside an input folder, the previous run's
+ * shards were packed into the next one. Returns the new count. */
+static size_t drop_output_files(const char *output, char **paths, size_t n)
+{
+	char *out = realpath(output, NULL);
+	if (!out) return n;
+	size_t kept = 0;
+	for (size_t k = 0; k < n; k++) {
+		char *rp = realpath(paths[k], NULL);
+		int drop = rp && path_within(rp, out);
+		free(rp);
+		if (drop) free(paths[k]);
+		else paths[kept++] = paths[k];
+	}
+	free(out);
+	return kept;
+}
+
 static int cmd_pack(int argc, char **argv)
 {
 	struct opts o;
@@ -251,9 +270,11 @@ static int cmd_pack(int argc, char **argv)
 
 	/* The whole sorted list first: --part takes a block of it. Walked
 	 * before the temporary output exists, which would otherwise be packed
-	 * too when -o lies inside an input folder. */
+	 * too when -o lies inside an input folder (as would an old output
+	 * that --force replaces: dropped from the list). */
 	size_t n, errors;
 	char **paths = kiln_walk_list((const char *const *)argv + optind, (size_t)(argc - optind), 1, &n, &errors);
+	if (o.force) n = drop_output_files(o.output, paths, n);
 	const char *tmp = outdir_or_die(&o);
 	shard_spec spec;
 	shard_spec_init(&spec, SHARD_TOKENS);

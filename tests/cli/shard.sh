@@ -230,3 +230,8 @@ t force-merge-msg          err_has 'kds/: is the input kds, which --force would 
 t force-split-over-input   expect_exit 1 kiln-shard split -q kds --ratio 0.5 --seed 1 -o . --force
 t force-over-input-ds-kept expect_exit 0 kiln-shard verify kds
 t force-beside-input       expect_exit 0 kiln-shard merge -q kds -o keep/sub2 --force
+# Packed again with --force, an output inside the input folder is not
+# packed into itself: the old output's shards, manifest and sources.jsonl
+# were records of the new one.
+t pack-inside-again      expect_exit 0 kiln-shard pack --bytes -q inside -o inside/out --force
+t pack-inside-again-same sh_ok '[ "$(kiln-shard cat inside/out)" = onetwo ] && [ $(wc -l < inside/out/sources.jsonl) -eq 2 ]'
