@@ -318,6 +318,48 @@ static void json_special(kiln_json *j, const char *key, uint32_t v)
 	else kiln_json_u64(j, key, v);
 }
 
+/* Bytes of metadata the text output shows. */
+#define META_SHOWN 2000
+
+/* Length of the UTF-8 sequence at s (at most n bytes) if it is valid
+ * (shortest form, no surrogates, at most U+10FFFF), else 0; *cp gets the
+ * code point. */
+static size_t utf8_seq(const uint8_t *s, size_t n, uint32_t *cp)
+{
+	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
+	size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
+	           : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
+	if (!len || len > n) return 0;
+	uint32_t c = len == 1 ? s[0] : s[0] & (0x7F >> len);
+	for (size_t k = 1; k < len; k++) {
+		if ((s[k] & 0xC0) != 0x80) return 0;
+		c = c << 6 | (s[k] & 0x3F);
+	}
+	if (c < min[len] || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) return 0;
+	*cp = c;
+	return len;
+}
+
+/* Text for a terminal from untrusted bytes (a shard's metadata): control
+ * characters (C0, DEL, C1) and bytes that are not valid UTF-8 are written
+ * as \xNN, so none can move the cursor, retitle the window or reprogram
+ * the terminal. A cut inside a character at the end shows as \xNN too. */
+static void print_for_terminal(FILE *out, const char *text, size_t n)
+{
+	const uint8_t *s = (const uint8_t *)text;
+	for (size_t i = 0; i < n;) {
+		uint32_t c;
+		size_t len = utf8_seq(s + i, n - i, &c);
+		if (len && c >= 0x20 && c != 0x7F && !(c >= 0x80 && c <= 0x9F)) {
+			fwrite(s + i, 1, len, out);
+			i += len;
+			continue;
+		}
+		for (size_t k = 0; k < (len ? len : 1); k++) fprintf(out, "\\x%02x", s[i + k]);
+		i += len ? len : 1;
+	}
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	struct opts o;
@@ -388,7 +430,10 @@ static int cmd_info(int argc, char **argv)
 			printf("records:     %" PRIu64 "\n", shard_dataset_records(d));
 			printf("%-12s %" PRIu64 "\n", s->kind == SHARD_FRAMES ? "frames:" : "tokens:", shard_dataset_elements(d));
 			printf("bytes:       %" PRIu64 "\n", bytes);
-			printf("meta:        %.*s\n", (int)(mlen > 2000 ? 2000 : mlen), mlen ? meta : "(none)");
+			printf("meta:        ");
+			if (!mlen) printf("(none)");
+			print_for_terminal(stdout, meta, mlen > META_SHOWN ? META_SHOWN : mlen);
+			printf("\n");
 		}
 		shard_dataset_close(d);
 	}

@@ -152,6 +152,13 @@ t meta-split-msg err_has 'm1.kshard: the metadata is not a JSON object'
 t meta-split-no-output sh_ok '! ls -a | grep -q never-m'
 t meta-merge-refused expect_exit 1 kiln-shard merge m3.kshard -o never-m2
 t meta-merge-no-output sh_ok "! ls -a | grep -q never-m2"
+# Text-mode info shows the metadata on a terminal: escape sequences (OSC
+# retitle, clear screen, C1 CSI raw and in UTF-8), a cut character and a CR
+# in it are shown as \xNN, never sent as they are.
+craft_meta good/shard-00000.kshard mesc.kshard 7b2274223a20221b5d303b70776e6564071b5b324a9bc29be282206f6b0d227d
+t meta-text-info expect_exit 0 kiln-shard info mesc.kshard
+t meta-text-escaped out_has '^meta: +\{"t": "\\x1b\]0;pwned\\x07\\x1b\[2J\\x9b\\xc2\\x9b\\xe2\\x82 ok\\x0d" *\}$'
+t meta-text-no-controls sh_ok "python3 -c 'import sys; b=open(sys.argv[1],\"rb\").read(); b.decode(); sys.exit(any(c < 32 and c != 10 or c == 127 for c in b) or b\"\\xc2\\x9b\" in b)' '$W/last.out'"
 t meta-object-kept sh_ok "kiln-shard info --json good | python3 -c 'import json,sys; sys.exit(json.load(sys.stdin)[\"meta\"][\"tool\"] != \"kiln-shard pack\")'"
 
 # Split: deterministic, complete, grouped.
