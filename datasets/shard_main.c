@@ -83,7 +83,19 @@ struct opts {
 	const char *segment;
 };
 
-static void parse_opts(int argc, char **argv, struct opts *o)
+/* 1 if name is one of the space-separated words of list. */
+static int word_in(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+	for (const char *p = list; (p = strstr(p, name)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) return 1;
+	return 0;
+}
+
+/* Options of argv[0] (the command); `accepts` lists the long names it
+ * takes besides --quiet, --help and --version. Any other option is a usage
+ * error: ignored, --json or --dedup would look as if they had worked. */
+static void parse_opts(int argc, char **argv, struct opts *o, const char *accepts)
 {
 	int c;
 	memset(o, 0, sizeof *o);
@@ -91,6 +103,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->part = o->nparts = 1;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "o:r:qhV", long_opts, NULL)) != -1) {
+		const char *name = NULL;
+		for (const struct option *p = long_opts; p->name && !name; p++)
+			if (p->val == c) name = p->name;
+		if (name && c != 'q' && c != 'h' && c != 'V' && !word_in(accepts, name))
+			kiln_usage_error("%s: --%s is not an option of %s", argv[0], name, argv[0]);
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case OPT_BYTES: o->bytes = 1; break;
@@ -262,7 +279,7 @@ static size_t drop_output_files(const char *output, char **paths, size_t n)
 static int cmd_pack(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o);
+	parse_opts(argc, argv, &o, "output bytes max-shard-size force part");
 	if (!o.bytes) kiln_usage_error("pack: --bytes is required (content = each file's bytes)");
 	if (!o.output) kiln_usage_error("pack: -o OUT is required");
 	if (optind >= argc) kiln_usage_error("pack: no input files");
@@ -363,7 +380,7 @@ static void print_for_terminal(FILE *out, const char *text, size_t n)
 static int cmd_info(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o);
+	parse_opts(argc, argv, &o, "json");
 	if (optind >= argc) kiln_usage_error("info: no PATH given");
 	int rc = 0;
 	for (int a = optind; a < argc; a++) {
@@ -452,7 +469,7 @@ static void report_err(const shard_error *e)
 static int cmd_verify(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o);
+	parse_opts(argc, argv, &o, "");
 	if (optind >= argc) kiln_usage_error("verify: no PATH given");
 	int bad = 0;
 	for (int a = optind; a < argc; a++) {
@@ -530,7 +547,7 @@ static int cat_record(const shard_dataset *d, uint64_t i, const char *seg)
 static int cmd_cat(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o);
+	parse_opts(argc, argv, &o, "record segment");
 	if (optind != argc - 1) kiln_usage_error("cat: expected one PATH");
 	shard_dataset *d = open_or_die(argv[optind]);
 	uint64_t n = shard_dataset_records(d);
@@ -553,7 +570,7 @@ static int cmd_cat(int argc, char **argv)
 static int cmd_split(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o);
+	parse_opts(argc, argv, &o, "output ratio seed by json force max-shard-size");
 	if (optind != argc - 1) kiln_usage_error("split: expected one PATH");
 	if (!o.output) kiln_usage_error("split: -o DIR is required");
 	if (!o.has_ratio) kiln_usage_error("split: --ratio is required");
@@ -735,7 +752,7 @@ static void merge_windows(const char *tmp, char **inputs, int n, uint64_t **newi
 static int cmd_merge(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o);
+	parse_opts(argc, argv, &o, "output dedup force max-shard-size");
 	if (!o.output) kiln_usage_error("merge: -o OUT is required");
 	if (optind >= argc) kiln_usage_error("merge: no input datasets");
 	int n = argc - optind;
@@ -815,7 +832,7 @@ static void json_lengths(kiln_json *j, const char *key, uint64_t *len, uint64_t 
 static int cmd_stats(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o);
+	parse_opts(argc, argv, &o, "json");
 	if (optind != argc - 1) kiln_usage_error("stats: expected one PATH");
 	shard_dataset *d = open_or_die(argv[optind]);
 	const shard_spec *s = shard_dataset_spec(d);
