@@ -382,6 +382,14 @@ int shard_writer_add_record(shard_writer *w, const shard_record *rec, shard_erro
 	uint64_t fb = shard__frame_bytes(&w->spec);
 	if (rec->size != shard__payload_size(&w->spec, 0, rec->n_content))
 		return shard__fail(err, SHARD_EINVAL, UINT64_MAX, "%s: record shape does not match this dataset", w->dir);
+	if (rec->n_content == 0 && !w->in_episode) {
+		/* An episode of no frames is a valid record (an empty payload) that
+		 * the streaming calls cannot make; split and merge copy it as is. */
+		int rc = ensure_room(w, 0, err);
+		if (rc) return rc;
+		push_entry(w, w->pos, 0, 0, 0, rec->group, rec->start, shard__crc32(0, NULL, 0));
+		return SHARD_OK;
+	}
 	const uint8_t *px = rec->content;
 	for (uint64_t i = 0; i < rec->n_content; i++) {
 		int rc = shard_writer_frame(w, px + i * fb, rec->actions[i], err);

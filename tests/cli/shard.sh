@@ -256,3 +256,13 @@ t opt-stats-record  expect_exit 2 kiln-shard stats good -r 0
 t opt-quiet-anywhere expect_exit 0 kiln-shard verify -q good
 t opt-split-json    expect_exit 0 kiln-shard split good --ratio 0.5 --seed 1 -o opt-split --json --max-shard-size 4K -q
 t opt-split-json-valid sh_ok "python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); sys.exit(d[\"train\"] + d[\"val\"] != 5)' '$W/last.out'"
+
+# Episodes of no frames are valid records (verify passes them); merge and
+# split copied none of them ("no episode in progress").
+fe="$SRC/tests/fuzz/corpus/shard/frames-empty-episodes.kshard"
+t empty-episodes-merge   expect_exit 0 kiln-shard merge -q "$fe" "$fe" -o fe-merged
+t empty-episodes-merged  sh_ok 'kiln-shard verify fe-merged >/dev/null && [ "$(kiln-shard info --json fe-merged | python3 -c "import json,sys; d=json.load(sys.stdin); print(d[\"records\"], d[\"elements\"])")" = "6 2" ]'
+t empty-episodes-same    sh_ok 'cmp <(kiln-shard cat fe-merged --segment actions) <(kiln-shard cat "'"$fe"'" --segment actions; kiln-shard cat "'"$fe"'" --segment actions)'
+t empty-episodes-split   expect_exit 0 kiln-shard split -q "$fe" --ratio 0.5 --seed 1 -o fe-split --json
+t empty-episodes-split-all out_has '"train":[0-9]+,"val":[0-9]+' 
+t empty-episodes-split-n sh_ok '[ $(( $(kiln-shard info --json fe-split/train | python3 -c "import json,sys; print(json.load(sys.stdin)[\"records\"])") + $(kiln-shard info --json fe-split/val | python3 -c "import json,sys; print(json.load(sys.stdin)[\"records\"])") )) -eq 3 ]'
