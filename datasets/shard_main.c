@@ -695,6 +695,12 @@ static void merge_side_files(const char *tmp, char **inputs, int n, uint64_t **n
 			size_t len;
 			uint8_t *b = kiln_read_file(in, 1ull << 34, &len);
 			if (!b) continue;
+			/* A last line without its newline would run into the next
+			 * input's first line: one JSON Lines file needs it. */
+			if (len && b[len - 1] != '\n') {
+				b = kiln_xrealloc(b, len + 1);
+				b[len++] = '\n';
+			}
 			if (!o && !(o = fopen(out, "w"))) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
 			for (size_t at = 0; at < len;) {
 				const uint8_t *nl = memchr(b + at, '\n', len - at);

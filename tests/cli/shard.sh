@@ -266,3 +266,10 @@ t empty-episodes-same    sh_ok 'cmp <(kiln-shard cat fe-merged --segment actions
 t empty-episodes-split   expect_exit 0 kiln-shard split -q "$fe" --ratio 0.5 --seed 1 -o fe-split --json
 t empty-episodes-split-all out_has '"train":[0-9]+,"val":[0-9]+' 
 t empty-episodes-split-n sh_ok '[ $(( $(kiln-shard info --json fe-split/train | python3 -c "import json,sys; print(json.load(sys.stdin)[\"records\"])") + $(kiln-shard info --json fe-split/val | python3 -c "import json,sys; print(json.load(sys.stdin)[\"records\"])") )) -eq 3 ]'
+
+# merge joins side files line by line: an input whose sources.jsonl lacks
+# its final newline ran into the next input's first line (invalid JSONL).
+printf aaa > nl-a; printf bbbb > nl-b
+kiln-shard pack --bytes -q nl-a -o nl1 && kiln-shard pack --bytes -q nl-b -o nl2 && truncate -s -1 nl1/sources.jsonl
+t merge-no-final-newline  expect_exit 0 kiln-shard merge -q nl1 nl2 -o nlm
+t merge-no-final-newline-jsonl sh_ok "python3 -c 'import json,sys; r=[json.loads(l)[\"record\"] for l in open(\"nlm/sources.jsonl\")]; sys.exit(r != [0, 1])'"
