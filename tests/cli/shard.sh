@@ -273,3 +273,4 @@ printf aaa > nl-a; printf bbbb > nl-b
 kiln-shard pack --bytes -q nl-a -o nl1 && kiln-shard pack --bytes -q nl-b -o nl2 && truncate -s -1 nl1/sources.jsonl
 t merge-no-final-newline  expect_exit 0 kiln-shard merge -q nl1 nl2 -o nlm
 t merge-no-final-newline-jsonl sh_ok "python3 -c 'import json,sys; r=[json.loads(l)[\"record\"] for l in open(\"nlm/sources.jsonl\")]; sys.exit(r != [0, 1])'"
+t info-json-lines sh_ok "kiln-shard info --json good nlm | python3 -c 'import json,sys; r=[json.loads(l)[\"path\"] for l in sys.stdin]; sys.exit(r != [\"good\", \"nlm\"])'"
