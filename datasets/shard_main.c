@@ -535,10 +535,8 @@ static int cat_record(const shard_dataset *d, uint64_t i, const char *seg)
 	if (s->kind == SHARD_FRAMES) {
 		uint64_t px = r.n_content * (uint64_t)s->width * s->height * s->channels;
 		if (all || !strcmp(seg, "content")) return write_all(r.content, px);
-		if (!strcmp(seg, "actions")) return write_all(r.actions, 4 * r.n_content);
-		return 0;
+		return write_all(r.actions, 4 * r.n_content);   /* actions; prompt is refused by cmd_cat */
 	}
-	if (!strcmp(seg, "actions")) kiln_usage_error("--segment actions: only frames datasets have actions");
 	if ((all || !strcmp(seg, "prompt")) && write_all(r.prompt, r.n_prompt * s->elem_size)) return -1;
 	if ((all || !strcmp(seg, "content")) && write_all(r.content, r.n_content * s->elem_size)) return -1;
 	return 0;
@@ -550,6 +548,11 @@ static int cmd_cat(int argc, char **argv)
 	parse_opts(argc, argv, &o, "record segment");
 	if (optind != argc - 1) kiln_usage_error("cat: expected one PATH");
 	shard_dataset *d = open_or_die(argv[optind]);
+	/* A segment the kind lacks is refused up front, not answered with
+	 * nothing (and not only once a record is reached). */
+	int frames = shard_dataset_spec(d)->kind == SHARD_FRAMES;
+	if (!strcmp(o.segment, "actions") && !frames) kiln_usage_error("--segment actions: only frames datasets have actions");
+	if (!strcmp(o.segment, "prompt") && frames) kiln_usage_error("--segment prompt: frames datasets have no prompt segment");
 	uint64_t n = shard_dataset_records(d);
 	if (o.has_record && o.record >= n)
 		kiln_die(KILN_EXIT_FAIL, "%s: record %" PRIu64 " out of range (%" PRIu64 " records)", argv[optind], o.record, n);

@@ -274,3 +274,12 @@ kiln-shard pack --bytes -q nl-a -o nl1 && kiln-shard pack --bytes -q nl-b -o nl2
 t merge-no-final-newline  expect_exit 0 kiln-shard merge -q nl1 nl2 -o nlm
 t merge-no-final-newline-jsonl sh_ok "python3 -c 'import json,sys; r=[json.loads(l)[\"record\"] for l in open(\"nlm/sources.jsonl\")]; sys.exit(r != [0, 1])'"
 t info-json-lines sh_ok "kiln-shard info --json good nlm | python3 -c 'import json,sys; r=[json.loads(l)[\"path\"] for l in sys.stdin]; sys.exit(r != [\"good\", \"nlm\"])'"
+
+# cat of a segment the kind lacks is a usage error: frames --segment prompt
+# printed nothing with exit 0, and --segment actions on a dataset of no
+# records passed.
+t cat-frames-prompt      expect_exit 2 kiln-shard cat "$SRC/tests/fuzz/corpus/shard/frames.kshard" --segment prompt
+t cat-frames-prompt-msg  err_has 'frames datasets have no prompt segment'
+t cat-empty-actions      expect_exit 2 kiln-shard cat "$SRC/tests/fuzz/corpus/shard/tokens.kshard" --segment actions
+mkdir -p none && kiln-shard pack --bytes -q none -o none.ds
+t cat-empty-ds-actions   expect_exit 2 kiln-shard cat none.ds --segment actions
