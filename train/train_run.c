@@ -259,6 +259,17 @@ static int write_svg(const char *log_path, const char *svg_path)
 
 /* ---- the command -------------------------------------------------------------------- */
 
+/* 1 if a and b name the same file or folder. Checkpoints written before
+ * data paths were made absolute hold one relative to the folder the run
+ * was started from. */
+static int same_file(const char *a, const char *b)
+{
+	struct stat sa, sb;
+	if (!strcmp(a, b))
+		return 1;
+	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
 /* Open a dataset or exit with its message. */
 static trn_data *open_data(const char *path, uint64_t seed, int shuffle)
 {
@@ -288,11 +299,16 @@ int cmd_run(const tool_opts *o, const char *config_path)
 	}
 	if (!c.data[0])
 		kiln_die(KILN_EXIT_FAIL, "%s: no 'data = DATASET' in the config", config_path);
+	/* Absolute, so that the checkpoint names the same dataset whichever
+	 * folder the run is started from (the resume check compares it). */
 	char *cp = kiln_xstrdup(config_path);
-	const char *base = dirname(cp);
+	char *base = realpath(dirname(cp), NULL);
+	if (!base)
+		kiln_die(KILN_EXIT_FAIL, "%s: %s", config_path, strerror(errno));
 	resolve(c.data, base);
 	resolve(c.val, base);
 	resolve(c.out, base);
+	free(base);
 	free(cp);
 
 	trn_data *train = open_data(c.data, c.seed, c.shuffle), *val = NULL;
@@ -341,7 +357,7 @@ int cmd_run(const tool_opts *o, const char *config_path)
 		const trn_ckpt_state *ks = trn_ckpt_state_of(resume);
 		/* what decides the weights so far must be unchanged; later stages may be edited */
 		if (!trn_model_config_equal(&kc->model, &c.model) || kc->seed != c.seed || kc->shuffle != c.shuffle ||
-		    strcmp(kc->data, c.data) || ks->stage >= c.n_stages || memcmp(&ks->info, &ti, sizeof ti))
+		    !same_file(kc->data, c.data) || ks->stage >= c.n_stages || memcmp(&ks->info, &ti, sizeof ti))
 			kiln_die(KILN_EXIT_FAIL, "%s: the run folder holds a checkpoint of a different model, seed or "
 			         "dataset (use --restart to discard it)", r.ckpt_path);
 		/* a byte dataset has no fingerprint: only its records tell a re-packed one */

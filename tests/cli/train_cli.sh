@@ -90,6 +90,12 @@ t resume_bit_exact cmp run/model.kckpt full/model.kckpt
 t resume_log_complete sh_ok 'grep -c "\"type\":\"train\"" run/log.jsonl | grep -qx 26'
 rm -rf run
 
+# the same config named from another folder (an absolute path) resumes
+t stop_here expect_exit 0 kiln-train run -q --stop-after 9 tiny.conf
+t resume_from_elsewhere sh_ok "cd / && kiln-train run -q '$W/tiny.conf'"
+t resume_from_elsewhere_bit_exact cmp run/model.kckpt full/model.kckpt
+rm -rf run
+
 # The data folder re-packed from other files (vocabulary 256: no fingerprint
 # to tell): resuming is refused. Re-packed from the same files, in other
 # shard sizes, it is the same data and resumes bit-exactly; so does a
