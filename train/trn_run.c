@@ -71,6 +71,9 @@ int trn_run(const trn_config *c, trn_data *train, trn_data *val, const trn_ckpt 
 		st = *rs;
 		trn_data_get_info(train, &st.info);
 		st.data_id = trn_data_identity(train);   /* an old checkpoint gets it from now on */
+		/* "done" was said of the config that wrote it: stages added since
+		 * (or a longer last stage) are still to run */
+		state_at(c, st.stage, st.step, &st);
 		if (st.done)
 			goto out;   /* nothing left to do */
 	} else {

@@ -96,6 +96,15 @@ t resume_from_elsewhere sh_ok "cd / && kiln-train run -q '$W/tiny.conf'"
 t resume_from_elsewhere_bit_exact cmp run/model.kckpt full/model.kckpt
 rm -rf run
 
+# a finished one-stage run, then a second stage added to its config: the
+# run continues into it, as if both had been there from the start
+sed '/^\[stage main\]/,$d; s/^\[model\]/[model]\ncontext = 48/' tiny.conf > warm.conf
+t warm_only expect_exit 0 kiln-train run -q warm.conf
+t warm_only_done sh_ok 'kiln-train info --json run/model.kckpt | grep -q "\"step\":30,.*\"done\":true"'
+t stage_added expect_exit 0 kiln-train run -q tiny.conf
+t stage_added_bit_exact cmp run/model.kckpt full/model.kckpt
+rm -rf run
+
 # The data folder re-packed from other files (vocabulary 256: no fingerprint
 # to tell): resuming is refused. Re-packed from the same files, in other
 # shard sizes, it is the same data and resumes bit-exactly; so does a
