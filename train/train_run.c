@@ -154,6 +154,29 @@ static int save(void *ud, const trn_config *c, const trn_ckpt_state *st, const t
 	return 0;
 }
 
+/* A kill between the two renames of the last save (or a failed write of
+ * the model) leaves a finished checkpoint and no model.kckpt; a run that
+ * finds nothing left to do writes it from the checkpoint's weights. */
+static int write_missing_model(run_ctx *r, const trn_ckpt *k)
+{
+	struct stat sb;
+	if (stat(r->model_path, &sb) == 0)
+		return 0;
+	trn_model *m;
+	trn_error err;
+	int rc = trn_model_create(&r->c->model, &m, &err);
+	if (!rc)
+		rc = trn_ckpt_load(k, m, NULL, &err);
+	if (rc) {
+		kiln_file_error(r->ckpt_path, "%s", err.msg);
+		trn_model_free(m);
+		return -1;
+	}
+	rc = save_one(r->model_path, r->c, trn_ckpt_state_of(k), m, NULL);
+	trn_model_free(m);
+	return rc;
+}
+
 /* ---- log and loss curve -------------------------------------------------------- */
 
 /* Value of "key": in a JSON line (numbers only); NAN when absent. */
@@ -404,6 +427,8 @@ int cmd_run(const tool_opts *o, const char *config_path)
 	} else if (rc < 0) {
 		kiln_error("%s: %s", config_path, err.msg);
 		status = trn_exit_code(rc);
+	} else if (rc == TRN_OK && resume && r.done_steps == 0 && write_missing_model(&r, resume)) {
+		status = KILN_EXIT_FAIL;   /* write_missing_model printed why */
 	} else {
 		if (write_svg(log_path, svg_path))
 			kiln_warn("%s: could not write the loss curve: %s", svg_path, strerror(errno));

@@ -79,6 +79,11 @@ t loss_falls sh_ok 'first=$(head -1 run/log.jsonl | grep -oE "\"loss\":[0-9.e-]+
 t info_json sh_ok 'kiln-train info --json run/model.kckpt | grep -q "\"step\":120,.*\"done\":true"'
 t rerun_finished expect_exit 0 kiln-train run tiny.conf
 t rerun_says_finished err_has 'already finished'
+# killed between the last save's two renames: a finished checkpoint and no
+# model.kckpt; running again writes the model (the same bytes)
+cp run/model.kckpt model.ref && rm run/model.kckpt
+t rerun_writes_model expect_exit 0 kiln-train run -q tiny.conf
+t rerun_model_same cmp run/model.kckpt model.ref
 mv run full   # the interrupted runs below reuse the same config (and out folder name)
 
 # --stop-after, then continue: identical checkpoint files
