@@ -161,7 +161,8 @@ static const key stage_keys[] = {
 	SK("context", V_INT, ctx, 0, TRN_MAX_CTX),
 	SK("batch", V_INT, batch, 1, 1 << 20),
 	SK("accum", V_INT, accum, 1, 1 << 20),
-	SK("steps", V_I64, steps, 0, 1e15),
+	/* at least 1: a stage of no steps would end the run without a save */
+	SK("steps", V_I64, steps, 1, 1e15),
 	SK("optimizer", V_OPT, opt, 0, 0),
 	SK("lr", V_FLOAT, lr, 0, 10),
 	SK("muon_lr", V_FLOAT, muon_lr, 0, 10),

@@ -504,6 +504,20 @@ TEST(config_parse_stages_and_round_trip)
 	CHECKF(strstr(err.msg, "bad.conf:2") != NULL, "%s", err.msg);
 }
 
+/* A stage of no steps was accepted; last in a run, it ended the run with
+ * no final save (no model.kckpt). */
+TEST(config_refuses_a_stage_of_no_steps)
+{
+	const char *text = "[model]\ncontext = 8\n[stage a]\nsteps = 3\n[stage b]\nsteps = 0\n";
+	trn_config c;
+	trn_error err;
+	int rc = trn_config_parse(text, strlen(text), "z.conf", &c, &err);
+	if (rc == 0)
+		rc = trn_config_check(&c, &err);
+	CHECK_EQ_U64(rc, TRN_EINVAL);
+	CHECKF(strstr(err.msg, "z.conf:6: bad value '0' for steps") != NULL, "%s", err.msg);
+}
+
 /* ---- tiny datasets ------------------------------------------------------------- */
 
 /* Write a token dataset into folder dir: n docs, doc i has plen[i] prompt
