@@ -188,6 +188,18 @@ static const key *find_key(const key *tab, size_t n, const char *name)
 	return NULL;
 }
 
+/* A key given twice in one scope is an error naming both lines: with "the
+ * last one wins" an edit to the first would silently do nothing. first_line
+ * holds, per key of tab, the line that set it (0 = not yet). */
+static int set_once(const key *k, const key *tab, int *first_line, const char *name, int line, trn_error *err)
+{
+	int *seen = &first_line[k - tab];
+	if (*seen)
+		return trn_seterr(err, TRN_EFORMAT, "%s:%d: %s is already set on line %d", name, line, k->name, *seen);
+	*seen = line;
+	return TRN_OK;
+}
+
 /* Store value v for key k into the struct at base. */
 static int set_value(const key *k, void *base, const char *v, const char *name, int line, trn_error *err)
 {
@@ -265,6 +277,14 @@ static char *trim(char *s)
 	while (e > s && isspace((unsigned char)e[-1]))
 		*--e = 0;
 	return s;
+}
+
+/* set_value for a key not set before in its scope (see set_once). */
+static int set_first(const key *k, const key *tab, int *first_line, void *base, const entry *e, const char *name,
+                     trn_error *err)
+{
+	int rc = set_once(k, tab, first_line, name, e->line, err);
+	return rc ? rc : set_value(k, base, e->val, name, e->line, err);
 }
 
 int trn_config_parse(const char *text, size_t len, const char *name, trn_config *c, trn_error *err)
@@ -352,19 +372,21 @@ int trn_config_parse(const char *text, size_t len, const char *name, trn_config 
 		ne++;
 	}
 	/* pass 1: run keys and stage defaults at top level, then [model] */
+	int run_set[NKEYS(run_keys)] = { 0 }, default_set[NKEYS(stage_keys)] = { 0 }, model_set[NKEYS(model_keys)] = { 0 };
+	int stage_set[TRN_MAX_STAGES][NKEYS(stage_keys)] = { { 0 } };
 	for (size_t i = 0; i < ne; i++) {
 		entry *e = &ents[i];
 		const key *k;
 		if (e->section == -1) {
 			if ((k = find_key(run_keys, NKEYS(run_keys), e->key)))
-				rc = set_value(k, c, e->val, name, e->line, err);
+				rc = set_first(k, run_keys, run_set, c, e, name, err);
 			else if ((k = find_key(stage_keys, NKEYS(stage_keys), e->key)))
-				rc = set_value(k, &defaults, e->val, name, e->line, err);
+				rc = set_first(k, stage_keys, default_set, &defaults, e, name, err);
 			else
 				rc = trn_seterr(err, TRN_EFORMAT, "%s:%d: unknown key '%s'", name, e->line, e->key);
 		} else if (e->section == -2) {
 			if ((k = find_key(model_keys, NKEYS(model_keys), e->key)))
-				rc = set_value(k, &c->model, e->val, name, e->line, err);
+				rc = set_first(k, model_keys, model_set, &c->model, e, name, err);
 			else
 				rc = trn_seterr(err, TRN_EFORMAT, "%s:%d: unknown key '%s' in [model]", name, e->line, e->key);
 		}
@@ -387,7 +409,7 @@ int trn_config_parse(const char *text, size_t len, const char *name, trn_config 
 			rc = trn_seterr(err, TRN_EFORMAT, "%s:%d: unknown key '%s' in a stage", name, e->line, e->key);
 			goto out;
 		}
-		if ((rc = set_value(k, &c->stages[e->section], e->val, name, e->line, err)))
+		if ((rc = set_first(k, stage_keys, stage_set[e->section], &c->stages[e->section], e, name, err)))
 			goto out;
 	}
 	/* context: a stage's 0 means the model's; the model's 0 the longest stage's */

@@ -518,6 +518,27 @@ TEST(config_refuses_a_stage_of_no_steps)
 	CHECKF(strstr(err.msg, "z.conf:6: bad value '0' for steps") != NULL, "%s", err.msg);
 }
 
+/* A key given twice in one scope was taken silently (the last one won). */
+TEST(config_refuses_repeated_keys)
+{
+	const char *bad[][2] = {
+		{ "lr = 1e-3\nlr = 2e-3\n[model]\ncontext = 8\n", "d.conf:2: lr is already set on line 1" },
+		{ "data = a\n\ndata = b\n[model]\ncontext = 8\n", "d.conf:3: data is already set on line 1" },
+		{ "[model]\nlayers = 1\ncontext = 8\n[model]\nlayers = 2\n", "d.conf:5: layers is already set on line 2" },
+		{ "[model]\ncontext = 8\n[stage a]\nsteps = 3\nsteps = 4\n", "d.conf:5: steps is already set on line 4" },
+	};
+	trn_config c;
+	trn_error err;
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		CHECK_EQ_U64(trn_config_parse(bad[i][0], strlen(bad[i][0]), "d.conf", &c, &err), TRN_EFORMAT);
+		CHECKF(strstr(err.msg, bad[i][1]) != NULL, "%s", err.msg);
+	}
+	/* one key in several scopes is no repeat: a default, then each stage's own */
+	const char *ok = "lr = 1e-3\n[model]\ncontext = 8\n[stage a]\nlr = 2e-3\n[stage b]\nlr = 3e-3\n";
+	CHECKF(trn_config_parse(ok, strlen(ok), "d.conf", &c, &err) == 0, "%s", err.msg);
+	CHECK_NEAR(c.stages[1].lr, 3e-3, 1e-9);
+}
+
 /* ---- tiny datasets ------------------------------------------------------------- */
 
 /* Write a token dataset into folder dir: n docs, doc i has plen[i] prompt
