@@ -203,10 +203,12 @@ static int cmd_config(const tool_opts *o, const char *path)
 	trn_error err;
 	int rc = trn_config_parse((const char *)text, n, path, &c, &err);
 	free(text);
-	if (!rc)
-		rc = trn_config_check(&c, &err);
 	if (rc) {
-		kiln_error("%s", err.msg);
+		kiln_error("%s", err.msg);   /* names the file and line */
+		return trn_exit_code(rc);
+	}
+	if ((rc = trn_config_check(&c, &err))) {
+		kiln_error("%s: %s", path, err.msg);
 		return trn_exit_code(rc);
 	}
 	if (o->json) {

@@ -48,6 +48,9 @@ t missing_config_named err_has 'nope.conf'
 printf 'data = data\n[model]\nwidth = 3x\n' > bad.conf
 t bad_config expect_exit 1 kiln-train run bad.conf
 t bad_config_line err_has 'bad.conf:3'
+printf 'data = data\n[model]\nwidth = 10\nheads = 3\ncontext = 8\n' > heads.conf
+t config_cross_check expect_exit 1 kiln-train config heads.conf
+t config_cross_check_named err_has '^kiln-train: heads.conf: width 10 is not a multiple of heads 3'
 # A record whose checksum fails stops training (its bytes are in range, so
 # only the checksum tells): exit 1 naming the file, record and byte offset.
 cp -r data cdata && printf 'Z' | dd of=cdata/shard-00000.kshard bs=1 seek=$(grep -abo quick cdata/shard-00000.kshard | head -1 | cut -d: -f1) conv=notrunc 2>/dev/null
