@@ -117,6 +117,12 @@ static void read_text_prompts(const tool_opts *o, const trn_data_info *info, pli
 		size_t n = 0;
 		ids[n++] = info->bos;
 		if (!bpe) {
+			/* below 256 ids (a sprite or small token model) some bytes are
+			 * not data ids: the model's BOS/EOS or past its vocabulary */
+			for (ssize_t i = 0; i < len; i++)
+				if ((unsigned char)line[i] >= info->vocab)
+					kiln_die(KILN_EXIT_FAIL, "%s:%ld: byte %u at column %zd is not an id of this model "
+					         "(ids below %u)", o->text_prompts, lineno, (unsigned char)line[i], i + 1, info->vocab);
 			for (ssize_t i = 0; i < len; i++)
 				ids[n++] = (unsigned char)line[i];
 		} else {

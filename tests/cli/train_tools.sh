@@ -74,6 +74,10 @@ if command -v kiln-sprites >/dev/null && kiln-sprites synth -o syn --count 1 -q 
   t breed_conditioning sh_ok 'kiln-shard cat spr -r 10 --segment prompt | cmp - <(kiln-shard cat bred/sprites -r 0 --segment prompt)'
   t breed_mask_zero sh_ok 'kiln-train sample -q srun/model.kckpt --from spr --breed 3,10 --mask 0 -o bred0 && kiln-shard cat spr -r 3 --segment content | cmp - <(kiln-shard cat bred0/sprites -r 0 --segment content)'
   t breed_needs_from expect_exit 2 kiln-train sample srun/model.kckpt --breed 1,2 -o b2
+  # text prompts for an 80-id model: a byte past its ids names the line
+  printf 'az\n' > sprtext.txt
+  t sprite_text_prompt_bad expect_exit 1 kiln-train sample srun/model.kckpt --text-prompts sprtext.txt -o stp
+  t sprite_text_prompt_bad_named err_has 'sprtext.txt:1: byte 97 at column 1 is not an id of this model'
 else
   skip sprites "kiln-sprites could not make sprites"
 fi
