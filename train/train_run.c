@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysinfo.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -293,6 +294,36 @@ static int same_file(const char *a, const char *b)
 	return !stat(a, &sa) && !stat(b, &sb) && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
 }
 
+/* Bytes a run holds at its peak: per parameter the weight, its gradient and
+ * three optimizer arrays (20 bytes), plus the largest stage's activations
+ * and batch arrays (20 bytes a position). */
+static double run_bytes(const trn_config *c)
+{
+	double act = 0;
+	for (int s = 0; s < c->n_stages; s++) {
+		const trn_stage *st = &c->stages[s];
+		double a = (double)trn_model_act_bytes(&c->model, st->batch, st->ctx) + (double)st->batch * st->ctx * 20;
+		if (a > act)
+			act = a;
+	}
+	return (double)trn_model_count_params(&c->model) * 20 + act;
+}
+
+/* Refuse, before allocating, a run that cannot fit in this machine's memory
+ * and swap: the kernel lends pages it does not have, so the allocations
+ * would succeed and the run (or a neighbour) be killed when they are used. */
+static void check_memory(const trn_config *c, const char *config_path)
+{
+	struct sysinfo si;
+	if (sysinfo(&si))
+		return;
+	double have = ((double)si.totalram + (double)si.totalswap) * si.mem_unit, need = run_bytes(c);
+	if (need > have)
+		kiln_die(KILN_EXIT_FAIL, "%s: the run needs about %.1f GiB (weights, gradients, optimizer state and "
+		         "activations); this machine has %.1f GiB of memory and swap: make the model, batch or context "
+		         "smaller", config_path, need / 1073741824.0, have / 1073741824.0);
+}
+
 /* Open a dataset or exit with its message. */
 static trn_data *open_data(const char *path, uint64_t seed, int shuffle)
 {
@@ -360,6 +391,7 @@ int cmd_run(const tool_opts *o, const char *config_path)
 	}
 	if ((rc = trn_config_check(&c, &err)))
 		kiln_die(trn_exit_code(rc), "%s: %s", config_path, err.msg);
+	check_memory(&c, config_path);
 	if (kiln_mkdirs(c.out))
 		kiln_die(KILN_EXIT_FAIL, "%s: %s", c.out, strerror(errno));
 

@@ -72,6 +72,12 @@ if kiln-train --version | grep -q 'backends: cpu cuda'; then
 else
   t cuda_not_built expect_exit 3 kiln-train config cuda.conf
 fi
+# far more memory than any machine has: refused before allocating (the
+# kernel would lend the pages and kill the run when they are touched)
+printf 'data = data\nout = bigrun\nbatch = 2048\n[model]\nwidth = 16384\nheads = 64\nlayers = 2\ncontext = 1048576\n' > big.conf
+t too_big expect_exit 1 kiln-train run -q big.conf
+t too_big_says err_has '^kiln-train: big.conf: the run needs about [0-9.]+ GiB .*this machine has [0-9.]+ GiB'
+t too_big_no_output sh_ok 'test ! -e bigrun'
 t example_parses sh_ok 'kiln-train example bytecraft > bc.conf && kiln-train config bc.conf | grep -q "context = 32768"'
 
 # the uninterrupted run
