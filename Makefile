@@ -91,7 +91,11 @@ OBJ := $(BUILD)/obj
 LIB := $(BUILD)/lib
 BIN := $(BUILD)/bin
 TBIN := $(BUILD)/tests
-CONFIG := $(BUILD)/config.mk
+# CONFIG is also the user's pipeline config (make pipeline CONFIG=FILE): keep
+# that name for scripts/pipeline.mk, and override it here, or the rule below
+# would write the build record over the user's file.
+PIPELINE_CONFIG := $(if $(filter command line environment,$(origin CONFIG)),$(CONFIG))
+override CONFIG := $(BUILD)/config.mk
 
 # Filled by the module.mk files.
 TOOLS :=
@@ -168,7 +172,7 @@ check: deps
 # install-files copies what is built (tests call it on an existing build).
 # The ByteCraft path (corpus -> ... -> Table 1), see scripts/pipeline.mk.
 pipeline: all
-	@$(MAKE) --no-print-directory -f scripts/pipeline.mk BIN=$(BIN) $(if $(CONFIG),CONFIG=$(CONFIG))
+	@$(MAKE) --no-print-directory -f scripts/pipeline.mk BIN=$(BIN) $(if $(PIPELINE_CONFIG),CONFIG=$(PIPELINE_CONFIG))
 
 install: all
 	@$(MAKE) --no-print-directory install-files
