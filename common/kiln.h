@@ -111,8 +111,9 @@ typedef struct kiln_outfile {
  * a folder (a device such as /dev/null, a FIFO) is written in place.
  * Returns 0, or -1 with errno set. */
 int kiln_outfile_open(kiln_outfile *o, const char *path);
-/* fflush + fsync + fclose + rename over path. Returns 0 or -1 (errno). The
- * temporary is removed on failure. */
+/* fflush + fsync + fclose + rename over path. Returns 0 or -1 (errno); -1
+ * too when any earlier write to fp failed (EIO), so a partial file never
+ * takes the final name. The temporary is removed on failure. */
 int kiln_outfile_commit(kiln_outfile *o);
 /* Close and remove the temporary. Safe to call twice. */
 void kiln_outfile_abort(kiln_outfile *o);

@@ -164,19 +164,31 @@ fail:;
 	return -1;
 }
 
+/* Nonzero, errno set, when anything written to fp was lost: fflush reports
+ * only what is still buffered, and a write that failed earlier (a large
+ * fwrite goes straight to write(2), and a full disk or a size limit stops
+ * it half-way) leaves nothing buffered, only the stream's error flag. */
+static int flush_failed(FILE *fp)
+{
+	if (fflush(fp)) return 1;
+	if (ferror(fp)) { errno = EIO; return 1; }
+	return 0;
+}
+
 int kiln_outfile_commit(kiln_outfile *o)
 {
-	if (o->fp == stdout && !o->tmp) return fflush(stdout) ? -1 : 0;
+	if (o->fp == stdout && !o->tmp) return flush_failed(stdout) ? -1 : 0;
 	if (!o->fp) { errno = EBADF; return -1; }
 	if (!o->tmp) {   /* a device or a pipe, written in place */
-		int rc = fflush(o->fp) ? -1 : 0, e = errno;
+		int rc = 0, e = 0;
+		if (flush_failed(o->fp)) { rc = -1; e = errno; }
 		if (fclose(o->fp) && !rc) { rc = -1; e = errno; }
 		o->fp = NULL;
 		errno = e;
 		return rc;
 	}
 	int rc = 0, e = 0;
-	if (fflush(o->fp) || fsync(fileno(o->fp))) { rc = -1; e = errno; }
+	if (flush_failed(o->fp) || fsync(fileno(o->fp))) { rc = -1; e = errno; }
 	if (fclose(o->fp) && !rc) { rc = -1; e = errno; }
 	o->fp = NULL;
 	if (!rc && rename(o->tmp, o->path)) { rc = -1; e = errno; }

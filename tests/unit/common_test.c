@@ -7,8 +7,12 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 TEST(parse_u64_strict)
@@ -158,6 +162,59 @@ TEST(outfile_commit_and_abort)
 	CHECK(kiln_outfile_commit(&o) == 0);
 	CHECK(test_sh("for i in $(seq 100); do [ \"$(cat fifo.out)\" = through ] && exit 0; sleep 0.05; done; exit 1") == 0);
 	CHECK(stat("out.fifo", &st) == 0 && S_ISFIFO(st.st_mode));
+}
+
+/* Entries of the current folder whose names start with '.' (temporaries). */
+static int hidden_entries(void)
+{
+	DIR *d = opendir(".");
+	struct dirent *e;
+	int n = 0;
+	while ((e = readdir(d))) if (e->d_name[0] == '.' && strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) n++;
+	closedir(d);
+	return n;
+}
+
+TEST(outfile_write_error_never_commits)
+{
+	/* A file-size limit makes a large fwrite fail half-way (EFBIG) on a
+	 * regular file; stdio then holds nothing more to flush, so only the
+	 * stream's error flag knows. The commit must fail, not rename the
+	 * partial file into place. Run in a child: the limit is per process. */
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		signal(SIGXFSZ, SIG_IGN);
+		struct rlimit r = { 1000, 1000 };
+		setrlimit(RLIMIT_FSIZE, &r);
+		static char big[100000];
+		memset(big, 'a', sizeof big);
+		kiln_outfile o;
+		if (kiln_outfile_open(&o, "big.out")) _exit(3);
+		fwrite(big, 1, sizeof big, o.fp);
+		_exit(kiln_outfile_commit(&o) == 0 ? 0 : 1);
+	}
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+	CHECK_EQ_U64(WEXITSTATUS(status), 1);
+	struct stat st;
+	CHECK(stat("big.out", &st) != 0 && errno == ENOENT);
+	CHECK_EQ_U64(hidden_entries(), 0);
+	/* The same for "-" (stdout) on a full device. */
+	if (stat("/dev/full", &st) != 0) SKIP("no /dev/full");
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		int fd = open("/dev/full", O_WRONLY);
+		if (fd < 0 || dup2(fd, STDOUT_FILENO) < 0) _exit(3);
+		static char big[100000];
+		kiln_outfile o;
+		if (kiln_outfile_open(&o, "-")) _exit(3);
+		fwrite(big, 1, sizeof big, o.fp);
+		_exit(kiln_outfile_commit(&o) == 0 ? 0 : 1);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+	CHECK_EQ_U64(WEXITSTATUS(status), 1);
 }
 
 TEST(outdir_commit_force)
