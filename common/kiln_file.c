@@ -64,10 +64,26 @@ static int cmp_names(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int walk_dir(const char *dir, kiln_walk_cb cb, void *ud)
+/* The walk's current path, one buffer shared by every level: a PATH_MAX
+ * array per level overflowed the stack on trees about 2,000 folders deep. */
+struct walk { char *path; size_t cap; kiln_walk_cb cb; void *ud; };
+
+/* Append name to the folder path of length len; returns the new length. */
+static size_t walk_join(struct walk *w, size_t len, const char *name)
+{
+	int slash = len > 0 && w->path[len - 1] == '/';
+	size_t nl = strlen(name), n = len + !slash + nl;
+	if (n + 1 > w->cap) w->path = kiln_xrealloc(w->path, w->cap = 2 * (n + 1));
+	if (!slash) w->path[len] = '/';
+	memcpy(w->path + n - nl, name, nl + 1);
+	return n;
+}
+
+/* The names in folder dir, sorted; NULL on error (errno set). */
+static char **read_names(const char *dir, size_t *count)
 {
 	DIR *d = opendir(dir);
-	if (!d) return cb(dir, 1, errno, ud);
+	if (!d) return NULL;
 	char **names = NULL;
 	size_t n = 0, cap = 0;
 	struct dirent *e;
@@ -77,28 +93,46 @@ static int walk_dir(const char *dir, kiln_walk_cb cb, void *ud)
 		names[n++] = kiln_xstrdup(e->d_name);
 	}
 	closedir(d);
-	if (n) qsort(names, n, sizeof *names, cmp_names);   /* names is NULL when n == 0 */
+	if (n) qsort(names, n, sizeof *names, cmp_names);
+	else names = kiln_xmalloc(1);   /* an empty folder is not an error */
+	*count = n;
+	return names;
+}
+
+static int walk_dir(struct walk *w, size_t len)
+{
+	size_t n;
+	char **names = read_names(w->path, &n);
+	if (!names) return w->cb(w->path, 1, errno, w->ud);
 	int rc = 0;
-	char path[PATH_MAX];
 	for (size_t i = 0; i < n; i++) {
 		if (!rc) {
-			size_t dl = strlen(dir);
-			int slash = dl > 0 && dir[dl - 1] == '/';
-			if ((size_t)snprintf(path, sizeof path, "%s%s%s", dir, slash ? "" : "/", names[i]) >= sizeof path) {
-				rc = cb(names[i], 1, ENAMETOOLONG, ud);
-			} else {
-				struct stat lst, st;
-				if (lstat(path, &lst)) rc = cb(path, 1, errno, ud);
-				else if (S_ISDIR(lst.st_mode)) rc = walk_dir(path, cb, ud);
-				else if (S_ISLNK(lst.st_mode)) {
-					/* Follow links to files; never enter linked folders (loops). */
-					if (stat(path, &st) == 0 && S_ISREG(st.st_mode)) rc = cb(path, 0, 0, ud);
-				} else if (S_ISREG(lst.st_mode)) rc = cb(path, 0, 0, ud);
-			}
+			size_t sub = walk_join(w, len, names[i]);
+			struct stat lst, st;
+			/* The path as a whole must still work for the tool's open(). */
+			if (sub >= PATH_MAX) rc = w->cb(w->path, 1, ENAMETOOLONG, w->ud);
+			else if (lstat(w->path, &lst)) rc = w->cb(w->path, 1, errno, w->ud);
+			else if (S_ISDIR(lst.st_mode)) rc = walk_dir(w, sub);
+			else if (S_ISLNK(lst.st_mode)) {
+				/* Follow links to files; never enter linked folders (loops). */
+				if (stat(w->path, &st) == 0 && S_ISREG(st.st_mode)) rc = w->cb(w->path, 0, 0, w->ud);
+			} else if (S_ISREG(lst.st_mode)) rc = w->cb(w->path, 0, 0, w->ud);
+			w->path[len] = 0;
 		}
 		free(names[i]);
 	}
 	free(names);
+	return rc;
+}
+
+static int walk_top(const char *dir, kiln_walk_cb cb, void *ud)
+{
+	struct walk w = { NULL, 0, cb, ud };
+	size_t len = strlen(dir);
+	w.path = kiln_xmalloc(w.cap = len + 256);
+	memcpy(w.path, dir, len + 1);
+	int rc = walk_dir(&w, len);
+	free(w.path);
 	return rc;
 }
 
@@ -108,7 +142,7 @@ int kiln_walk(const char *const *inputs, size_t n, kiln_walk_cb cb, void *ud)
 		struct stat st;
 		int rc;
 		if (stat(inputs[i], &st)) rc = cb(inputs[i], 1, errno, ud);
-		else if (S_ISDIR(st.st_mode)) rc = walk_dir(inputs[i], cb, ud);
+		else if (S_ISDIR(st.st_mode)) rc = walk_top(inputs[i], cb, ud);
 		else rc = cb(inputs[i], 0, 0, ud);
 		if (rc) return rc;
 	}

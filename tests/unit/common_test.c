@@ -265,6 +265,60 @@ TEST(walk_sorted_and_errors)
 	CHECK_EQ_U64(a.errors, 1);
 }
 
+/* mkdir + chdir "a" depth times from the current folder, then a file "f";
+ * back to the start. Relative steps, so depth is not bounded by PATH_MAX. */
+static int make_deep(const char *top, int depth)
+{
+	char start[4096];
+	if (!getcwd(start, sizeof start) || mkdir(top, 0777) || chdir(top)) return -1;
+	for (int i = 0; i < depth; i++) if (mkdir("a", 0777) || chdir("a")) return -1;
+	test_write_file("f", "x", 1);
+	return chdir(start);
+}
+
+/* What the deep walks saw: files, errors, the last file's path length and
+ * the start of the first error's path. */
+struct deep_acc { size_t files, errors, last_len; char err[16]; };
+
+static int deep_cb(const char *path, int is_error, int errno_val, void *ud)
+{
+	struct deep_acc *a = ud;
+	if (!is_error) { a->files++; a->last_len = strlen(path); return 0; }
+	if (!a->errors++) snprintf(a->err, sizeof a->err, "%d %.7s", errno_val, path);
+	return 0;
+}
+
+TEST(walk_very_deep_trees)
+{
+	/* 2,000 folders deep, the path still under PATH_MAX: the walk finds the
+	 * file (it used to overflow the stack with a PATH_MAX array per level).
+	 * Run in a child so a crash is a failed check, not a lost runner. */
+	CHECK(make_deep("deep", 2000) == 0);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		const char *in[] = { "deep" };
+		struct deep_acc a = { 0 };
+		kiln_walk(in, 1, deep_cb, &a);
+		_exit(a.errors == 0 && a.files == 1 && a.last_len == 4 + 2000 * 2 + 2 ? 0 : 1);
+	}
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "walk status %d", status);
+	/* Deeper than PATH_MAX: one error that names the full path (it named
+	 * only the last component). */
+	CHECK(make_deep("deeper", 2100) == 0);
+	const char *in[] = { "deeper" };
+	struct deep_acc a = { 0 };
+	kiln_walk(in, 1, deep_cb, &a);
+	CHECK_EQ_U64(a.errors, 1);
+	CHECK_EQ_U64(a.files, 0);
+	char want[16];
+	snprintf(want, sizeof want, "%d deeper/", ENAMETOOLONG);
+	CHECK_STR(a.err, want);
+	CHECK(test_sh("rm -rf deep deeper") == 0);
+}
+
 TEST(sha256_known_vectors)
 {
 	uint8_t h[32];
