@@ -106,9 +106,11 @@ typedef struct kiln_outfile {
 	char *tmp;      /* temporary name (same folder) */
 } kiln_outfile;
 
-/* Open "<dir>/.<base>.tmp-<pid>-<n>" for writing. "-" means stdout (no
- * rename, fp = stdout); an existing path that is neither a regular file nor
- * a folder (a device such as /dev/null, a FIFO) is written in place.
+/* Open "<dir>/.<base>.tmp-<pid>-<n>" for writing. "-" and "/dev/stdout"
+ * mean stdout (no rename, fp = stdout); "/dev/stderr", "/dev/fd/N" and
+ * "/proc/self/fd/N" write to that open descriptor (a copy of it); an
+ * existing path that is neither a regular file nor a folder (a device such
+ * as /dev/null, a FIFO) is written in place.
  * Returns 0, or -1 with errno set. */
 int kiln_outfile_open(kiln_outfile *o, const char *path);
 /* fflush + fsync + fclose + rename over path. Returns 0 or -1 (errno); -1

@@ -133,21 +133,44 @@ static char *temp_name(const char *path)
 	return t;
 }
 
+/* The descriptor a path names by number ("/dev/stdout", "/dev/fd/N",
+ * "/proc/self/fd/N"), or -1. */
+static int fd_path(const char *path)
+{
+	if (!strcmp(path, "/dev/stdout")) return STDOUT_FILENO;
+	if (!strcmp(path, "/dev/stderr")) return STDERR_FILENO;
+	const char *num = !strncmp(path, "/dev/fd/", 8) ? path + 8
+	                : !strncmp(path, "/proc/self/fd/", 14) ? path + 14 : NULL;
+	uint64_t n;
+	if (!num || kiln_parse_u64(num, 0, INT_MAX, &n)) return -1;
+	return (int)n;
+}
+
+/* Write to an existing descriptor, in place: no temporary, no rename. */
+static int open_in_place(kiln_outfile *o, int fd)
+{
+	if (fd < 0) return -1;
+	o->fp = fdopen(fd, "wb");
+	if (!o->fp) { int e = errno; close(fd); errno = e; return -1; }
+	return 0;
+}
+
 int kiln_outfile_open(kiln_outfile *o, const char *path)
 {
 	memset(o, 0, sizeof *o);
-	if (!strcmp(path, "-")) { o->fp = stdout; return 0; }
+	if (!strcmp(path, "-") || !strcmp(path, "/dev/stdout")) { o->fp = stdout; return 0; }
+	/* A descriptor by name is the caller's open file (the shell's
+	 * "> out" behind /dev/stdout or /dev/fd/N): write to it. Renaming a
+	 * temporary over its name replaced the /dev or /proc link instead, or
+	 * failed, when that file was a regular one. */
+	int fdn = fd_path(path);
+	if (fdn >= 0) return open_in_place(o, fcntl(fdn, F_DUPFD_CLOEXEC, 0));
 	/* A device or a pipe (/dev/null, /dev/stdout, a FIFO) has nothing to
 	 * replace atomically, and a rename would put a file in its place:
 	 * write to it directly. */
 	struct stat st;
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
-		int fd = open(path, O_WRONLY | O_CLOEXEC);
-		if (fd < 0) return -1;
-		o->fp = fdopen(fd, "wb");
-		if (!o->fp) { int e = errno; close(fd); errno = e; return -1; }
-		return 0;
-	}
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+		return open_in_place(o, open(path, O_WRONLY | O_CLOEXEC));
 	o->path = kiln_xstrdup(path);
 	o->tmp = temp_name(path);
 	int fd = open(o->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);

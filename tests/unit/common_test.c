@@ -217,6 +217,44 @@ TEST(outfile_write_error_never_commits)
 	CHECK_EQ_U64(WEXITSTATUS(status), 1);
 }
 
+TEST(outfile_descriptor_paths)
+{
+	/* /dev/fd/N names the caller's open file (a shell's "> out"): write
+	 * to it at its offset. It used to make a temporary beside the name,
+	 * inside /dev/fd, which fails (or, for /dev/stdout as root on a
+	 * writable /dev, renamed a file over the /dev/stdout link). */
+	int fd = open("fd.out", O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	CHECK(fd >= 0 && write(fd, "head,", 5) == 5);
+	char path[64];
+	kiln_outfile o;
+	snprintf(path, sizeof path, "/dev/fd/%d", fd);
+	CHECK(kiln_outfile_open(&o, path) == 0);
+	fputs("dev-fd,", o.fp);
+	CHECK(kiln_outfile_commit(&o) == 0);
+	snprintf(path, sizeof path, "/proc/self/fd/%d", fd);
+	CHECK(kiln_outfile_open(&o, path) == 0);
+	fputs("proc-fd,", o.fp);
+	CHECK(kiln_outfile_commit(&o) == 0);
+	/* /dev/stdout redirected to a regular file, in a child. */
+	fflush(stdout);
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		if (dup2(fd, STDOUT_FILENO) < 0 || kiln_outfile_open(&o, "/dev/stdout")) _exit(3);
+		fputs("stdout", o.fp);
+		_exit(kiln_outfile_commit(&o) == 0 ? 0 : 1);
+	}
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	close(fd);
+	size_t n;
+	char *b = (char *)test_read_file("fd.out", &n);
+	CHECK(n == 26 && !memcmp(b, "head,dev-fd,proc-fd,stdout", 26));
+	free(b);
+	CHECK_EQ_U64(hidden_entries(), 0);
+	CHECK(kiln_outfile_open(&o, "/dev/fd/999") == -1 && errno == EBADF);
+}
+
 TEST(outdir_commit_force)
 {
 	const char *t = kiln_outdir_begin("ds", 0);
