@@ -58,7 +58,11 @@ static void draw(kiln_progress *p, double t)
 	human(rate, r, sizeof r);
 	if (p->total && rate > 0 && p->done <= p->total) {
 		double s = (p->total - p->done) / rate;
-		snprintf(eta, sizeof eta, "  ETA %dm%02ds", (int)(s / 60), (int)s % 60);
+		/* A slow start over a huge total gives estimates of centuries,
+		 * which overflowed the int conversion (garbage such as
+		 * "ETA -35791394m-8s"); past 99 hours an ETA says nothing. */
+		if (s < 99 * 3600.0) snprintf(eta, sizeof eta, "  ETA %dm%02ds", (int)(s / 60), (int)s % 60);
+		else snprintf(eta, sizeof eta, "  ETA >99h");
 	}
 	if (p->total)
 		fprintf(stderr, "\r\033[K%s  %s/%s %s  %s/s%s", p->label, d, tot, p->unit, r, eta);

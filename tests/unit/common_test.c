@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pty.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/resource.h>
@@ -355,6 +356,37 @@ TEST(walk_very_deep_trees)
 	snprintf(want, sizeof want, "%d deeper/", ENAMETOOLONG);
 	CHECK_STR(a.err, want);
 	CHECK(test_sh("rm -rf deep deeper") == 0);
+}
+
+TEST(progress_eta_of_a_huge_total)
+{
+	/* The progress line is drawn only on a terminal: give a child a pty
+	 * as stderr, report 1 of 2^64-1 bytes after 0.15 s, read the line. */
+	int master, slave;
+	if (openpty(&master, &slave, NULL, NULL, NULL)) SKIP("no pty: %s", strerror(errno));
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		close(master);
+		if (dup2(slave, STDERR_FILENO) < 0) _exit(3);
+		kiln_progress *p = kiln_progress_start("huge", UINT64_MAX, "B");
+		if (!p) _exit(4);
+		usleep(150000);
+		kiln_progress_update(p, 1);
+		kiln_progress_end(p);
+		_exit(0);
+	}
+	close(slave);
+	char buf[4096];
+	size_t n = 0;
+	ssize_t got;
+	while (n < sizeof buf - 1 && (got = read(master, buf + n, sizeof buf - 1 - n)) > 0) n += (size_t)got;
+	buf[n] = 0;
+	close(master);
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECKF(strstr(buf, "huge  1/18446744.1T B") != NULL, "line: %s", buf);
+	CHECKF(strstr(buf, "ETA >99h") != NULL, "line: %s", buf);
 }
 
 TEST(sha256_known_vectors)
