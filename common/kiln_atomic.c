@@ -44,6 +44,16 @@ static void on_signal(int sig)
 	raise(sig);
 }
 
+/* Catch sig unless it is ignored: a signal ignored by whoever started us
+ * (nohup's SIGHUP, a parent's SIGPIPE or SIGXFSZ) must stay ignored, or
+ * the handler would turn it into the end of the run. */
+static void catch_signal(int sig, const struct sigaction *sa)
+{
+	struct sigaction old;
+	if (sigaction(sig, NULL, &old) == 0 && old.sa_handler == SIG_IGN) return;
+	sigaction(sig, sa, NULL);
+}
+
 static void install_handlers(void)
 {
 	if (handlers_installed) return;
@@ -52,12 +62,15 @@ static void install_handlers(void)
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGHUP, &sa, NULL);
+	catch_signal(SIGINT, &sa);
+	catch_signal(SIGTERM, &sa);
+	catch_signal(SIGHUP, &sa);
 	/* A reader that goes away (| head) ends the run too: still nothing
 	 * half-written left behind. */
-	sigaction(SIGPIPE, &sa, NULL);
+	catch_signal(SIGPIPE, &sa);
+	/* So does a file-size limit (ulimit -f): the write that passes it
+	 * kills the process, which must not leave the partial temporary. */
+	catch_signal(SIGXFSZ, &sa);
 }
 
 void kiln_cleanup_add(const char *path)

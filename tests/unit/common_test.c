@@ -201,6 +201,23 @@ TEST(outfile_write_error_never_commits)
 	struct stat st;
 	CHECK(stat("big.out", &st) != 0 && errno == ENOENT);
 	CHECK_EQ_U64(hidden_entries(), 0);
+	/* With SIGXFSZ left at its default, the write that passes the limit
+	 * kills the process: the temporary must go with it. */
+	pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		struct rlimit r = { 1000, 1000 };
+		setrlimit(RLIMIT_FSIZE, &r);
+		static char big[100000];
+		kiln_outfile o;
+		if (kiln_outfile_open(&o, "killed.out")) _exit(3);
+		fwrite(big, 1, sizeof big, o.fp);
+		_exit(kiln_outfile_commit(&o) == 0 ? 0 : 1);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECKF(WIFSIGNALED(status) && WTERMSIG(status) == SIGXFSZ, "status %d", status);
+	CHECK(stat("killed.out", &st) != 0 && errno == ENOENT);
+	CHECK_EQ_U64(hidden_entries(), 0);
 	/* The same for "-" (stdout) on a full device. */
 	if (stat("/dev/full", &st) != 0) SKIP("no /dev/full");
 	pid = fork();
@@ -254,6 +271,45 @@ TEST(outfile_descriptor_paths)
 	free(b);
 	CHECK_EQ_U64(hidden_entries(), 0);
 	CHECK(kiln_outfile_open(&o, "/dev/fd/999") == -1 && errno == EBADF);
+}
+
+TEST(ignored_signals_stay_ignored)
+{
+	/* Under nohup SIGHUP is ignored; installing the cleanup handlers must
+	 * not make a hangup fatal. The handlers are installed once per process,
+	 * so this runs in a fresh copy of this runner (exec keeps an ignored
+	 * signal ignored), which sees KILN_TEST_HUP and takes this branch. */
+	const char *out = getenv("KILN_TEST_HUP");
+	if (out) {
+		kiln_outfile o;
+		if (kiln_outfile_open(&o, out)) _exit(3);
+		raise(SIGHUP);
+		fputs("survived", o.fp);
+		int rc = kiln_outfile_commit(&o) == 0 ? 0 : 1;
+		char own[4096];   /* this copy's own (empty) test folder */
+		if (getcwd(own, sizeof own) && chdir("/") == 0) rmdir(own);
+		_exit(rc);
+	}
+	char path[4200];
+	CHECK(getcwd(path, 4096) != NULL);
+	strcat(path, "/hup.out");
+	pid_t pid = fork();
+	CHECK(pid >= 0);
+	if (pid == 0) {
+		signal(SIGHUP, SIG_IGN);
+		setenv("KILN_TEST_HUP", path, 1);
+		int null = open("/dev/null", O_WRONLY);
+		dup2(null, STDOUT_FILENO);
+		execl("/proc/self/exe", "common_test", "ignored_signals_stay_ignored", (char *)NULL);
+		_exit(4);
+	}
+	int status;
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "status %d", status);
+	size_t n;
+	unsigned char *b = test_read_file("hup.out", &n);
+	CHECK(n == 8 && !memcmp(b, "survived", 8));
+	free(b);
 }
 
 TEST(outdir_commit_force)
