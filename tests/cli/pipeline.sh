@@ -35,4 +35,4 @@ cp pl.conf pl.conf.orig
 sanitize=$([ "${KILN_SANITIZED:-0}" = 1 ] && echo SANITIZE=address,undefined)
 t make-pipeline-config expect_exit 0 make -C "$SRC" --no-print-directory pipeline BUILD="$build" $sanitize CONFIG="$W/pl.conf"
 t config-file-untouched cmp pl.conf pl.conf.orig
-t config-file-read sh_ok "! grep -q '/kiln-' '$W/last.out'"
+t config-file-read sh_ok "! grep -q '^$KILN_BIN/' '$W/last.out'"
