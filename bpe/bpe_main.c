@@ -145,15 +145,6 @@ static void check_opt_cmd(const char *cmd, int c, int longindex)
 	}
 }
 
-/* Flush standard output and fail if it lost anything: a full disk or a
- * closed descriptor must not end as success (exit() flushes, but cannot
- * change the status). */
-static void check_stdout(void)
-{
-	int e = fflush(stdout) ? errno : ferror(stdout) ? EIO : 0;
-	if (e) kiln_die(KILN_EXIT_FAIL, "standard output: %s", strerror(e));
-}
-
 static void parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 {
 	int c, li = -1;
@@ -199,8 +190,8 @@ static void parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 				kiln_usage_error("--part: expected I/N with 1 <= I <= N, got '%s'", optarg);
 			break;
 		case 'q': kiln_set_quiet(1); break;
-		case 'h': usage(stdout); check_stdout(); exit(0);
-		case 'V': kiln_print_version(stdout, NULL); check_stdout(); exit(0);
+		case 'h': usage(stdout); exit(0);
+		case 'V': kiln_print_version(stdout, NULL); exit(0);
 		default: fprintf(stderr, "%s: try '%s --help'\n", kiln_progname(), kiln_progname()); exit(KILN_EXIT_USAGE);
 		}
 	}
@@ -1275,12 +1266,10 @@ static int cmd_stats(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	kiln_set_progname("kiln-bpe");
+	kiln_tool_start("kiln-bpe");
 	static const kiln_command cmds[] = {
 		{ "train", cmd_train }, { "encode", cmd_encode }, { "decode", cmd_decode },
 		{ "export", cmd_export }, { "stats", cmd_stats },
 	};
-	int rc = kiln_run_command(argc, argv, cmds, sizeof cmds / sizeof *cmds, usage);
-	check_stdout();   /* stats and --json print there */
-	return rc;
+	return kiln_run_command(argc, argv, cmds, sizeof cmds / sizeof *cmds, usage);
 }

@@ -36,9 +36,12 @@ enum { KILN_EXIT_OK = 0, KILN_EXIT_FAIL = 1, KILN_EXIT_USAGE = 2, KILN_EXIT_NOTB
 
 /* ---- messages (kiln_msg.c) -------------------------------------------- */
 
-/* Set once from main(): the tool's name ("kiln-swf") used as message prefix. */
+/* The tool's name ("kiln-swf") used as message prefix; kiln_tool_start sets it. */
 void kiln_set_progname(const char *name);
 const char *kiln_progname(void);
+/* A tool's first call: its name for messages, and a check at exit that
+ * standard output lost nothing (else the exit status is KILN_EXIT_FAIL). */
+void kiln_tool_start(const char *name);
 
 /* "kiln-x: message\n" on stderr. */
 void kiln_error(const char *fmt, ...) KILN_PRINTF(1, 2);

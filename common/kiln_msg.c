@@ -4,8 +4,10 @@
  */
 #include "kiln.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *progname = "kiln";
 
@@ -16,6 +18,24 @@ void kiln_set_progname(const char *name)
 }
 
 const char *kiln_progname(void) { return progname; }
+
+/* What standard output still buffers is flushed at exit, where a failure can
+ * no longer change the status: a report or a --help lost to a full disk or
+ * a closed descriptor would end as success. So, as coreutils does, flush it
+ * here and fail the process if that or any earlier write to it failed. */
+static void close_stdout(void)
+{
+	int e = fflush(stdout) ? errno : ferror(stdout) ? EIO : 0;
+	if (!e) return;
+	fprintf(stderr, "%s: standard output: %s\n", progname, strerror(e));
+	_exit(KILN_EXIT_FAIL);
+}
+
+void kiln_tool_start(const char *name)
+{
+	kiln_set_progname(name);
+	atexit(close_stdout);
+}
 
 static void vmsg(const char *file, const char *kind, const char *fmt, va_list ap)
 {

@@ -928,7 +928,7 @@ static int cmd_stats(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	kiln_set_progname("kiln-shard");
+	kiln_tool_start("kiln-shard");
 	static const kiln_command cmds[] = {
 		{ "pack", cmd_pack }, { "info", cmd_info }, { "verify", cmd_verify },
 		{ "cat", cmd_cat }, { "split", cmd_split }, { "stats", cmd_stats }, { "merge", cmd_merge },

@@ -103,7 +103,7 @@ static const struct { const char *name; int (*fn)(tool_opts *); } commands[] = {
 
 int main(int argc, char **argv)
 {
-	kiln_set_progname("kiln-sprites");
+	kiln_tool_start("kiln-sprites");
 	spr_codec_quiet();
 	tool_opts o;
 	memset(&o, 0, sizeof o);

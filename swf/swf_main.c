@@ -383,7 +383,7 @@ static int cmd_synth(const swf_cmd_opts *o)
 
 int main(int argc, char **argv)
 {
-	kiln_set_progname("kiln-swf");
+	kiln_tool_start("kiln-swf");
 	/* JSON lines over whole corpora into a pipe or file: fewer, larger
 	 * writes than glibc's 4 KiB (a terminal keeps its line buffering). */
 	static char outbuf[1 << 16];

@@ -284,7 +284,7 @@ enum {
 
 int main(int argc, char **argv)
 {
-	kiln_set_progname("kiln-train");
+	kiln_tool_start("kiln-train");
 	static const struct option lo[] = {
 		{ "help", no_argument, 0, 'h' }, { "version", no_argument, 0, 'V' }, { "quiet", no_argument, 0, 'q' },
 		{ "json", no_argument, 0, O_JSON }, { "restart", no_argument, 0, O_RESTART },

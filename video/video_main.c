@@ -907,7 +907,7 @@ static int cmd_contact(int argc, char **argv, struct opts *o)
 
 int main(int argc, char **argv)
 {
-	kiln_set_progname("kiln-video");
+	kiln_tool_start("kiln-video");
 	vid_quiet_libav();   /* messages are ours to give, not libav's */
 	struct opts o;
 	parse_opts(argc, argv, &o);

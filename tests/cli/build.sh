@@ -14,6 +14,14 @@ for tool in "$KILN_BIN"/kiln-*; do
   t "$name-version" expect_exit 0 "$tool" --version
   t "$name-version-features" out_has '^openmp: (yes|no)'
   t "$name-bad-option" expect_exit 2 "$tool" --no-such-option-here
+  # a lost write to standard output fails the run, whichever path exits
+  for a in --help --version; do
+    t "$name$a-full-stdout" sh_ok "'$tool' $a >/dev/full 2>'$W/full.err'; test \$? -eq 1 && grep -q 'standard output: ' '$W/full.err'"
+  done
+done
+for c in "kiln-shard info" "kiln-video extract" "kiln-swf info" "kiln-sprites palette" "kiln-train run" "kiln-bpe encode"; do
+  set -- $c
+  t "$1-$2-help-full-stdout" sh_ok "'$KILN_BIN/$1' $2 -h >/dev/full 2>'$W/full.err'; test \$? -eq 1 && grep -q 'standard output: ' '$W/full.err'"
 done
 t installed-format-page sh_ok "test -f '$W/inst/opt/kiln/share/man/man5/kiln-shard.5'"
 # the CUDA plugin, where built, is found from the installed kiln-train
