@@ -116,6 +116,10 @@ typedef struct kiln_outfile {
  * as /dev/null, a FIFO) is written in place.
  * Returns 0, or -1 with errno set. */
 int kiln_outfile_open(kiln_outfile *o, const char *path);
+/* Whether path names a file or folder that an output would replace (so a
+ * tool asks for --force): not "-", a descriptor by name, a device or a pipe,
+ * which kiln_outfile_open writes in place. */
+int kiln_output_exists(const char *path);
 /* fflush + fsync + fclose + rename over path. Returns 0 or -1 (errno); -1
  * too when any earlier write to fp failed (EIO), so a partial file never
  * takes the final name. The temporary is removed on failure. */

@@ -159,6 +159,13 @@ static int fd_path(const char *path)
 	return (int)n;
 }
 
+int kiln_output_exists(const char *path)
+{
+	struct stat st;
+	if (!strcmp(path, "-") || fd_path(path) >= 0) return 0;
+	return stat(path, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode));
+}
+
 /* Write to an existing descriptor, in place: no temporary, no rename. */
 static int open_in_place(kiln_outfile *o, int fd)
 {

@@ -229,8 +229,7 @@ static int cmd_tags(const swf_cmd_opts *o, const char *file)
 
 static int write_out(const char *path, const uint8_t *d, size_t n, int force)
 {
-	struct stat st;
-	if (strcmp(path, "-") && !force && stat(path, &st) == 0) {
+	if (!force && kiln_output_exists(path)) {
 		kiln_file_error(path, "exists (use --force to replace it)");
 		return KILN_EXIT_FAIL;
 	}

@@ -595,7 +595,7 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	/* --rawvideo FILE: an existing regular file only with --force, and
 	 * never one of the inputs (it was replaced by raw frames). */
 	struct stat rst;
-	if (o->raw && strcmp(o->raw, "-") && stat(o->raw, &rst) == 0 && S_ISREG(rst.st_mode)) {
+	if (o->raw && kiln_output_exists(o->raw) && stat(o->raw, &rst) == 0 && S_ISREG(rst.st_mode)) {
 		if (!o->force)
 			die_out("%s: exists (use --force to replace it)", o->raw);
 		for (size_t k = 0; k < in.n; k++) {

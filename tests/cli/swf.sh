@@ -109,6 +109,8 @@ t decompress-cws   expect_exit 0 kiln-swf decompress f.cws.swf -o back1.swf
 t decompress-zws   expect_exit 0 kiln-swf decompress f.zws.swf -o back2.swf
 t roundtrip-exact  sh_ok "cmp back1.swf $F && cmp back2.swf $F"
 t decompress-no-clobber expect_exit 1 kiln-swf decompress f.cws.swf -o back1.swf
+# /dev/stdout behind a shell redirect is the caller's file, not one to clobber
+t decompress-dev-stdout sh_ok "kiln-swf decompress f.cws.swf -o /dev/stdout > back3.swf && cmp back3.swf $F"
 t decompress-broken expect_exit 1 kiln-swf decompress $SEEDS/cws-header-cut.swf -o never.swf
 t decompress-broken-nothing sh_ok '! test -e never.swf && ! ls -a | grep -q "\.tmp"'
 # A damaged input is an error naming the file and offset, with no output;
