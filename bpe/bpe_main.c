@@ -900,6 +900,7 @@ static int cmd_encode(int argc, char **argv)
 		if (kiln_outfile_open(&of, o.output)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o.output, strerror(errno));
 		ids_out = of.fp;
 	} else {
+		kiln_refuse_output_over_inputs(o.output, o.force, argv + optind, (size_t)(argc - optind));
 		tmp = kiln_outdir_begin(o.output, o.force);
 		if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o.output, strerror(errno), errno == EEXIST ? " (use --force to replace)" : "");
 		shard_spec spec;

@@ -134,6 +134,13 @@ void kiln_outfile_abort(kiln_outfile *o);
  * moved aside and removed after the rename), otherwise commit fails with
  * EEXIST. Returns NULL / -1 with errno set. */
 const char *kiln_outdir_begin(const char *path, int force);
+/* Die, naming both, when --force would delete an input: out is one of the
+ * n inputs or a folder holding one (the old output is removed once the new
+ * one has its name). Nothing to check without force (an existing output is
+ * refused then) or when out does not exist. */
+void kiln_refuse_output_over_inputs(const char *out, int force, char *const *inputs, size_t n);
+/* 1 if the canonical (realpath) path p is root or lies under it. */
+int kiln_path_within(const char *p, const char *root);
 int kiln_outdir_commit(const char *tmpdir, const char *path, int force);
 void kiln_outdir_abort(const char *tmpdir);
 

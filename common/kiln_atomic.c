@@ -159,6 +159,27 @@ static int fd_path(const char *path)
 	return (int)n;
 }
 
+int kiln_path_within(const char *p, const char *root)
+{
+	size_t n = strlen(root);
+	if (n == 1 && root[0] == '/') return 1;
+	return !strncmp(p, root, n) && (p[n] == 0 || p[n] == '/');
+}
+
+void kiln_refuse_output_over_inputs(const char *out, int force, char *const *inputs, size_t n)
+{
+	char *o = force ? realpath(out, NULL) : NULL;
+	if (!o) return;
+	for (size_t i = 0; i < n; i++) {
+		char *in = realpath(inputs[i], NULL);
+		if (in && kiln_path_within(in, o))
+			kiln_die(KILN_EXIT_FAIL, "%s: %s the input %s, which --force would delete: choose another output", out,
+			         strcmp(in, o) ? "holds" : "is", inputs[i]);
+		free(in);
+	}
+	free(o);
+}
+
 int kiln_output_exists(const char *path)
 {
 	struct stat st;

@@ -162,31 +162,6 @@ static void checked_record(const shard_dataset *d, uint64_t i, shard_record *r)
 	if (shard_dataset_record(d, i, r, &e) || shard_dataset_verify_record(d, i, &e)) die_err(&e);
 }
 
-/* 1 if the canonical path p is root or lies under it. */
-static int path_within(const char *p, const char *root)
-{
-	size_t n = strlen(root);
-	if (n == 1 && root[0] == '/') return 1;
-	return !strncmp(p, root, n) && (p[n] == 0 || p[n] == '/');
-}
-
-/* --force replaces an existing output by deleting it after the rename, so an
- * output that is an input, or a folder holding one, would destroy the data
- * being read (pack -o corpus --force deleted the corpus): refuse it. */
-static void refuse_output_over_inputs(const struct opts *o, char **inputs, int n)
-{
-	char *out = o->force ? realpath(o->output, NULL) : NULL;
-	if (!out) return;   /* absent: nothing to delete; no --force: refused anyway */
-	for (int i = 0; i < n; i++) {
-		char *in = realpath(inputs[i], NULL);
-		if (in && path_within(in, out))
-			kiln_die(KILN_EXIT_FAIL, "%s: %s the input %s, which --force would delete: choose another output", o->output,
-			         strcmp(in, out) ? "holds" : "is", inputs[i]);
-		free(in);
-	}
-	free(out);
-}
-
 /* The output folder's temporary, or die naming the output. */
 static const char *outdir_or_die(const struct opts *o)
 {
@@ -267,7 +242,7 @@ static size_t drop_output_files(const char *output, char **paths, size_t n)
 	size_t kept = 0;
 	for (size_t k = 0; k < n; k++) {
 		char *rp = realpath(paths[k], NULL);
-		int drop = rp && path_within(rp, out);
+		int drop = rp && kiln_path_within(rp, out);
 		free(rp);
 		if (drop) free(paths[k]);
 		else paths[kept++] = paths[k];
@@ -283,7 +258,7 @@ static int cmd_pack(int argc, char **argv)
 	if (!o.bytes) kiln_usage_error("pack: --bytes is required (content = each file's bytes)");
 	if (!o.output) kiln_usage_error("pack: -o OUT is required");
 	if (optind >= argc) kiln_usage_error("pack: no input files");
-	refuse_output_over_inputs(&o, argv + optind, argc - optind);
+	kiln_refuse_output_over_inputs(o.output, o.force, argv + optind, (size_t)(argc - optind));
 
 	/* The whole sorted list first: --part takes a block of it. Walked
 	 * before the temporary output exists, which would otherwise be packed
@@ -578,7 +553,7 @@ static int cmd_split(int argc, char **argv)
 	if (!o.output) kiln_usage_error("split: -o DIR is required");
 	if (!o.has_ratio) kiln_usage_error("split: --ratio is required");
 	if (!o.has_seed) kiln_usage_error("split: --seed is required (the split must be reproducible)");
-	refuse_output_over_inputs(&o, argv + optind, 1);
+	kiln_refuse_output_over_inputs(o.output, o.force, argv + optind, 1);
 	shard_dataset *d = open_or_die(argv[optind]);
 	const char *tmp = outdir_or_die(&o);
 	size_t mlen;
@@ -765,7 +740,7 @@ static int cmd_merge(int argc, char **argv)
 	if (!o.output) kiln_usage_error("merge: -o OUT is required");
 	if (optind >= argc) kiln_usage_error("merge: no input datasets");
 	int n = argc - optind;
-	refuse_output_over_inputs(&o, argv + optind, n);
+	kiln_refuse_output_over_inputs(o.output, o.force, argv + optind, (size_t)n);
 	shard_dataset **d = kiln_xcalloc((size_t)n, sizeof *d);
 	shard_error e;
 	for (int i = 0; i < n; i++) {

@@ -381,6 +381,7 @@ int cmd_quantize(tool_opts *o)
 	palette_fingerprint(&pal, spec.fingerprint);
 	char *meta = dataset_meta(o, &l, &pal, &qi, &qo);
 	shard_writer_opts wo = { 0, meta };
+	kiln_refuse_output_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
 	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
 	shard_writer *w;
@@ -429,6 +430,7 @@ int cmd_fit(tool_opts *o)
 	need_inputs(o);
 	sprite_list l;
 	load_sprites(o, &l, 0);
+	kiln_refuse_output_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
 	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
 	for (size_t i = 0; i < l.n; i++) {

@@ -189,6 +189,7 @@ int cmd_render(tool_opts *o)
 	if (rw > SPR_MAX_DIM || rh > SPR_MAX_DIM || rw * rh > SPR_MAX_PIXELS)
 		kiln_die(KILN_EXIT_FAIL, "%s: %ux%u sprites at --zoom %u would be %llux%llu pixels, over the image cap: lower --zoom",
 		         o->inputs[0], v.spec->width, v.spec->height, o->zoom, (unsigned long long)rw, (unsigned long long)rh);
+	kiln_refuse_output_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
 	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
 	uint64_t n = shard_dataset_records(v.d);
@@ -329,6 +330,7 @@ int cmd_shade(tool_opts *o)
 		memcpy(nmeta + 15, meta + 1, mlen - 1);
 		nmeta[14 + mlen] = 0;
 	} else strcpy(nmeta, "{\"shaded\":true}");
+	kiln_refuse_output_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
 	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
 	shard_writer_opts wo = { 0, nmeta };
@@ -375,6 +377,7 @@ int cmd_synth(tool_opts *o)
 	if (o->ninputs != 0 || !o->output) kiln_usage_error("synth: expected -o DIR (no inputs)");
 	uint32_t size = o->fit.size;
 	if (size < 8 || size > 256) kiln_usage_error("synth: --size must be in [8, 256]");
+	kiln_refuse_output_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
 	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
 	uint64_t total = 0;

@@ -812,6 +812,7 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	for (int k = 0; k < ninputs; k++) {
 		if (access(inputs[k], R_OK)) kiln_die(KILN_EXIT_FAIL, "%s: %s", inputs[k], strerror(errno));
 	}
+	kiln_refuse_output_over_inputs(o->output, o->force, inputs, (size_t)ninputs);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
 	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
 	size_t plen = strlen(tmp) + 32;

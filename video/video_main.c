@@ -674,6 +674,7 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 	kiln_sha256(settings, strlen(settings), spec.fingerprint);
 	free(settings);
 
+	kiln_refuse_output_over_inputs(o->output, o->force, in.v, in.n);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
 	if (!tmp)
 		die_out("%s: %s", o->output, strerror(errno));

@@ -92,6 +92,7 @@ t ids_three_msg    err_has "encode: --max-shard-size, --force, --prompt only app
 t ids_force        expect_exit 2 kiln-bpe encode -v v.txt --ids --force -o i3.ids in/one
 t ids_prompt       expect_exit 2 kiln-bpe encode -v v.txt --ids --prompt copy -o i4.ids in/one
 t ids_none_out     sh_ok 'for f in i1.ids i2.ids i3.ids i4.ids; do [ ! -e $f ] || exit 1; done'
+t force_over_input sh_ok 'mkdir -p fo/in && cp in/one fo/in/ && ! kiln-bpe encode -v v.txt -q --force -o fo fo/in 2>fo.err && grep -q "holds the input" fo.err && cmp in/one fo/in/one'
 t own_encode       expect_exit 0 kiln-bpe encode -v v.txt --id-offset 3 --prompt copy --max-shard-size 1M --part 1/1 --force -t 1 --json -q -o own.ds in
 t own_decode       expect_exit 0 kiln-bpe decode -v v.txt --id-offset 0 -t 1 -q -o own.back one.ids
 t own_export       expect_exit 0 kiln-bpe export -v v.txt --format hf --id-offset 7 -t 1 -q -o own.json

@@ -83,6 +83,7 @@ t threads_same     sh_ok 'cmp ds_t1/shard-00000.kshard ds_t2/shard-00000.kshard 
 t exists_no_force  expect_exit 1 kiln-sprites quantize -q -o ds syn
 t exists_named     err_has 'ds: .*--force'
 t exists_force     expect_exit 0 kiln-sprites quantize -q --force -o ds syn
+t force_over_input sh_ok 'cp -r syn syn_in && n=$(ls syn_in | wc -l) && ! kiln-sprites quantize -q --force -o syn_in syn_in 2>fo.err && grep -q "is the input" fo.err && [ "$(ls syn_in | wc -l)" = "$n" ]'
 t dither           expect_exit 0 kiln-sprites quantize -q --dither --palette pal.gpl -o ds_dither syn
 t dither_differs   sh_ok '! cmp -s ds/shard-00000.kshard ds_dither/shard-00000.kshard'
 t counts           expect_exit 0 kiln-sprites quantize -q --colors 32 --zones 8 --categories 7 -o ds_small syn

@@ -33,6 +33,8 @@ PY
 t ingest           expect_exit 0 kiln-swf ingest in -o ds --threads 1
 t summary          err_has '9 records .* from 12 SWF candidates'
 t verify           expect_exit 0 kiln-shard verify ds
+# --force never deletes an input: an output that holds one is refused
+t force-over-input sh_ok "mkdir -p fo && cp -r in fo/in && ! kiln-swf ingest fo/in -o fo --force -q 2>fo.err && grep -q 'holds the input' fo.err && diff -r in fo/in"
 check_manifest() {
   python3 - <<'PY'
 import hashlib, json, os

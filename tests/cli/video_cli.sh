@@ -70,6 +70,8 @@ t meta-records-windows sh_ok "kiln-shard info --json d | grep -q '\"windows\":{\
 t exists-no-force expect_exit 1 kiln-video extract a.y4m -o d
 t exists-kept sh_ok "[ -f d/windows.bin ]"
 t force-replaces sh_ok "kiln-video extract a.y4m -o d --force -q && [ ! -e d/windows.bin ]"
+# --force never deletes an input: an output that is one, or holds one, is refused
+t force-over-input sh_ok "mkdir -p vin && cp a.y4m vin/ && ! kiln-video extract vin/a.y4m -o vin --force -q 2>vin.err && grep -q 'holds the input' vin.err && cmp a.y4m vin/a.y4m"
 
 # Actions: a frame takes the last label at or before its source time.
 # 30 -> 12 fps shows source frames 1,3,6,8,11,13 (< 0.5 s), 16..28 (< 1 s), then 31...
