@@ -124,20 +124,12 @@ static const struct {
 	{ OPT_FORMAT, "export" },
 };
 
-static int word_in(const char *word, const char *list)
-{
-	size_t n = strlen(word);
-	for (const char *p = list; (p = strstr(p, word)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n])) return 1;
-	return 0;
-}
-
 /* A usage error for an option that cmd does not take, named as it was
  * given (long or short form). */
 static void check_opt_cmd(const char *cmd, int c, int longindex)
 {
 	for (size_t i = 0; i < sizeof opt_cmds / sizeof *opt_cmds; i++) {
-		if (opt_cmds[i].val != c || word_in(cmd, opt_cmds[i].cmds)) continue;
+		if (opt_cmds[i].val != c || kiln_word_in(cmd, opt_cmds[i].cmds)) continue;
 		if (longindex >= 0)
 			kiln_usage_error("%s: option '--%s' does not apply to %s (it is for: %s)", cmd, long_opts[longindex].name,
 			                 cmd, opt_cmds[i].cmds);

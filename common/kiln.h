@@ -96,6 +96,9 @@ void kiln_part_range(uint64_t total, uint32_t part, uint32_t nparts, uint64_t *l
 uint64_t kiln_opt_u64(const char *opt, const char *arg, uint64_t min, uint64_t max);
 uint64_t kiln_opt_size(const char *opt, const char *arg, uint64_t min, uint64_t max);
 double kiln_opt_double(const char *opt, const char *arg, double min, double max);
+/* 1 if word is one of the space-separated words of list (tables of which
+ * commands take an option). */
+int kiln_word_in(const char *word, const char *list);
 
 /* ---- atomic output (kiln_atomic.c) -------------------------------------
  * Outputs are written under a temporary name in the destination folder and
@@ -124,6 +127,11 @@ int kiln_output_exists(const char *path);
  * too when any earlier write to fp failed (EIO), so a partial file never
  * takes the final name. The temporary is removed on failure. */
 int kiln_outfile_commit(kiln_outfile *o);
+/* Nonzero, errno set, when anything written to fp was lost: fflush reports
+ * only what is still buffered, and a write that failed earlier (a large
+ * fwrite goes straight to write(2), and a full disk or a size limit stops
+ * it half-way) leaves nothing buffered, only the stream's error flag (EIO). */
+int kiln_flush_failed(FILE *fp);
 /* Close and remove the temporary. Safe to call twice. */
 void kiln_outfile_abort(kiln_outfile *o);
 
@@ -134,6 +142,8 @@ void kiln_outfile_abort(kiln_outfile *o);
  * moved aside and removed after the rename), otherwise commit fails with
  * EEXIST. Returns NULL / -1 with errno set. */
 const char *kiln_outdir_begin(const char *path, int force);
+int kiln_outdir_commit(const char *tmpdir, const char *path, int force);
+void kiln_outdir_abort(const char *tmpdir);
 /* Die, naming both, when --force would delete an input: out is one of the
  * n inputs or a folder holding one (the old output is removed once the new
  * one has its name). Nothing to check without force (an existing output is
@@ -141,8 +151,6 @@ const char *kiln_outdir_begin(const char *path, int force);
 void kiln_refuse_output_over_inputs(const char *out, int force, char *const *inputs, size_t n);
 /* 1 if the canonical (realpath) path p is root or lies under it. */
 int kiln_path_within(const char *p, const char *root);
-int kiln_outdir_commit(const char *tmpdir, const char *path, int force);
-void kiln_outdir_abort(const char *tmpdir);
 
 /* Register/unregister an arbitrary path for removal on fatal exit/signal
  * (files are unlinked, folders removed recursively). */
@@ -203,6 +211,10 @@ void kiln_json_raw(kiln_json *j, const char *key, const char *json);  /* pre-for
 void kiln_json_end_line(kiln_json *j);
 /* Escape s (n bytes) as a JSON string with quotes into fp. */
 void kiln_json_write_string(FILE *fp, const char *s, size_t n);
+/* Length of the valid UTF-8 sequence at s (at most n bytes: shortest form,
+ * no surrogates, at most U+10FFFF), 0 if invalid; *cp (if non-NULL) gets
+ * its code point. */
+size_t kiln_utf8_len(const unsigned char *s, size_t n, uint32_t *cp);
 
 /* ---- hashing (kiln_hash.c) ---------------------------------------------
  * SHA-256 for content identity and fingerprints (libavutil's implementation),

@@ -206,7 +206,7 @@ int kiln_outfile_open(kiln_outfile *o, const char *path)
 	 * failed, when that file was a regular one. */
 	int fdn = fd_path(path);
 	if (fdn >= 0) return open_in_place(o, fcntl(fdn, F_DUPFD_CLOEXEC, 0));
-	/* A device or a pipe (/dev/null, /dev/stdout, a FIFO) has nothing to
+	/* A device or a pipe (/dev/null, a FIFO) has nothing to
 	 * replace atomically, and a rename would put a file in its place:
 	 * write to it directly. */
 	struct stat st;
@@ -228,11 +228,7 @@ fail:;
 	return -1;
 }
 
-/* Nonzero, errno set, when anything written to fp was lost: fflush reports
- * only what is still buffered, and a write that failed earlier (a large
- * fwrite goes straight to write(2), and a full disk or a size limit stops
- * it half-way) leaves nothing buffered, only the stream's error flag. */
-static int flush_failed(FILE *fp)
+int kiln_flush_failed(FILE *fp)
 {
 	if (fflush(fp)) return 1;
 	if (ferror(fp)) { errno = EIO; return 1; }
@@ -241,18 +237,18 @@ static int flush_failed(FILE *fp)
 
 int kiln_outfile_commit(kiln_outfile *o)
 {
-	if (o->fp == stdout && !o->tmp) return flush_failed(stdout) ? -1 : 0;
+	if (o->fp == stdout && !o->tmp) return kiln_flush_failed(stdout) ? -1 : 0;
 	if (!o->fp) { errno = EBADF; return -1; }
 	if (!o->tmp) {   /* a device or a pipe, written in place */
 		int rc = 0, e = 0;
-		if (flush_failed(o->fp)) { rc = -1; e = errno; }
+		if (kiln_flush_failed(o->fp)) { rc = -1; e = errno; }
 		if (fclose(o->fp) && !rc) { rc = -1; e = errno; }
 		o->fp = NULL;
 		errno = e;
 		return rc;
 	}
 	int rc = 0, e = 0;
-	if (flush_failed(o->fp) || fsync(fileno(o->fp))) { rc = -1; e = errno; }
+	if (kiln_flush_failed(o->fp) || fsync(fileno(o->fp))) { rc = -1; e = errno; }
 	if (fclose(o->fp) && !rc) { rc = -1; e = errno; }
 	o->fp = NULL;
 	if (!rc && rename(o->tmp, o->path)) { rc = -1; e = errno; }

@@ -86,13 +86,12 @@ static void end(kiln_json *j, out *o)
 	j->held = 0;
 }
 
-/* Length of a valid UTF-8 sequence at s (max n bytes), or 0 if invalid. */
-static size_t utf8_len(const unsigned char *s, size_t n)
+size_t kiln_utf8_len(const unsigned char *s, size_t n, uint32_t *cp)
 {
 	unsigned c = s[0];
 	size_t len;
 	unsigned min;
-	if (c < 0x80) return 1;
+	if (c < 0x80) { if (cp) *cp = c; return 1; }
 	if ((c & 0xE0) == 0xC0) { len = 2; min = 0x80; c &= 0x1F; }
 	else if ((c & 0xF0) == 0xE0) { len = 3; min = 0x800; c &= 0x0F; }
 	else if ((c & 0xF8) == 0xF0) { len = 4; min = 0x10000; c &= 0x07; }
@@ -103,6 +102,7 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 		c = (c << 6) | (s[i] & 0x3F);
 	}
 	if (c < min || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+	if (cp) *cp = c;
 	return len;
 }
 
@@ -155,7 +155,7 @@ static void escape(out *o, const char *str, size_t n)
 			i++;
 			continue;
 		}
-		size_t len = utf8_len(s + i, n - i);
+		size_t len = kiln_utf8_len(s + i, n - i, NULL);
 		if (len == 0) { out_u00(o, c); i++; continue; }
 		out_put(o, s + i, len);
 		i += len;

@@ -25,9 +25,8 @@ const char *kiln_progname(void) { return progname; }
  * here and fail the process if that or any earlier write to it failed. */
 static void close_stdout(void)
 {
-	int e = fflush(stdout) ? errno : ferror(stdout) ? EIO : 0;
-	if (!e) return;
-	fprintf(stderr, "%s: standard output: %s\n", progname, strerror(e));
+	if (!kiln_flush_failed(stdout)) return;
+	fprintf(stderr, "%s: standard output: %s\n", progname, strerror(errno));
 	_exit(KILN_EXIT_FAIL);
 }
 

@@ -184,3 +184,11 @@ void kiln_part_range(uint64_t total, uint32_t part, uint32_t nparts, uint64_t *l
 	*lo = (uint64_t)(t * (part - 1) / nparts);
 	*hi = (uint64_t)(t * part / nparts);
 }
+
+int kiln_word_in(const char *word, const char *list)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; (p = strstr(p, word)); p += n)
+		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n])) return 1;
+	return 0;
+}

@@ -83,15 +83,6 @@ struct opts {
 	const char *segment;
 };
 
-/* 1 if name is one of the space-separated words of list. */
-static int word_in(const char *list, const char *name)
-{
-	size_t n = strlen(name);
-	for (const char *p = list; (p = strstr(p, name)); p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == 0)) return 1;
-	return 0;
-}
-
 /* Options of argv[0] (the command); `accepts` lists the long names it
  * takes besides --quiet, --help and --version. Any other option is a usage
  * error: ignored, --json or --dedup would look as if they had worked. */
@@ -106,7 +97,7 @@ static void parse_opts(int argc, char **argv, struct opts *o, const char *accept
 		const char *name = NULL;
 		for (const struct option *p = long_opts; p->name && !name; p++)
 			if (p->val == c) name = p->name;
-		if (name && c != 'q' && c != 'h' && c != 'V' && !word_in(accepts, name))
+		if (name && c != 'q' && c != 'h' && c != 'V' && !kiln_word_in(name, accepts))
 			kiln_usage_error("%s: --%s is not an option of %s", argv[0], name, argv[0]);
 		switch (c) {
 		case 'o': o->output = optarg; break;
@@ -313,25 +304,6 @@ static void json_special(kiln_json *j, const char *key, uint32_t v)
 /* Bytes of metadata the text output shows. */
 #define META_SHOWN 2000
 
-/* Length of the UTF-8 sequence at s (at most n bytes) if it is valid
- * (shortest form, no surrogates, at most U+10FFFF), else 0; *cp gets the
- * code point. */
-static size_t utf8_seq(const uint8_t *s, size_t n, uint32_t *cp)
-{
-	static const uint32_t min[5] = { 0, 0, 0x80, 0x800, 0x10000 };
-	size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xC2 && s[0] <= 0xDF ? 2 : s[0] >= 0xE0 && s[0] <= 0xEF ? 3
-	           : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4 : 0;
-	if (!len || len > n) return 0;
-	uint32_t c = len == 1 ? s[0] : s[0] & (0x7F >> len);
-	for (size_t k = 1; k < len; k++) {
-		if ((s[k] & 0xC0) != 0x80) return 0;
-		c = c << 6 | (s[k] & 0x3F);
-	}
-	if (c < min[len] || (c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) return 0;
-	*cp = c;
-	return len;
-}
-
 /* Text for a terminal from untrusted bytes (a shard's metadata): control
  * characters (C0, DEL, C1) and bytes that are not valid UTF-8 are written
  * as \xNN, so none can move the cursor, retitle the window or reprogram
@@ -341,7 +313,7 @@ static void print_for_terminal(FILE *out, const char *text, size_t n)
 	const uint8_t *s = (const uint8_t *)text;
 	for (size_t i = 0; i < n;) {
 		uint32_t c;
-		size_t len = utf8_seq(s + i, n - i, &c);
+		size_t len = kiln_utf8_len(s + i, n - i, &c);
 		if (len && c >= 0x20 && c != 0x7F && !(c >= 0x80 && c <= 0x9F)) {
 			fwrite(s + i, 1, len, out);
 			i += len;

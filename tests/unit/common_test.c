@@ -360,6 +360,42 @@ TEST(walk_sorted_and_errors)
 	CHECK_EQ_U64(a.errors, 1);
 }
 
+/* An empty folder is walked like any other: nothing seen, no error (tools
+ * used to check for one first, so that the walk never sorted an empty list). */
+TEST(walk_empty_folder)
+{
+	CHECK(kiln_mkdirs("e/inner") == 0);
+	const char *in[] = { "e" };
+	struct walk_acc a = { "", 0 };
+	CHECK(kiln_walk(in, 1, walk_cb, &a) == 0);
+	CHECK_STR(a.seen, "");
+	CHECK_EQ_U64(a.errors, 0);
+}
+
+TEST(word_in_lists)
+{
+	CHECK(kiln_word_in("train", "train encode"));
+	CHECK(kiln_word_in("encode", "train encode"));
+	CHECK(!kiln_word_in("code", "train encode"));      /* a word, not a substring */
+	CHECK(!kiln_word_in("train encode", "train"));
+	CHECK(!kiln_word_in("x", ""));
+}
+
+TEST(utf8_len_and_code_point)
+{
+	uint32_t cp = 0;
+	CHECK_EQ_U64(kiln_utf8_len((const unsigned char *)"A", 1, &cp), 1);
+	CHECK_EQ_U64(cp, 0x41);
+	CHECK_EQ_U64(kiln_utf8_len((const unsigned char *)"\xc2\x9b", 2, &cp), 2);   /* C1 CSI */
+	CHECK_EQ_U64(cp, 0x9b);
+	CHECK_EQ_U64(kiln_utf8_len((const unsigned char *)"\xf0\x9f\x98\x80", 4, &cp), 4);
+	CHECK_EQ_U64(cp, 0x1f600);
+	CHECK_EQ_U64(kiln_utf8_len((const unsigned char *)"\xc0\x80", 2, NULL), 0);   /* overlong */
+	CHECK_EQ_U64(kiln_utf8_len((const unsigned char *)"\xed\xa0\x80", 3, NULL), 0);   /* surrogate */
+	CHECK_EQ_U64(kiln_utf8_len((const unsigned char *)"\xf4\x90\x80\x80", 4, NULL), 0);   /* past U+10FFFF */
+	CHECK_EQ_U64(kiln_utf8_len((const unsigned char *)"\xe2\x82", 2, NULL), 0);   /* cut */
+}
+
 /* mkdir + chdir "a" depth times from the current folder, then a file "f";
  * back to the start. Relative steps, so depth is not bounded by PATH_MAX. */
 static int make_deep(const char *top, int depth)
