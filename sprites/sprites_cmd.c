@@ -482,7 +482,7 @@ int cmd_compare(tool_opts *o)
 	while (rl > 1 && o->inputs[0][rl - 1] == '/') rl--;
 	name_list c = { NULL, 0, 0, rl };
 	if (!kiln_is_dir(o->inputs[0]) || !kiln_is_dir(o->inputs[1])) kiln_usage_error("compare: REF and TEST must be folders");
-	if (!dir_is_empty(o->inputs[0])) kiln_walk((const char *const *)&o->inputs[0], 1, collect_name, &c);
+	kiln_walk((const char *const *)&o->inputs[0], 1, collect_name, &c);
 	char **names = c.v;
 	size_t n = c.n;
 	if (n == 0) kiln_die(KILN_EXIT_FAIL, "%s: no images in this folder (.png .gif .bmp .webp .jpg .tga)", o->inputs[0]);

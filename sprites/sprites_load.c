@@ -7,7 +7,6 @@
  */
 #include "sprites_tool.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -30,21 +29,6 @@ int is_image_name(const char *p)
 		if (n > m && !strcasecmp(p + n - m, ext[i])) return 1;
 	}
 	return 0;
-}
-
-/* 1 when a folder holds no entry at all. kiln_walk is not called on such a
- * folder: it passes a NULL array to qsort for it, which UBSan rejects (to be
- * fixed in common/kiln_file.c; see the report of issue 6). */
-int dir_is_empty(const char *path)
-{
-	DIR *d = opendir(path);
-	if (!d) return 0;
-	struct dirent *e;
-	int empty = 1;
-	while (empty && (e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) empty = 0;
-	closedir(d);
-	return empty;
 }
 
 typedef struct walk_ctx {
@@ -297,7 +281,7 @@ void load_sprites(const tool_opts *o, sprite_list *l, int want_labels)
 			while (k > 1 && root[k - 1] == '/') root[--k] = 0;
 			w.root = root;
 			size_t before = l->nfiles;
-			if (!dir_is_empty(root)) kiln_walk((const char *const *)&root, 1, walk_cb, &w);
+			kiln_walk((const char *const *)&root, 1, walk_cb, &w);
 			if (l->nfiles == before) {
 				kiln_file_error(in, "no images in this folder (.png .gif .bmp .webp .jpg .tga)");
 				w.errors++;

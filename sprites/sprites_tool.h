@@ -82,8 +82,6 @@ typedef struct sprite_list {
 /* 1 when the name has an image extension the walk picks up (.png .gif
  * .bmp .webp .jpg .jpeg .tga, any case). */
 int is_image_name(const char *p);
-/* 1 when a folder holds no entry at all (kiln_walk must not be given one). */
-int dir_is_empty(const char *path);
 /* Walk the inputs, decode and fit every image (in parallel), attach labels.
  * Bad files are reported and counted; the rest is kept. */
 void load_sprites(const tool_opts *o, sprite_list *l, int want_labels);

@@ -377,7 +377,6 @@ int cmd_synth(tool_opts *o)
 	if (o->ninputs != 0 || !o->output) kiln_usage_error("synth: expected -o DIR (no inputs)");
 	uint32_t size = o->fit.size;
 	if (size < 8 || size > 256) kiln_usage_error("synth: --size must be in [8, 256]");
-	kiln_refuse_output_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
 	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
 	uint64_t total = 0;
