@@ -220,6 +220,14 @@ static char *member_label(nameset *ns, const char *name, int position)
 	return s;
 }
 
+/* origin listed in the manifest as unreadable, with errno err and why. */
+static void list_unreadable(ingest *g, const char *origin, int err, const char *why)
+{
+	item *it = add_item(g, origin);
+	it->err = err;
+	it->errmsg = kiln_xstrdup(why);
+}
+
 /* An archive inside archives already MAX_ARCHIVE_DEPTH deep: not opened
  * (a bound on work for archives in archives), warned and listed. */
 static void archive_too_deep(ingest *g, const char *origin)
@@ -228,9 +236,7 @@ static void archive_too_deep(ingest *g, const char *origin)
 	snprintf(why, sizeof why, "archive nested more than %d deep (not opened)", MAX_ARCHIVE_DEPTH);
 	kiln_warn("%s: %s", origin, why);
 	g->archive_errors++;
-	item *it = add_item(g, origin);
-	it->err = ELOOP;
-	it->errmsg = kiln_xstrdup(why);
+	list_unreadable(g, origin, ELOOP, why);
 }
 
 /* An entry's bytes, read whole: SWF by signature, else maybe an archive. */
@@ -266,11 +272,10 @@ static void entry_bytes(ingest *g, uint8_t *buf, size_t n, const char *origin, c
 static void archive_unreadable(ingest *g, struct archive *a, const char *origin, const char *what)
 {
 	const char *why = archive_error_string(a);
-	kiln_warn("%s: %s (%s skipped)", origin, why ? why : "read error", what);
+	if (!why) why = "read error";
+	kiln_warn("%s: %s (%s skipped)", origin, why, what);
 	g->archive_errors++;
-	item *it = add_item(g, origin);
-	it->err = EIO;
-	it->errmsg = kiln_xstrdup(why ? why : "read error");
+	list_unreadable(g, origin, EIO, why);
 }
 
 /* Walk the entries of an opened archive. A damaged archive stops with a
@@ -310,11 +315,7 @@ static void scan_archive(ingest *g, struct archive *a, const char *origin, int d
 			g->too_big++;
 			/* An SWF by its signature or name is a candidate: listed as
 			 * unreadable, as the same file on disk would be. */
-			if (is_swf_sig(buf, n) || named_swf(name)) {
-				item *it = add_item(g, sub);
-				it->err = EFBIG;
-				it->errmsg = kiln_xstrdup("larger than --max-size");
-			}
+			if (is_swf_sig(buf, n) || named_swf(name)) list_unreadable(g, sub, EFBIG, "larger than --max-size");
 			free(buf);
 		} else {
 			entry_bytes(g, buf, n, sub, name, depth);
