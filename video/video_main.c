@@ -330,9 +330,10 @@ static vid_reader *open_or_die(const char *path)
 	/* A video is read more than once (probed, counted, hashed, decoded in
 	 * pieces): a pipe would be empty the second time. */
 	struct stat st;
-	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+	int found = stat(path, &st) == 0;
+	if (found && S_ISDIR(st.st_mode))
 		die_input("%s: is a folder; a --list line names one video file", path);
-	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode))
+	if (found && !S_ISREG(st.st_mode))
 		die_input("%s: not a regular file; kiln-video reads a video more than once, so a pipe cannot work: "
 		          "save it to a file first", path);
 	int rc = vid_open(path, &r, err, sizeof err);
