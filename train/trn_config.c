@@ -188,18 +188,6 @@ static const key *find_key(const key *tab, size_t n, const char *name)
 	return NULL;
 }
 
-/* A key given twice in one scope is an error naming both lines: with "the
- * last one wins" an edit to the first would silently do nothing. first_line
- * holds, per key of tab, the line that set it (0 = not yet). */
-static int set_once(const key *k, const key *tab, int *first_line, const char *name, int line, trn_error *err)
-{
-	int *seen = &first_line[k - tab];
-	if (*seen)
-		return trn_seterr(err, TRN_EFORMAT, "%s:%d: %s is already set on line %d", name, line, k->name, *seen);
-	*seen = line;
-	return TRN_OK;
-}
-
 /* Store value v for key k into the struct at base. */
 static int set_value(const key *k, void *base, const char *v, const char *name, int line, trn_error *err)
 {
@@ -279,12 +267,18 @@ static char *trim(char *s)
 	return s;
 }
 
-/* set_value for a key not set before in its scope (see set_once). */
+/* set_value for a key not set before in its scope: one given twice is an
+ * error naming both lines, since with "the last one wins" an edit to the
+ * first would silently do nothing. first_line holds, per key of tab, the
+ * line that set it (0 = not yet). */
 static int set_first(const key *k, const key *tab, int *first_line, void *base, const entry *e, const char *name,
                      trn_error *err)
 {
-	int rc = set_once(k, tab, first_line, name, e->line, err);
-	return rc ? rc : set_value(k, base, e->val, name, e->line, err);
+	int *seen = &first_line[k - tab];
+	if (*seen)
+		return trn_seterr(err, TRN_EFORMAT, "%s:%d: %s is already set on line %d", name, e->line, k->name, *seen);
+	*seen = e->line;
+	return set_value(k, base, e->val, name, e->line, err);
 }
 
 int trn_config_parse(const char *text, size_t len, const char *name, trn_config *c, trn_error *err)
