@@ -260,7 +260,7 @@ const uint8_t *trn_data_fingerprint(const trn_data *d);
  * order, its prompt and content lengths and payload checksum, so the same
  * records re-packed (any shard size) match and other bytes do not; never 0.
  * A vocabulary fingerprint cannot tell two byte datasets apart: this can. */
-uint32_t trn_data_identity(const trn_data *d);
+uint32_t trn_data_identity(trn_data *d);
 
 /* The facts a sampler needs later without the dataset: kept in checkpoints. */
 typedef struct trn_data_info {

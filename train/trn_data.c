@@ -24,7 +24,7 @@ struct trn_data {
 	uint64_t perm_epoch;
 	trn_data_pos pos;
 	uint32_t bos, eos, vocab;
-	uint32_t identity;         /* trn_data_identity */
+	uint32_t identity;         /* trn_data_identity, 0 until asked for */
 	uint32_t *doc;             /* the current document, materialised */
 	size_t doc_len, doc_prefix, doc_cap;
 	uint64_t doc_index;        /* which record is in doc (UINT64_MAX: none) */
@@ -98,7 +98,6 @@ int trn_data_open(const char *path, uint64_t seed, int shuffle, trn_data **out, 
 		trn_data_close(d);
 		return trn_seterr(err, TRN_ERANGE, "%s: vocabulary of %u is over the cap", path, sp->vocab_size);
 	}
-	d->identity = identity_of(ds);
 	*out = d;
 	return TRN_OK;
 }
@@ -119,7 +118,13 @@ uint32_t trn_data_bos(const trn_data *d) { return d->bos; }
 uint32_t trn_data_eos(const trn_data *d) { return d->eos; }
 uint32_t trn_data_vocab(const trn_data *d) { return d->vocab; }
 const uint8_t *trn_data_fingerprint(const trn_data *d) { return d->spec.fingerprint; }
-uint32_t trn_data_identity(const trn_data *d) { return d->identity; }
+/* Computed when first asked for: only a training run's checkpoint needs it,
+ * and it reads every record's index entry. */
+uint32_t trn_data_identity(trn_data *d)
+{
+	if (!d->identity) d->identity = identity_of(d->ds);
+	return d->identity;
+}
 trn_data_pos trn_data_tell(const trn_data *d) { return d->pos; }
 
 void trn_data_get_info(const trn_data *d, trn_data_info *info)
