@@ -265,8 +265,8 @@ static int is_dataset(const char *path)
 
 static KILN_NORETURN void die_shard(const shard_error *e)
 {
-	if (e->offset != UINT64_MAX) kiln_die(KILN_EXIT_FAIL, "%s (byte offset %" PRIu64 ")", e->msg, e->offset);
-	kiln_die(KILN_EXIT_FAIL, "%s", e->msg);
+	char b[600];
+	kiln_die(KILN_EXIT_FAIL, "%s", shard_error_text(e, b, sizeof b));
 }
 
 static shard_dataset *open_dataset(const char *path)

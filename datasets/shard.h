@@ -66,6 +66,10 @@ typedef struct shard_error {
 	char msg[512];
 } shard_error;
 
+/* The message with its offset as "MSG (byte offset N)" in buf (cap bytes),
+ * or the message alone when it has none: how a tool reports an error. */
+const char *shard_error_text(const shard_error *e, char *buf, size_t cap);
+
 /* What a shard holds; identical in every shard of a dataset. */
 typedef struct shard_spec {
 	uint32_t kind;         /* enum shard_kind */

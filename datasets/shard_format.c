@@ -5,6 +5,7 @@
  */
 #include "shard_internal.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <zlib.h>
@@ -36,6 +37,13 @@ int shard__fail(shard_error *err, int code, uint64_t offset, const char *fmt, ..
 		va_end(ap);
 	}
 	return code;
+}
+
+const char *shard_error_text(const shard_error *e, char *buf, size_t cap)
+{
+	if (e->offset == UINT64_MAX) return e->msg;
+	snprintf(buf, cap, "%s (byte offset %" PRIu64 ")", e->msg, e->offset);
+	return buf;
 }
 
 uint32_t shard__crc32(uint32_t crc, const void *data, uint64_t n)

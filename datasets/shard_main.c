@@ -133,8 +133,8 @@ static void parse_opts(int argc, char **argv, struct opts *o, const char *accept
 /* Die with the library's message (it names the file) and its offset. */
 static KILN_NORETURN void die_err(const shard_error *e)
 {
-	if (e->offset != UINT64_MAX) kiln_die(KILN_EXIT_FAIL, "%s (byte offset %" PRIu64 ")", e->msg, e->offset);
-	kiln_die(KILN_EXIT_FAIL, "%s", e->msg);
+	char b[600];
+	kiln_die(KILN_EXIT_FAIL, "%s", shard_error_text(e, b, sizeof b));
 }
 
 static shard_dataset *open_or_die(const char *path)
@@ -409,8 +409,8 @@ static int cmd_info(int argc, char **argv)
 /* The library's message (it names the file) and its offset, as an error. */
 static void report_err(const shard_error *e)
 {
-	if (e->offset != UINT64_MAX) kiln_error("%s (byte offset %" PRIu64 ")", e->msg, e->offset);
-	else kiln_error("%s", e->msg);
+	char b[600];
+	kiln_error("%s", shard_error_text(e, b, sizeof b));
 }
 
 static int cmd_verify(int argc, char **argv)

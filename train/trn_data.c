@@ -187,9 +187,8 @@ static int load_doc(trn_data *d, uint64_t i, trn_error *err)
 	/* The checksum too, as each record is loaded (a CRC costs next to the
 	 * training on its tokens nothing): corrupt bytes are never learned. */
 	if (shard_dataset_record(d->ds, i, &r, &se) || shard_dataset_verify_record(d->ds, i, &se)) {
-		if (se.offset != UINT64_MAX)
-			return trn_seterr(err, TRN_EFORMAT, "%s (byte offset %llu)", se.msg, (unsigned long long)se.offset);
-		return trn_seterr(err, TRN_EFORMAT, "%s", se.msg);
+		char b[600];
+		return trn_seterr(err, TRN_EFORMAT, "%s", shard_error_text(&se, b, sizeof b));
 	}
 	if (r.n_prompt > MAX_DOC || r.n_content > MAX_DOC - r.n_prompt)
 		return trn_seterr(err, TRN_ERANGE, "%s: record %llu has %llu elements (cap %llu)", d->path,
