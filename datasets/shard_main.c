@@ -515,6 +515,204 @@ static int cmd_cat(int argc, char **argv)
 	return 0;
 }
 
+/* ---- side files ---------------------------------------------------------- */
+
+/* The record a side-file line names ("record":N, N below nrec), with its
+ * digits at [*num, *end). 0 for a line that names none (null, or no key). */
+static int line_record(const char *l, size_t len, uint64_t nrec, uint64_t *r, const char **num, const char **end)
+{
+	static const char key[] = "\"record\":";
+	const char *k = memmem(l, len, key, sizeof key - 1);
+	if (!k) return 0;
+	const char *d = *num = k + sizeof key - 1;
+	uint64_t v = 0;
+	while (d < l + len && *d >= '0' && *d <= '9' && v < UINT64_MAX / 10) v = v * 10 + (uint64_t)(*d++ - '0');
+	*end = d;
+	*r = v;
+	return d != *num && v < nrec;
+}
+
+/* The line with its record number replaced by r. */
+static void put_renumbered(FILE *o, const char *l, size_t len, const char *num, const char *end, uint64_t r)
+{
+	fwrite(l, 1, (size_t)(num - l), o);
+	fprintf(o, "%" PRIu64, r);
+	fwrite(end, 1, (size_t)(l + len - end), o);
+}
+
+/* One line of a side file with its "record":N renumbered to the merged
+ * dataset. A record the merge dropped (--dedup) loses its sources.jsonl
+ * line; in an ingest manifest.jsonl it stays, as a duplicate without a
+ * record. */
+static void side_line(FILE *o, const char *l, size_t len, const uint64_t *newidx, uint64_t nrec, int is_sources)
+{
+	const char *num, *end;
+	uint64_t r;
+	if (!line_record(l, len, nrec, &r, &num, &end)) { fwrite(l, 1, len, o); return; }
+	if (newidx[r] != UINT64_MAX) { put_renumbered(o, l, len, num, end, newidx[r]); return; }
+	if (is_sources) return;
+	static const char added[] = "\"status\":\"added\"", key[] = "\"record\":";
+	const char *k = num - (sizeof key - 1);
+	const char *st = memmem(l, (size_t)(k - l), added, sizeof added - 1);
+	if (st) fprintf(o, "%.*s\"status\":\"duplicate\"%.*s", (int)(st - l), l, (int)(k - st - (sizeof added - 1)), st + sizeof added - 1);
+	else fwrite(l, 1, (size_t)(k - l), o);
+	fprintf(o, "%snull", key);
+	fwrite(end, 1, (size_t)(l + len - end), o);
+}
+
+/* A side file of a dataset folder, whole and ending in a newline (a last
+ * line without one would run into whatever is written after it); NULL if
+ * the dataset has none. */
+static uint8_t *read_side_file(const char *dir, const char *name, size_t *len)
+{
+	if (!kiln_is_dir(dir)) return NULL;   /* a lone .kshard has no side files */
+	char in[4096];
+	snprintf(in, sizeof in, "%s/%s", dir, name);
+	uint8_t *b = kiln_read_file(in, 1ull << 34, len);
+	if (b && *len && b[*len - 1] != '\n') {
+		b = kiln_xrealloc(b, *len + 1);
+		b[(*len)++] = '\n';
+	}
+	return b;
+}
+
+static uint32_t window_record(const uint8_t *e)
+{
+	return (uint32_t)e[0] | (uint32_t)e[1] << 8 | (uint32_t)e[2] << 16 | (uint32_t)e[3] << 24;
+}
+
+static const char *const side_names[] = { "sources.jsonl", "manifest.jsonl" };
+
+/* sources.jsonl (kiln-shard pack) and manifest.jsonl (kiln-swf ingest) of
+ * every input, in input order, their record numbers renumbered as the
+ * records were (newidx[i][r]: record r of input i in the merged dataset,
+ * UINT64_MAX if dropped). */
+static void merge_side_files(const char *tmp, char **inputs, int n, uint64_t **newidx, const uint64_t *nrec)
+{
+	for (size_t k = 0; k < sizeof side_names / sizeof *side_names; k++) {
+		char out[4096];
+		snprintf(out, sizeof out, "%s/%s", tmp, side_names[k]);
+		FILE *o = NULL;
+		for (int i = 0; i < n; i++) {
+			size_t len;
+			uint8_t *b = read_side_file(inputs[i], side_names[k], &len);
+			if (!b) continue;
+			if (!o && !(o = fopen(out, "w"))) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
+			for (size_t at = 0; at < len;) {
+				const uint8_t *nl = memchr(b + at, '\n', len - at);
+				size_t e = nl ? (size_t)(nl - b) + 1 : len;
+				side_line(o, (const char *)b + at, e - at, newidx[i], nrec[i], k == 0);
+				at = e;
+			}
+			if (ferror(o)) kiln_die(KILN_EXIT_FAIL, "%s: write error", out);
+			free(b);
+		}
+		if (o && fclose(o)) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
+	}
+}
+
+/* windows.bin (frames datasets: u32 record, u32 first frame, little-endian)
+ * of a dataset folder, checked: whole entries, records below nrec. NULL if
+ * it has none. */
+static uint8_t *read_windows(const char *dir, uint64_t nrec, size_t *len)
+{
+	char in[4096];
+	snprintf(in, sizeof in, "%s/windows.bin", dir);
+	if (access(in, F_OK)) return NULL;
+	uint8_t *b = kiln_read_file(in, 1ull << 36, len);
+	if (!b) kiln_die(KILN_EXIT_FAIL, "%s: %s", in, strerror(errno));
+	if (*len % 8) kiln_die(KILN_EXIT_FAIL, "%s: size %zu is not a multiple of 8", in, *len);
+	for (size_t k = 0; k < *len; k += 8)
+		if (window_record(b + k) >= nrec)
+			kiln_die(KILN_EXIT_FAIL, "%s: byte offset %zu: record %u out of range", in, k, window_record(b + k));
+	return b;
+}
+
+/* One window entry e with its record renumbered to r. */
+static void put_window(FILE *o, const char *out, const uint8_t *e, uint64_t r)
+{
+	if (r > UINT32_MAX) kiln_die(KILN_EXIT_FAIL, "%s: more than 2^32 records", out);
+	uint8_t w[8] = { (uint8_t)r, (uint8_t)(r >> 8), (uint8_t)(r >> 16), (uint8_t)(r >> 24), e[4], e[5], e[6], e[7] };
+	if (fwrite(w, 1, 8, o) != 8) kiln_die(KILN_EXIT_FAIL, "%s: write error", out);
+}
+
+/* windows.bin of every input, renumbered to the merged records; windows
+ * of dropped records go too. All inputs have one or none. newidx[i][r] is
+ * record r of input i in the merged dataset, UINT64_MAX if dropped. */
+static void merge_windows(const char *tmp, char **inputs, int n, uint64_t **newidx, const uint64_t *nrec)
+{
+	int have = 0;
+	for (int i = 0; i < n; i++) {
+		char in[4096];
+		snprintf(in, sizeof in, "%s/windows.bin", inputs[i]);
+		have += access(in, F_OK) == 0;
+	}
+	if (have == 0) return;
+	if (have != n) kiln_die(KILN_EXIT_FAIL, "windows.bin is in %d of the %d inputs: extract all parts alike", have, n);
+	char out[4096];
+	snprintf(out, sizeof out, "%s/windows.bin", tmp);
+	FILE *o = fopen(out, "wb");
+	if (!o) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
+	for (int i = 0; i < n; i++) {
+		size_t len;
+		uint8_t *b = read_windows(inputs[i], nrec[i], &len);
+		if (!b) kiln_die(KILN_EXIT_FAIL, "%s/windows.bin: %s", inputs[i], strerror(errno));
+		for (size_t k = 0; k < len; k += 8) {
+			uint64_t nr = newidx[i][window_record(b + k)];
+			if (nr != UINT64_MAX) put_window(o, out, b + k, nr);
+		}
+		free(b);
+	}
+	if (fclose(o)) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
+}
+
+/* Side files of a split: every line and window goes to the side its record
+ * went to (side[r], renumbered to newidx[r] there). A manifest.jsonl line
+ * without a record (a duplicate, broken or unreadable candidate of ingest)
+ * goes to train, so that each line lands on exactly one side. */
+static void split_side_files(const char *tmp, const char *input, const uint8_t *side, const uint64_t *newidx, uint64_t nrec)
+{
+	static const char *const sub[2] = { "train", "val" };
+	char out[2][4096];
+	FILE *o[2];
+	for (size_t k = 0; k < sizeof side_names / sizeof *side_names; k++) {
+		size_t len;
+		uint8_t *b = read_side_file(input, side_names[k], &len);
+		if (!b) continue;
+		for (int s = 0; s < 2; s++) {
+			snprintf(out[s], sizeof out[s], "%s/%s/%s", tmp, sub[s], side_names[k]);
+			if (!(o[s] = fopen(out[s], "w"))) kiln_die(KILN_EXIT_FAIL, "%s: %s", out[s], strerror(errno));
+		}
+		for (size_t at = 0; at < len;) {
+			const uint8_t *nl = memchr(b + at, '\n', len - at);
+			size_t e = (size_t)(nl - b) + 1;   /* read_side_file ends b with one */
+			const char *l = (const char *)b + at, *num, *end;
+			uint64_t r;
+			if (line_record(l, e - at, nrec, &r, &num, &end)) put_renumbered(o[side[r]], l, e - at, num, end, newidx[r]);
+			else fwrite(l, 1, e - at, o[0]);
+			at = e;
+		}
+		free(b);
+		for (int s = 0; s < 2; s++)
+			if (ferror(o[s]) | fclose(o[s])) kiln_die(KILN_EXIT_FAIL, "%s: write error", out[s]);
+	}
+	if (!kiln_is_dir(input)) return;
+	size_t len;
+	uint8_t *b = read_windows(input, nrec, &len);
+	if (!b) return;
+	for (int s = 0; s < 2; s++) {
+		snprintf(out[s], sizeof out[s], "%s/%s/windows.bin", tmp, sub[s]);
+		if (!(o[s] = fopen(out[s], "wb"))) kiln_die(KILN_EXIT_FAIL, "%s: %s", out[s], strerror(errno));
+	}
+	for (size_t k = 0; k < len; k += 8) {
+		uint32_t r = window_record(b + k);
+		put_window(o[side[r]], out[side[r]], b + k, newidx[r]);
+	}
+	free(b);
+	for (int s = 0; s < 2; s++)
+		if (ferror(o[s]) | fclose(o[s])) kiln_die(KILN_EXIT_FAIL, "%s: write error", out[s]);
+}
+
 /* ---- split ------------------------------------------------------------- */
 
 static int cmd_split(int argc, char **argv)
@@ -542,19 +740,24 @@ static int cmd_split(int argc, char **argv)
 		if (shard_writer_create(sub, shard_dataset_spec(d), &wo, &w[k], &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
 	}
 	uint64_t n = shard_dataset_records(d);
+	uint8_t *side = kiln_xcalloc(n ? n : 1, 1);
+	uint64_t *newidx = kiln_xcalloc(n ? n : 1, sizeof *newidx);
 	kiln_progress *p = kiln_progress_start("splitting", n, "records");
 	for (uint64_t i = 0; i < n; i++) {
 		shard_record r;
 		checked_record(d, i, &r);
 		/* Same key -> same side, for any run: records of one group never straddle. */
-		int side = kiln_unit(o.seed, o.by_group ? r.group : i) < o.ratio ? 0 : 1;
-		if (shard_writer_add_record(w[side], &r, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
-		counts[side]++;
+		side[i] = kiln_unit(o.seed, o.by_group ? r.group : i) < o.ratio ? 0 : 1;
+		if (shard_writer_add_record(w[side[i]], &r, &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+		newidx[i] = counts[side[i]]++;
 		kiln_progress_update(p, i + 1);
 	}
 	kiln_progress_end(p);
 	for (int k = 0; k < 2; k++)
 		if (shard_writer_close(w[k], &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+	split_side_files(tmp, argv[optind], side, newidx, n);
+	free(side);
+	free(newidx);
 	if (kiln_outdir_commit(tmp, o.output, o.force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o.output, strerror(errno));
 	if (o.json) {
 		kiln_json j;
@@ -598,111 +801,6 @@ static int keyset_add(keyset *s, uint64_t key)   /* 1 if new */
 	s->k[i] = key;
 	s->n++;
 	return 1;
-}
-
-/* Side files (*.jsonl) of the first input are concatenated across inputs. */
-/* One line of a side file with its "record":N renumbered to the merged
- * dataset. A record the merge dropped (--dedup) loses its sources.jsonl
- * line; in an ingest manifest.jsonl it stays, as a duplicate without a
- * record. */
-static void side_line(FILE *o, const char *l, size_t len, const uint64_t *newidx, uint64_t nrec, int is_sources)
-{
-	static const char key[] = "\"record\":";
-	const char *k = memmem(l, len, key, sizeof key - 1);
-	const char *num = k ? k + sizeof key - 1 : NULL, *end = num;
-	uint64_t r = 0;
-	while (end && end < l + len && *end >= '0' && *end <= '9' && r < UINT64_MAX / 10) r = r * 10 + (uint64_t)(*end++ - '0');
-	if (!k || end == num || r >= nrec) { fwrite(l, 1, len, o); return; }
-	if (newidx[r] == UINT64_MAX) {
-		if (is_sources) return;
-		static const char added[] = "\"status\":\"added\"";
-		const char *st = memmem(l, (size_t)(k - l), added, sizeof added - 1);
-		if (st) fprintf(o, "%.*s\"status\":\"duplicate\"%.*s", (int)(st - l), l, (int)(k - st - (sizeof added - 1)), st + sizeof added - 1);
-		else fwrite(l, 1, (size_t)(k - l), o);
-		fprintf(o, "%snull", key);
-	} else {
-		fwrite(l, 1, (size_t)(num - l), o);
-		fprintf(o, "%" PRIu64, newidx[r]);
-	}
-	fwrite(end, 1, (size_t)(l + len - end), o);
-}
-
-/* sources.jsonl (kiln-shard pack) and manifest.jsonl (kiln-swf ingest) of
- * every input, in input order, their record numbers renumbered as the
- * records were (newidx[i][r]: record r of input i in the merged dataset,
- * UINT64_MAX if dropped). */
-static void merge_side_files(const char *tmp, char **inputs, int n, uint64_t **newidx, const uint64_t *nrec)
-{
-	const char *names[] = { "sources.jsonl", "manifest.jsonl" };
-	for (size_t k = 0; k < sizeof names / sizeof *names; k++) {
-		char out[4096];
-		snprintf(out, sizeof out, "%s/%s", tmp, names[k]);
-		FILE *o = NULL;
-		for (int i = 0; i < n; i++) {
-			if (!kiln_is_dir(inputs[i])) continue;   /* a lone .kshard has no side files */
-			char in[4096];
-			snprintf(in, sizeof in, "%s/%s", inputs[i], names[k]);
-			size_t len;
-			uint8_t *b = kiln_read_file(in, 1ull << 34, &len);
-			if (!b) continue;
-			/* A last line without its newline would run into the next
-			 * input's first line: one JSON Lines file needs it. */
-			if (len && b[len - 1] != '\n') {
-				b = kiln_xrealloc(b, len + 1);
-				b[len++] = '\n';
-			}
-			if (!o && !(o = fopen(out, "w"))) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
-			for (size_t at = 0; at < len;) {
-				const uint8_t *nl = memchr(b + at, '\n', len - at);
-				size_t e = nl ? (size_t)(nl - b) + 1 : len;
-				side_line(o, (const char *)b + at, e - at, newidx[i], nrec[i], k == 0);
-				at = e;
-			}
-			if (ferror(o)) kiln_die(KILN_EXIT_FAIL, "%s: write error", out);
-			free(b);
-		}
-		if (o && fclose(o)) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
-	}
-}
-
-/* windows.bin (frames datasets: u32 record, u32 first frame, little-endian)
- * of every input, renumbered to the merged records; windows of dropped
- * records go too. All inputs have one or none. newidx[i][r] is record r of
- * input i in the merged dataset, UINT64_MAX if dropped. */
-static void merge_windows(const char *tmp, char **inputs, int n, uint64_t **newidx, const uint64_t *nrec)
-{
-	int have = 0;
-	for (int i = 0; i < n; i++) {
-		char in[4096];
-		snprintf(in, sizeof in, "%s/windows.bin", inputs[i]);
-		have += access(in, F_OK) == 0;
-	}
-	if (have == 0) return;
-	if (have != n) kiln_die(KILN_EXIT_FAIL, "windows.bin is in %d of the %d inputs: extract all parts alike", have, n);
-	char out[4096];
-	snprintf(out, sizeof out, "%s/windows.bin", tmp);
-	FILE *o = fopen(out, "wb");
-	if (!o) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
-	for (int i = 0; i < n; i++) {
-		char in[4096];
-		snprintf(in, sizeof in, "%s/windows.bin", inputs[i]);
-		size_t len;
-		uint8_t *b = kiln_read_file(in, 1ull << 36, &len);
-		if (!b) kiln_die(KILN_EXIT_FAIL, "%s: %s", in, strerror(errno));
-		if (len % 8) kiln_die(KILN_EXIT_FAIL, "%s: size %zu is not a multiple of 8", in, len);
-		for (size_t k = 0; k < len; k += 8) {
-			uint32_t rec = (uint32_t)b[k] | (uint32_t)b[k + 1] << 8 | (uint32_t)b[k + 2] << 16 | (uint32_t)b[k + 3] << 24;
-			if (rec >= nrec[i]) kiln_die(KILN_EXIT_FAIL, "%s: byte offset %zu: record %u out of range", in, k, rec);
-			uint64_t nr = newidx[i][rec];
-			if (nr == UINT64_MAX) continue;
-			if (nr > UINT32_MAX) kiln_die(KILN_EXIT_FAIL, "%s: more than 2^32 records", out);
-			uint8_t e[8] = { (uint8_t)nr, (uint8_t)(nr >> 8), (uint8_t)(nr >> 16), (uint8_t)(nr >> 24),
-			                 b[k + 4], b[k + 5], b[k + 6], b[k + 7] };
-			if (fwrite(e, 1, 8, o) != 8) kiln_die(KILN_EXIT_FAIL, "%s: write error", out);
-		}
-		free(b);
-	}
-	if (fclose(o)) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
 }
 
 static int cmd_merge(int argc, char **argv)

@@ -166,6 +166,18 @@ t split expect_exit 0 kiln-shard split good --ratio 0.6 --seed 7 -o s1
 kiln-shard split good --ratio 0.6 --seed 7 -o s2 >/dev/null
 t split-deterministic sh_ok 'cmp s1/train/shard-00000.kshard s2/train/shard-00000.kshard && cmp s1/val/shard-00000.kshard s2/val/shard-00000.kshard'
 t split-complete sh_ok '[ $(( $(kiln-shard info --json s1/train | grep -o "\"records\":[0-9]*" | cut -d: -f2) + $(kiln-shard info --json s1/val | grep -o "\"records\":[0-9]*" | cut -d: -f2) )) -eq 5 ]'
+# Each side keeps the sources.jsonl lines of its own records, renumbered:
+# line N names the file whose bytes record N holds.
+t split-sources sh_ok 'python3 - <<"PY"
+import hashlib, json, subprocess
+lines = 0
+for side in ("s1/train", "s1/val"):
+    for l in open(side + "/sources.jsonl"):
+        j = json.loads(l); lines += 1
+        rec = subprocess.run(["kiln-shard", "cat", side, "-r", str(j["record"])], capture_output=True, check=True).stdout
+        assert hashlib.sha256(rec).hexdigest() == j["sha256"] == hashlib.sha256(open(j["file"], "rb").read()).hexdigest(), (side, j)
+assert lines == 5
+PY'
 mkdir dup; for i in 1 2 3 4 5 6; do cp in/random.bin dup/r$i; cp in/one.bin dup/o$i; done
 kiln-shard pack --bytes dup -o dupds --quiet
 kiln-shard split dupds --by group --ratio 0.5 --seed 3 -o gs >/dev/null

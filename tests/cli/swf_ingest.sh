@@ -72,6 +72,26 @@ t manifest         check_manifest
 rec_of() { python3 -c "import json,sys; print([json.loads(l)['record'] for l in open('ds/manifest.jsonl') if json.loads(l)['origin']==sys.argv[1]][0])" "$1"; }
 t record-content   sh_ok "kiln-shard cat ds -r $(rec_of in/sub/dup.swf) --segment content | cmp - syn/synth-000000.swf"
 t record-prompt    sh_ok "cmp <(kiln-shard cat ds -r $(rec_of in/synth-000002.swf) --segment prompt) <(printf %s \"\$(kiln-swf prompt in/synth-000002.swf)\")"
+# A split keeps each manifest line once: a record's line on its side,
+# renumbered (its content_sha256 names that side's record), the lines of
+# candidates without a record (duplicate, broken) in train.
+t split-manifest   expect_exit 0 kiln-shard split ds --ratio 0.5 --seed 4 -o sp -q
+t split-manifest-routed sh_ok 'python3 - <<"PY"
+import hashlib, json, subprocess
+orig = [json.loads(l) for l in open("ds/manifest.jsonl")]
+got = []
+for side in ("sp/train", "sp/val"):
+    for l in open(side + "/manifest.jsonl"):
+        r = json.loads(l)
+        if r["record"] is None:
+            assert side == "sp/train", r
+        else:
+            c = subprocess.run(["kiln-shard", "cat", side, "-r", str(r["record"]), "--segment", "content"], capture_output=True, check=True).stdout
+            assert hashlib.sha256(c).hexdigest() == r["content_sha256"], r
+        got.append(r["origin"])
+assert sorted(got) == sorted(r["origin"] for r in orig)
+assert sum(1 for l in open("sp/val/manifest.jsonl")) > 0
+PY'
 
 t threads-2        expect_exit 0 kiln-swf ingest in -o ds2 --threads 2 --quiet
 t deterministic    sh_ok 'diff -r ds ds2'

@@ -67,6 +67,28 @@ t episodes-verify sh_ok "kiln-shard verify d"
 t episodes-records sh_ok "kiln-shard info --json d | grep -q '\"records\":3'"
 t windows-index sh_ok "[ \"\$(od -An -tu4 -v d/windows.bin | tr -s ' \n' ' ')\" = ' 0 0 0 2 0 4 0 6 1 0 1 2 1 4 1 6 2 0 ' ]"
 t meta-records-windows sh_ok "kiln-shard info --json d | grep -q '\"windows\":{\"T\":4,\"stride\":2'"
+# A split takes each window to the side its episode went to, renumbered there.
+t split-windows expect_exit 0 kiln-shard split d --ratio 0.5 --seed 1 -o ds -q
+t split-windows-routed sh_ok 'python3 - <<"PY"
+import struct, subprocess
+def windows(path):
+    b = open(path + "/windows.bin", "rb").read()
+    w = {}
+    for r, f in struct.iter_unpack("<II", b): w.setdefault(r, []).append(f)
+    return w
+def records(path):
+    n = int(subprocess.run(["kiln-shard", "info", "--json", path], capture_output=True, text=True).stdout.split("\"records\":")[1].split(",")[0])
+    return [subprocess.run(["kiln-shard", "cat", path, "-r", str(i)], capture_output=True).stdout for i in range(n)]
+orig, ow = records("d"), windows("d")
+seen = 0
+for side in ("ds/train", "ds/val"):
+    sw = windows(side)
+    for j, rec in enumerate(records(side)):
+        assert sw.get(j, []) == ow.get(orig.index(rec), []), (side, j)
+        seen += len(sw.get(j, []))
+    assert all(r < len(records(side)) for r in sw), side
+assert seen == 9 and len(records("ds/train")) and len(records("ds/val"))
+PY'
 t exists-no-force expect_exit 1 kiln-video extract a.y4m -o d
 t exists-kept sh_ok "[ -f d/windows.bin ]"
 t force-replaces sh_ok "kiln-video extract a.y4m -o d --force -q && [ ! -e d/windows.bin ]"
