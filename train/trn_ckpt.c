@@ -14,10 +14,11 @@
  *   120 i64 optimizer t   128 u32 kind, vocab, elem size, bos, eos, width,
  *   height, channels (the dataset, 8 x u32)   160 u32 header CRC (0..159)
  *   164 u32 dataset identity (trn_data_identity; 0 = not recorded, as in
- *       checkpoints written before it was; outside the header CRC, which
- *       predates it)
+ *       checkpoints written before it was)
  *   168 config text, then parameters (f32), then m, v, buf (f32) when flagged,
- *   then u32 CRC-32 of everything from byte 168.
+ *   then u32 CRC-32 of everything from byte 164. (The header CRC predates the
+ *   identity, so the trailing one covers it; a checkpoint from before it has
+ *   identity 0 and a CRC of everything from byte 168, and still reads.)
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -92,7 +93,7 @@ int trn_ckpt_write(FILE *fp, const trn_config *c, const trn_ckpt_state *st,
 		put32(h + 128 + 4 * i, info[i]);
 	put32(h + 160, (uint32_t)crc32(0, h, 160));
 	put32(h + 164, st->data_id);
-	uLong crc = crc32(0, NULL, 0), hc = 0;
+	uLong crc = crc32(0, h + 164, 4), hc = 0;
 	int bad = fwrite(h, 1, HDR, fp) != HDR;
 	bad = bad || wr(fp, text, tl, &crc) || wr(fp, trn_model_params((trn_model *)m), np * 4, &crc);
 	if (o)
@@ -236,7 +237,10 @@ int trn_ckpt_read_fp(FILE *fp, const char *path, trn_ckpt **out, trn_error *err)
 	unsigned char tail[4];
 	if ((rc = rd(fp, tail, 4, &dummy, path, off, err)))
 		goto fail;
-	if (get32(tail) != (uint32_t)crc) {
+	/* crc ran from byte 168: with the identity in front it must match, or
+	 * this is a checkpoint from before the identity (0) and its CRC. */
+	uLong whole = crc32_combine(crc32(0, h + 164, 4), crc, (z_off_t)(off - HDR));
+	if (get32(tail) != (uint32_t)whole && (k->st.data_id || get32(tail) != (uint32_t)crc)) {
 		rc = trn_seterr(err, TRN_EFORMAT, "%s: payload checksum mismatch at byte %llu", path, (unsigned long long)off);
 		goto fail;
 	}

@@ -136,7 +136,19 @@ t same_data_repacked expect_exit 0 kiln-train run -q tiny.conf
 t same_data_bit_exact cmp run/model.kckpt full/model.kckpt
 rm -rf run data && mv data.orig data
 kiln-train run -q --stop-after 12 tiny.conf
-printf '\0\0\0\0' | dd of=run/checkpoint.kckpt bs=1 seek=164 conv=notrunc 2>/dev/null
+# The identity is covered by the trailing CRC: one flipped bit there is damage.
+cp run/checkpoint.kckpt keep.kckpt
+printf '\x55' | dd of=run/checkpoint.kckpt bs=1 seek=165 conv=notrunc 2>/dev/null
+t identity_damaged expect_exit 1 kiln-train run -q tiny.conf
+t identity_damaged_msg err_has 'run/checkpoint.kckpt: payload checksum mismatch at byte [0-9]+'
+# An old checkpoint: identity 0, trailing CRC over everything from byte 168.
+python3 - run/checkpoint.kckpt keep.kckpt <<'PY'
+import sys, zlib
+b = bytearray(open(sys.argv[2], "rb").read())
+b[164:168] = bytes(4)
+b[-4:] = zlib.crc32(bytes(b[168:-4])).to_bytes(4, "little")
+open(sys.argv[1], "wb").write(b)
+PY
 t old_ckpt_resumes expect_exit 0 kiln-train run -q tiny.conf
 t old_ckpt_bit_exact cmp run/checkpoint.kckpt full/checkpoint.kckpt
 rm -rf run
