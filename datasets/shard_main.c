@@ -562,13 +562,15 @@ static void side_line(FILE *o, const char *l, size_t len, const uint64_t *newidx
 
 /* A side file of a dataset folder, whole and ending in a newline (a last
  * line without one would run into whatever is written after it); NULL if
- * the dataset has none. */
+ * the dataset has none. One it has but cannot read is an error, not a file
+ * to leave out. */
 static uint8_t *read_side_file(const char *dir, const char *name, size_t *len)
 {
 	if (!kiln_is_dir(dir)) return NULL;   /* a lone .kshard has no side files */
 	char in[4096];
 	snprintf(in, sizeof in, "%s/%s", dir, name);
 	uint8_t *b = kiln_read_file(in, 1ull << 34, len);
+	if (!b && errno != ENOENT) kiln_die(KILN_EXIT_FAIL, "%s: %s", in, strerror(errno));
 	if (b && *len && b[*len - 1] != '\n') {
 		b = kiln_xrealloc(b, *len + 1);
 		b[(*len)++] = '\n';

@@ -178,6 +178,12 @@ for side in ("s1/train", "s1/val"):
         assert hashlib.sha256(rec).hexdigest() == j["sha256"] == hashlib.sha256(open(j["file"], "rb").read()).hexdigest(), (side, j)
 assert lines == 5
 PY'
+# A side file that is there but cannot be read is an error, not left out.
+cp -r good unreadable-side && rm unreadable-side/sources.jsonl && mkdir unreadable-side/sources.jsonl
+t side-unreadable-split expect_exit 1 kiln-shard split unreadable-side --ratio 0.5 --seed 1 -o never-side
+t side-unreadable-msg err_has 'unreadable-side/sources.jsonl: Is a directory'
+t side-unreadable-merge expect_exit 1 kiln-shard merge unreadable-side -o never-side -q
+t side-unreadable-nothing sh_ok '! ls -a | grep -q never-side'
 mkdir dup; for i in 1 2 3 4 5 6; do cp in/random.bin dup/r$i; cp in/one.bin dup/o$i; done
 kiln-shard pack --bytes dup -o dupds --quiet
 kiln-shard split dupds --by group --ratio 0.5 --seed 3 -o gs >/dev/null
