@@ -33,6 +33,7 @@ typedef struct gen_file {
 	double max_sim, truth_sim;   /* truth_sim < 0: no true file */
 	size_t best_index;
 	uint64_t exact;
+	int unreadable;          /* reported; no verdict, left out of the setting */
 } gen_file;
 
 typedef struct setting {
@@ -87,7 +88,10 @@ static int load_and_judge(const char *path, const eval_opts *o, uint8_t **out, s
 {
 	size_t n;
 	uint8_t *raw = kiln_read_file(path, o->max_size, &n);
-	if (!raw) { kiln_file_error(path, "%s", strerror(errno)); return -1; }
+	if (!raw) {
+		kiln_file_error(path, "%s", errno == EFBIG ? "file larger than --max-size" : strerror(errno));
+		return -1;
+	}
 	swf_opts so = { o->max_size, 0, !o->raw };
 	swf_file *f;
 	if (swf_parse(raw, n, &so, &f)) { free(raw); kiln_file_error(path, "out of memory"); return -1; }
@@ -283,6 +287,19 @@ static void write_per_file(FILE *fp, const setting *set, size_t ns)
 	}
 }
 
+/* A generated file that could not be read has no verdict and no
+ * similarity; counted, it would read as ok with similarity 0. It was
+ * reported and makes the exit status 1, so the setting leaves it out. */
+static void drop_unreadable(setting *st)
+{
+	size_t m = 0;
+	for (size_t i = 0; i < st->n; i++) {
+		if (st->files[i].unreadable) free(st->files[i].path);
+		else st->files[m++] = st->files[i];
+	}
+	st->n = m;
+}
+
 /* ---- main ---------------------------------------------------------------- */
 
 int swf_cmd_eval_main(int argc, char **argv)
@@ -385,9 +402,16 @@ int swf_cmd_eval_main(int argc, char **argv)
 		for (size_t i = 0; i < st->n; i++) {
 			gen_file *g = &st->files[i];
 			g->truth_sim = -1;
-			if (load_and_judge(g->path, &o, &g->bytes, &g->n, g)) { errors++; continue; }
+			if (load_and_judge(g->path, &o, &g->bytes, &g->n, g)) { g->unreadable = 1; errors++; continue; }
 			swf_jw_result r;
-			if (swf_jw_set_max(train, g->bytes, g->n, &r)) { errors++; free(g->bytes); g->bytes = NULL; continue; }
+			if (swf_jw_set_max(train, g->bytes, g->n, &r)) {
+				kiln_file_error(g->path, "out of memory comparing it with the training set");
+				g->unreadable = 1;
+				errors++;
+				free(g->bytes);
+				g->bytes = NULL;
+				continue;
+			}
 			g->max_sim = r.best;
 			g->best_index = r.best_index;
 			g->exact = r.exact;
@@ -414,6 +438,7 @@ int swf_cmd_eval_main(int argc, char **argv)
 		}
 		failed |= errors > 0;
 		done += st->n;
+		drop_unreadable(st);
 	}
 	kiln_progress_end(prog);
 

@@ -39,3 +39,11 @@ mkdir none
 t empty-setting expect_exit 0 kiln-swf eval --train train.ds --json --markdown none.md -q none A=gen
 t empty-setting-null out_has '"label":"none","files":0,"broken":0,"damaged":0,"ok":0,"broken_share":null,"damaged_share":null,"ok_share":null,.*"max_similarity":null,.*"label":"A","files":7,.*"ok_share":0\.7'
 t empty-setting-table sh_ok 'grep -q "^| Fully broken (wrong format) | – | 28.6% |" none.md && grep -q "^| Max similarity | – | " none.md'
+# A generated file that cannot be read (here: over --max-size) is an error
+# and has no verdict: it must not count as an ok file with similarity 0.
+mkdir unread
+head -c 5 corpus/synth-000010.swf > unread/cut.swf           # broken, 5 bytes
+cp corpus/synth-000011.swf unread/big.swf                     # over the 1K cap
+t unreadable-exit expect_exit 1 kiln-swf eval --train train.ds --max-size 1K --json -q unread
+t unreadable-named err_has 'big\.swf: file larger than --max-size'
+t unreadable-not-counted out_has '"files":1,"broken":1,"damaged":0,"ok":0,'
