@@ -270,8 +270,9 @@ static void write_per_file(FILE *fp, const setting *set, size_t ns)
 			kiln_json_str(&j, "setting", set[s].label);
 			kiln_json_str(&j, "file", g->path);
 			kiln_json_str(&j, "verdict", swf_verdict_name(g->verdict));
-			kiln_json_str(&j, "reason", swf_reason_name(g->reason));
-			if (g->verdict != SWF_VERDICT_OK) kiln_json_u64(&j, "offset", g->offset);
+			/* As validate --json: no reason and no offset for an ok file. */
+			kiln_json_str(&j, "reason", g->reason ? swf_reason_name(g->reason) : NULL);
+			if (g->reason) kiln_json_u64(&j, "offset", g->offset);
 			else kiln_json_null(&j, "offset");
 			kiln_json_arr_begin(&j, "notes");
 			for (int k = 0; k < SWF_N__COUNT; k++)

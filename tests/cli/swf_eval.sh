@@ -25,6 +25,8 @@ t per-file expect_exit 0 kiln-swf eval --train train.ds --truth truth --per-file
 t memorised-max-1 sh_ok 'grep "s1.swf" pf.jsonl | grep -c "\"max_similarity\":1," | grep -qx 5'
 t memorised-record sh_ok 'grep "synth-000003-s1" pf.jsonl | grep -q "\"most_similar_record\":3,"'
 t noise-broken sh_ok 'grep noise.swf pf.jsonl | grep -q "\"verdict\":\"broken\",\"reason\":\"not_swf\""'
+# An ok file has no reason and no offset: null, as validate --json writes them.
+t per-file-ok-nulls sh_ok 'grep "synth-000003-s1" pf.jsonl | grep -q "\"verdict\":\"ok\",\"reason\":null,\"offset\":null,"'
 t noise-below-1 sh_ok 'grep noise.swf pf.jsonl | grep -qv "\"max_similarity\":1,"'
 t markdown expect_exit 0 kiln-swf eval --train train.ds --truth truth --markdown table.md -q A=gen B=gen
 t markdown-layout sh_ok 'grep -q "^| Classification | A | B |" table.md && grep -q "^| Fully broken (wrong format) | 28.6% | 28.6% |" table.md && grep -q "^| Truth similarity | 1.000 | 1.000 |" table.md'
