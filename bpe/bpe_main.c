@@ -234,10 +234,11 @@ static void add_src(inputs *in, src s)
 	in->v[in->n++] = s;
 }
 
-static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
+static int walk_cb(const char *path, int kind, int info, void *ud)
 {
 	inputs *in = ud;
-	if (is_error) { kiln_file_error(path, "%s", strerror(errno_val)); in->failed = 1; return 0; }
+	if (kind == KILN_WALK_SKIPPED) { kiln_walk_warn_skipped(path, info); return 0; }
+	if (kind == KILN_WALK_ERROR) { kiln_file_error(path, "%s", strerror(info)); in->failed = 1; return 0; }
 	struct stat st;
 	if (stat(path, &st)) { kiln_file_error(path, "%s", strerror(errno)); in->failed = 1; return 0; }
 	add_src(in, (src){ kiln_xstrdup(path), NULL, 0, (uint64_t)st.st_size });

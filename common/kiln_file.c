@@ -99,24 +99,64 @@ static char **read_names(const char *dir, size_t *count)
 	return names;
 }
 
+/* The KILN_SKIP_* value of a non-regular, non-folder, non-link mode. */
+static int skip_kind(mode_t mode)
+{
+	if (S_ISFIFO(mode)) return KILN_SKIP_FIFO;
+	if (S_ISCHR(mode)) return KILN_SKIP_CHARDEV;
+	if (S_ISBLK(mode)) return KILN_SKIP_BLOCKDEV;
+	if (S_ISSOCK(mode)) return KILN_SKIP_SOCKET;
+	return KILN_SKIP_OTHER;
+}
+
+const char *kiln_walk_what(int info)
+{
+	switch (info) {
+	case KILN_SKIP_FIFO: return "a FIFO, not a regular file";
+	case KILN_SKIP_CHARDEV: return "a character device, not a regular file";
+	case KILN_SKIP_BLOCKDEV: return "a block device, not a regular file";
+	case KILN_SKIP_SOCKET: return "a socket, not a regular file";
+	case KILN_SKIP_BROKEN_LINK: return "a broken symbolic link";
+	case KILN_SKIP_LINK_DIR: return "a symbolic link to a folder (linked folders are not entered)";
+	case KILN_SKIP_LINK_SPECIAL: return "a symbolic link to a FIFO, device or socket";
+	default: return "not a regular file";
+	}
+}
+
+void kiln_walk_warn_skipped(const char *path, int info)
+{
+	kiln_warn("%s: skipped: %s", path, kiln_walk_what(info));
+}
+
 static int walk_dir(struct walk *w, size_t len)
 {
 	size_t n;
 	char **names = read_names(w->path, &n);
-	if (!names) return w->cb(w->path, 1, errno, w->ud);
+	if (!names) return w->cb(w->path, KILN_WALK_ERROR, errno, w->ud);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (!rc) {
 			size_t sub = walk_join(w, len, names[i]);
 			struct stat lst, st;
 			/* The path as a whole must still work for the tool's open(). */
-			if (sub >= PATH_MAX) rc = w->cb(w->path, 1, ENAMETOOLONG, w->ud);
-			else if (lstat(w->path, &lst)) rc = w->cb(w->path, 1, errno, w->ud);
+			if (sub >= PATH_MAX) rc = w->cb(w->path, KILN_WALK_ERROR, ENAMETOOLONG, w->ud);
+			else if (lstat(w->path, &lst)) rc = w->cb(w->path, KILN_WALK_ERROR, errno, w->ud);
 			else if (S_ISDIR(lst.st_mode)) rc = walk_dir(w, sub);
-			else if (S_ISLNK(lst.st_mode)) {
-				/* Follow links to files; never enter linked folders (loops). */
-				if (stat(w->path, &st) == 0 && S_ISREG(st.st_mode)) rc = w->cb(w->path, 0, 0, w->ud);
-			} else if (S_ISREG(lst.st_mode)) rc = w->cb(w->path, 0, 0, w->ud);
+			else if (S_ISREG(lst.st_mode)) rc = w->cb(w->path, KILN_WALK_FILE, 0, w->ud);
+			else if (!S_ISLNK(lst.st_mode)) rc = w->cb(w->path, KILN_WALK_SKIPPED, skip_kind(lst.st_mode), w->ud);
+			else if (stat(w->path, &st)) {
+				/* A link to nothing is left out; one whose target cannot be
+				 * looked at (EACCES, ...) is an unreadable file. */
+				int e = errno;
+				if (e == ENOENT || e == ENOTDIR || e == ELOOP)
+					rc = w->cb(w->path, KILN_WALK_SKIPPED, KILN_SKIP_BROKEN_LINK, w->ud);
+				else
+					rc = w->cb(w->path, KILN_WALK_ERROR, e, w->ud);
+			}
+			/* Follow links to files; never enter linked folders (loops). */
+			else if (S_ISREG(st.st_mode)) rc = w->cb(w->path, KILN_WALK_FILE, 0, w->ud);
+			else rc = w->cb(w->path, KILN_WALK_SKIPPED,
+			                S_ISDIR(st.st_mode) ? KILN_SKIP_LINK_DIR : KILN_SKIP_LINK_SPECIAL, w->ud);
 			w->path[len] = 0;
 		}
 		free(names[i]);
@@ -141,21 +181,26 @@ int kiln_walk(const char *const *inputs, size_t n, kiln_walk_cb cb, void *ud)
 	for (size_t i = 0; i < n; i++) {
 		struct stat st;
 		int rc;
-		if (stat(inputs[i], &st)) rc = cb(inputs[i], 1, errno, ud);
+		if (stat(inputs[i], &st)) rc = cb(inputs[i], KILN_WALK_ERROR, errno, ud);
 		else if (S_ISDIR(st.st_mode)) rc = walk_top(inputs[i], cb, ud);
-		else rc = cb(inputs[i], 0, 0, ud);
+		else rc = cb(inputs[i], KILN_WALK_FILE, 0, ud);
 		if (rc) return rc;
 	}
 	return 0;
 }
 
-struct walk_list { char **v; size_t n, cap, errors; int stop; };
+struct walk_list { char **v; size_t n, cap, errors, skipped; int stop; };
 
-static int walk_list_cb(const char *path, int is_error, int errno_val, void *ud)
+static int walk_list_cb(const char *path, int kind, int info, void *ud)
 {
 	struct walk_list *l = ud;
-	if (is_error) {
-		kiln_file_error(path, "%s", strerror(errno_val));
+	if (kind == KILN_WALK_SKIPPED) {
+		kiln_walk_warn_skipped(path, info);
+		l->skipped++;
+		return 0;
+	}
+	if (kind == KILN_WALK_ERROR) {
+		kiln_file_error(path, "%s", strerror(info));
 		l->errors++;
 		return l->stop;
 	}
@@ -164,12 +209,14 @@ static int walk_list_cb(const char *path, int is_error, int errno_val, void *ud)
 	return 0;
 }
 
-char **kiln_walk_list(const char *const *inputs, size_t n, int stop_on_error, size_t *count, size_t *errors)
+char **kiln_walk_list(const char *const *inputs, size_t n, int stop_on_error, size_t *count, size_t *errors,
+                      size_t *skipped)
 {
-	struct walk_list l = { NULL, 0, 0, 0, stop_on_error ? 1 : 0 };
+	struct walk_list l = { NULL, 0, 0, 0, 0, stop_on_error ? 1 : 0 };
 	kiln_walk(inputs, n, walk_list_cb, &l);
 	*count = l.n;
 	*errors = l.errors;
+	if (skipped) *skipped = l.skipped;
 	return l.v;
 }
 

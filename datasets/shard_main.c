@@ -256,7 +256,7 @@ static int cmd_pack(int argc, char **argv)
 	 * too when -o lies inside an input folder (as would an old output
 	 * that --force replaces: dropped from the list). */
 	size_t n, errors;
-	char **paths = kiln_walk_list((const char *const *)argv + optind, (size_t)(argc - optind), 1, &n, &errors);
+	char **paths = kiln_walk_list((const char *const *)argv + optind, (size_t)(argc - optind), 1, &n, &errors, NULL);
 	if (o.force) n = drop_output_files(o.output, paths, n);
 	const char *tmp = outdir_or_die(&o);
 	shard_spec spec;

@@ -52,11 +52,15 @@ static void add_file(walk_ctx *w, const char *path, const char *rel)
 	l->nfiles++;
 }
 
-static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
+static int walk_cb(const char *path, int kind, int info, void *ud)
 {
 	walk_ctx *w = ud;
-	if (is_error) {
-		kiln_file_error(path, "%s", strerror(errno_val));
+	if (kind == KILN_WALK_SKIPPED) {
+		kiln_walk_warn_skipped(path, info);
+		return 0;
+	}
+	if (kind == KILN_WALK_ERROR) {
+		kiln_file_error(path, "%s", strerror(info));
 		w->errors++;
 		return 0;
 	}

@@ -380,7 +380,7 @@ int swf_cmd_eval_main(int argc, char **argv)
 		/* A file named on the command line is always taken; inside a folder
 		 * only *.swf files are (samplers write ids and reports beside them). */
 		size_t np, errors;
-		char **paths = kiln_walk_list(&path, 1, 0, &np, &errors);
+		char **paths = kiln_walk_list(&path, 1, 0, &np, &errors, NULL);
 		failed |= errors > 0;
 		set[s].files = kiln_xcalloc(np ? np : 1, sizeof *set[s].files);
 		for (size_t k = 0; k < np; k++) {

@@ -73,6 +73,7 @@ typedef struct ingest {
 	uint64_t held_raw;           /* bytes of inputs kept for a later SHA-256 */
 	uint64_t files_seen, archives, archive_errors, too_big;
 	int walk_failed;
+	uint64_t special;            /* walked entries that are not files (kiln_walk's SKIPPED) */
 	int patch_failed;            /* a SHA-256 could not be written into the manifest */
 	/* Files walked but not looked at yet: their first bytes are read in
 	 * parallel (open() is the walk's main cost), then each is taken in order. */
@@ -453,11 +454,16 @@ static void take_pending(ingest *g)
 	}
 }
 
-static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
+static int walk_cb(const char *path, int kind, int info, void *ud)
 {
 	ingest *g = ud;
-	if (is_error) {
-		kiln_file_error(path, "%s", strerror(errno_val));
+	if (kind == KILN_WALK_SKIPPED) {
+		kiln_walk_warn_skipped(path, info);
+		g->special++;
+		return 0;
+	}
+	if (kind == KILN_WALK_ERROR) {
+		kiln_file_error(path, "%s", strerror(info));
 		g->walk_failed = 1;
 		return 0;
 	}
@@ -837,12 +843,13 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	if (o->nparts > 1) {
 		/* --part I/N: the walk's files (archives whole) in contiguous blocks,
 		 * so the parts' datasets concatenate, in order, to this one's. */
-		size_t n, errors;
-		char **paths = kiln_walk_list((const char *const *)inputs, (size_t)ninputs, 0, &n, &errors);
+		size_t n, errors, special;
+		char **paths = kiln_walk_list((const char *const *)inputs, (size_t)ninputs, 0, &n, &errors, &special);
 		if (errors) g.walk_failed = 1;
+		g.special = special;
 		uint64_t lo, hi;
 		kiln_part_range(n, o->part, o->nparts, &lo, &hi);
-		for (size_t k = (size_t)lo; k < (size_t)hi; k++) walk_cb(paths[k], 0, 0, &g);
+		for (size_t k = (size_t)lo; k < (size_t)hi; k++) walk_cb(paths[k], KILN_WALK_FILE, 0, &g);
 		kiln_free_list(paths, n);
 	} else {
 		kiln_walk((const char *const *)inputs, (size_t)ninputs, walk_cb, &g);
@@ -881,6 +888,7 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	add_u64(&j, "broken", g.verdicts[SWF_VERDICT_BROKEN]);
 	add_u64(&j, "duplicates", g.cnt[ST_DUPLICATE]);
 	add_u64(&j, "unreadable", g.cnt[ST_UNREADABLE]);
+	add_u64(&j, "special_skipped", g.special);
 	add_u64(&j, "records", g.records);
 	add_u64(&j, "content_bytes", g.content_bytes);
 	kiln_json_obj_end(&j);
@@ -920,12 +928,13 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	if (!o->quiet)
 		fprintf(stderr,
 		        "kiln-swf: %s: %llu records (%llu bytes) from %llu SWF candidates in %llu files "
-		        "(%llu ok, %llu damaged, %llu broken skipped, %llu duplicates, %llu unreadable)\n",
+		        "(%llu ok, %llu damaged, %llu broken skipped, %llu duplicates, %llu unreadable, "
+		        "%llu not regular files skipped)\n",
 		        o->output, (unsigned long long)g.records, (unsigned long long)g.content_bytes,
 		        (unsigned long long)g.n, (unsigned long long)g.files_seen,
 		        (unsigned long long)g.verdicts[0], (unsigned long long)g.verdicts[1],
 		        (unsigned long long)g.verdicts[2], (unsigned long long)g.cnt[ST_DUPLICATE],
-		        (unsigned long long)g.cnt[ST_UNREADABLE]);
+		        (unsigned long long)g.cnt[ST_UNREADABLE], (unsigned long long)g.special);
 	for (size_t k = 0; k < g.n; k++) {
 		free(g.items[k].origin); free(g.items[k].path); free(g.items[k].raw);
 		free(g.items[k].prompt); free(g.items[k].info_json); free(g.items[k].errmsg);

@@ -236,11 +236,15 @@ static int has_video_ext(const char *p)
 
 struct walk_ctx { struct inputs *in; const char *top; int top_is_dir; };
 
-static int collect(const char *path, int is_error, int errno_val, void *ud)
+static int collect(const char *path, int kind, int info, void *ud)
 {
 	struct walk_ctx *w = ud;
-	if (is_error) {
-		kiln_file_error(path, "%s", strerror(errno_val));
+	if (kind == KILN_WALK_SKIPPED) {
+		kiln_walk_warn_skipped(path, info);
+		return 0;
+	}
+	if (kind == KILN_WALK_ERROR) {
+		kiln_file_error(path, "%s", strerror(info));
 		w->in->failed = 1;
 		return 1;
 	}

@@ -334,14 +334,21 @@ TEST(outdir_commit_force)
 	CHECK(stat("sub/deeper/ds", &st) != 0);
 }
 
-struct walk_acc { char seen[2048]; int errors; };
+struct walk_acc { char seen[2048]; int errors; char skipped[512]; };
 
-static int walk_cb(const char *path, int is_error, int errno_val, void *ud)
+static int walk_cb(const char *path, int kind, int info, void *ud)
 {
 	struct walk_acc *a = ud;
-	if (is_error) { a->errors++; return 0; }
-	strncat(a->seen, path, sizeof a->seen - strlen(a->seen) - 2);
-	strcat(a->seen, ";");
+	if (kind == KILN_WALK_ERROR) { a->errors++; return 0; }
+	char *list = kind == KILN_WALK_SKIPPED ? a->skipped : a->seen;
+	size_t cap = kind == KILN_WALK_SKIPPED ? sizeof a->skipped : sizeof a->seen;
+	strncat(list, path, cap - strlen(list) - 2);
+	if (kind == KILN_WALK_SKIPPED) {
+		char what[8];
+		snprintf(what, sizeof what, "=%d", info);
+		strncat(list, what, cap - strlen(list) - 2);
+	}
+	strcat(list, ";");
 	return 0;
 }
 
@@ -352,12 +359,46 @@ TEST(walk_sorted_and_errors)
 	test_write_file("w/a", "", 0);
 	test_write_file("w/b/c/x", "", 0);
 	test_write_file("w/b/y", "", 0);
-	CHECK(symlink("../w", "w/b/loop") == 0);    /* linked folders are not entered */
+	CHECK(symlink("..", "w/b/loop") == 0);    /* linked folders are not entered */
 	const char *in[] = { "w", "missing" };
-	struct walk_acc a = { "", 0 };
+	struct walk_acc a = { "", 0, "" };
 	kiln_walk(in, 2, walk_cb, &a);
 	CHECK_STR(a.seen, "w/a;w/b/c/x;w/b/y;w/z;");
 	CHECK_EQ_U64(a.errors, 1);
+	char want[64];
+	snprintf(want, sizeof want, "w/b/loop=%d;", KILN_SKIP_LINK_DIR);
+	CHECK_STR(a.skipped, want);
+}
+
+/* What is not a regular file inside a folder is reported as skipped, with
+ * what it is; the FIFO is never opened (the walk would block on it), and
+ * links to files are still followed. */
+TEST(walk_reports_special_files)
+{
+	CHECK(kiln_mkdirs("s") == 0);
+	test_write_file("s/a", "x", 1);
+	CHECK(mkfifo("s/fifo", 0600) == 0);
+	CHECK(symlink("nowhere", "s/gone") == 0);
+	CHECK(symlink("a", "s/link") == 0);
+	CHECK(symlink("fifo", "s/to-fifo") == 0);
+	const char *in[] = { "s" };
+	struct walk_acc a = { "", 0, "" };
+	CHECK(kiln_walk(in, 1, walk_cb, &a) == 0);
+	CHECK_STR(a.seen, "s/a;s/link;");
+	CHECK_EQ_U64(a.errors, 0);
+	char want[128];
+	snprintf(want, sizeof want, "s/fifo=%d;s/gone=%d;s/to-fifo=%d;", KILN_SKIP_FIFO, KILN_SKIP_BROKEN_LINK,
+	         KILN_SKIP_LINK_SPECIAL);
+	CHECK_STR(a.skipped, want);
+	CHECK_STR(kiln_walk_what(KILN_SKIP_FIFO), "a FIFO, not a regular file");
+	CHECK_STR(kiln_walk_what(KILN_SKIP_BROKEN_LINK), "a broken symbolic link");
+	/* the list form leaves them out and counts them */
+	size_t n, errors, skipped;
+	char **v = kiln_walk_list(in, 1, 1, &n, &errors, &skipped);
+	CHECK_EQ_U64(n, 2);
+	CHECK_EQ_U64(errors, 0);
+	CHECK_EQ_U64(skipped, 3);
+	kiln_free_list(v, n);
 }
 
 /* An empty folder is walked like any other: nothing seen, no error (tools
