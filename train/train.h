@@ -352,7 +352,8 @@ typedef struct trn_run_hooks {
  * grid set: see trn_data_*). resume NULL starts from a seeded init; else the
  * weights, optimizer state, stage, step and data position come from it.
  * stop_after > 0 saves and returns TRN_STOPPED once the run reaches that
- * many steps (how tests simulate a kill). Checkpoints are saved every
+ * many steps (how tests simulate a kill); a resume already there returns
+ * TRN_STOPPED at once, without a step or a save. Checkpoints are saved every
  * ckpt_every steps, at stage ends and at the end (state.done = 1).
  * The result is bit-identical whether or not the run was interrupted. */
 int trn_run(const trn_config *c, trn_data *train, trn_data *val, const trn_ckpt *resume, int64_t stop_after,

@@ -24,7 +24,8 @@ typedef struct run_ctx {
 	kiln_progress *prog;
 	double t0, t_last;
 	int64_t tok_last;
-	int64_t done_steps;
+	int64_t done_steps;   /* the run step reached (a resumed run starts at the checkpoint's) */
+	int stepped;          /* this invocation took a step */
 	float last_loss, last_val;
 	int have_val;
 } run_ctx;
@@ -100,6 +101,7 @@ static int on_step(void *ud, const trn_step_info *i)
 {
 	run_ctx *r = ud;
 	r->done_steps = i->gstep;
+	r->stepped = 1;
 	r->last_loss = i->loss;
 	kiln_progress_update(r->prog, (uint64_t)i->gstep);
 	int last = i->step == r->c->stages[i->stage].steps;
@@ -449,6 +451,7 @@ int cmd_run(const tool_opts *o, const char *config_path)
 	r.prog = kiln_progress_start("train", (uint64_t)total, "steps");
 	r.t0 = r.t_last = now();
 	r.tok_last = resume ? trn_ckpt_state_of(resume)->tokens : 0;
+	r.done_steps = resume ? trn_ckpt_state_of(resume)->gstep : 0;
 	trn_run_hooks h = { &r, on_step, on_val, save };
 	rc = trn_run(&c, train, val, resume, o->stop_after, &h, &err);
 	kiln_progress_end(r.prog);
@@ -459,7 +462,7 @@ int cmd_run(const tool_opts *o, const char *config_path)
 	} else if (rc < 0) {
 		kiln_error("%s: %s", config_path, err.msg);
 		status = trn_exit_code(rc);
-	} else if (rc == TRN_OK && resume && r.done_steps == 0 && write_missing_model(&r, resume)) {
+	} else if (rc == TRN_OK && resume && !r.stepped && write_missing_model(&r, resume)) {
 		status = KILN_EXIT_FAIL;   /* write_missing_model printed why */
 	} else {
 		if (write_svg(log_path, svg_path))
@@ -479,8 +482,8 @@ int cmd_run(const tool_opts *o, const char *config_path)
 			if (rc == TRN_STOPPED)
 				kiln_warn("stopped after step %lld as asked; run again to continue (%s)", (long long)r.done_steps,
 				          r.ckpt_path);
-			else if (r.done_steps == 0)
-				kiln_warn("%s: the run had already finished", r.ckpt_path);
+			else if (!r.stepped)
+				kiln_warn("%s: the run had already finished at step %lld", r.ckpt_path, (long long)r.done_steps);
 			else
 				fprintf(stderr, "kiln-train: finished at step %lld, loss %.4f%s; model %s, log %s, curve %s\n",
 				        (long long)r.done_steps, r.last_loss, r.have_val ? " (see val_loss in the log)" : "",

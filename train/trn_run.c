@@ -76,6 +76,12 @@ int trn_run(const trn_config *c, trn_data *train, trn_data *val, const trn_ckpt 
 		state_at(c, st.stage, st.step, &st);
 		if (st.done)
 			goto out;   /* nothing left to do */
+		/* the checkpoint is where the caller asked to stop: a step more
+		 * would go past it */
+		if (stop_after > 0 && st.gstep >= stop_after) {
+			rc = TRN_STOPPED;
+			goto out;
+		}
 	} else {
 		trn_model_init(m, c->seed);
 	}

@@ -87,7 +87,9 @@ t log_is_json_lines sh_ok 'head -1 run/log.jsonl | grep -q "\"type\":\"train\",\
 t loss_falls sh_ok 'first=$(head -1 run/log.jsonl | grep -oE "\"loss\":[0-9.e-]+" | cut -d: -f2); last=$(tail -1 run/log.jsonl | grep -oE "\"loss\":[0-9.e-]+" | cut -d: -f2); awk -v a="$first" -v b="$last" "BEGIN{exit !(a > 3 && b < 0.1)}"'
 t info_json sh_ok 'kiln-train info --json run/model.kckpt | grep -q "\"step\":120,.*\"done\":true"'
 t rerun_finished expect_exit 0 kiln-train run tiny.conf
-t rerun_says_finished err_has 'already finished'
+t rerun_says_finished err_has 'already finished at step 120'
+# --json of a finished run names the run's step (it said 0)
+t rerun_json sh_ok 'kiln-train run --json tiny.conf | tail -1 | grep -q "^{\"type\":\"done\",\"step\":120,"'
 # killed between the last save's two renames: a finished checkpoint and no
 # model.kckpt; running again writes the model (the same bytes)
 cp run/model.kckpt model.ref && rm run/model.kckpt
@@ -98,6 +100,12 @@ mv run full   # the interrupted runs below reuse the same config (and out folder
 # --stop-after, then continue: identical checkpoint files
 t stop_after expect_exit 0 kiln-train run --stop-after 17 tiny.conf
 t stop_after_state sh_ok 'kiln-train info --json run/checkpoint.kckpt | grep -q "\"stage_step\":17,\"step\":17,"'
+# the same --stop-after again (or a smaller one) stops where the run is: it
+# took one more step each time
+t stop_after_again expect_exit 0 kiln-train run --json --stop-after 17 tiny.conf
+t stop_after_again_json sh_ok 'tail -1 last.out | grep -q "^{\"type\":\"stopped\",\"step\":17,"'
+t stop_after_smaller expect_exit 0 kiln-train run -q --stop-after 5 tiny.conf
+t stop_after_no_step sh_ok 'kiln-train info --json run/checkpoint.kckpt | grep -q "\"stage_step\":17,\"step\":17,"'
 t resume expect_exit 0 kiln-train run tiny.conf
 t resume_message err_has 'resuming at step 17'
 t resume_bit_exact cmp run/model.kckpt full/model.kckpt
