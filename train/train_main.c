@@ -3,6 +3,7 @@
  * checkpoint, show what a checkpoint holds, print example configs. Option
  * parsing and dispatch live here; `run` and `sample` have their own files.
  */
+#define _GNU_SOURCE   /* posix_spawn_file_actions_addchdir_np */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -112,13 +113,25 @@ char *tool_find(const char *name)
 
 int tool_spawn(char *const argv[], const char *out_path)
 {
+	return tool_spawn_in(argv, out_path, NULL);
+}
+
+int tool_spawn_in(char *const argv[], const char *out_path, const char *dir)
+{
+	/* a tool found through a relative PATH entry must still be found from dir */
+	char *prog = dir ? realpath(argv[0], NULL) : NULL;
+	if (dir && !prog)
+		return -1;
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
-	if (out_path)
+	if (out_path)   /* before the chdir: out_path is relative to here */
 		posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (dir)
+		posix_spawn_file_actions_addchdir_np(&fa, dir);
 	pid_t pid;
-	int rc = posix_spawn(&pid, argv[0], &fa, NULL, argv, environ);
+	int rc = posix_spawn(&pid, prog ? prog : argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
+	free(prog);
 	if (rc)
 		return -1;
 	int st;

@@ -394,9 +394,11 @@ int cmd_sample(const tool_opts *o, const char *ckpt_path)
 					kiln_die(KILN_EXIT_FAIL, "%s: %s", file, strerror(errno));
 			}
 			if (file && swf) {
+				/* run in the sample folder, so the report names the file as it
+				 * sits beside it, not under the temporary folder's name */
 				char *rep = fmt("%s.validate.json", stem);
-				char *argv[] = { swf, "validate", "--json", file, NULL };
-				int st = tool_spawn(argv, rep);
+				char *argv[] = { swf, "validate", "--json", strrchr(file, '/') + 1, NULL };
+				int st = tool_spawn_in(argv, rep, tmp);
 				if (st >= 0) {
 					ok = st == 0;
 					valid += ok;

@@ -29,5 +29,8 @@ char *tool_find(const char *name);
 /* Run argv (argv[0] a path) with stdout to out_path (NULL: inherit) and
  * stderr kept; returns the exit status, or -1 if it could not start. */
 int tool_spawn(char *const argv[], const char *out_path);
+/* tool_spawn with the child started in folder dir (NULL: here); out_path
+ * is still relative to here. */
+int tool_spawn_in(char *const argv[], const char *out_path, const char *dir);
 
 #endif

@@ -35,6 +35,9 @@ if command -v kiln-swf >/dev/null; then
   t swf_run expect_exit 0 kiln-train run -q sw.conf
   t swf_sample expect_exit 0 kiln-train sample swrun/model.kckpt -t 0 -k 2 --ext swf --json -o ss
   t swf_sample_validated sh_ok 'grep -q "\"swf_valid\":true" last.out && test -s ss/sample-0001-01.validate.json'
+  # the report names the sample beside it (it named the temporary folder's
+  # path, which no longer exists)
+  t swf_report_names_file sh_ok 'grep -q "^{\"file\":\"sample-0001-01.swf\"," ss/sample-0001-01.validate.json && (cd ss && kiln-swf validate -q sample-0001-01.swf)'
   t swf_summary sh_ok 'kiln-train sample swrun/model.kckpt -t 0 --ext swf -o ss2 2>&1 | grep -q "kiln-swf validate: 1 of 1 valid"'
 else
   skip swf "kiln-swf not built"
