@@ -61,8 +61,8 @@ static void usage(void)
 	      "                            kiln-swf validate)\n"
 	      "      --no-tools            do not call kiln-bpe, kiln-swf or kiln-sprites\n"
 	      "\n"
-	      "Common options:\n"
-	      "      --json                machine-readable output on stdout\n"
+	      "Common options (an option of another command is a usage error):\n"
+	      "      --json                machine-readable output on stdout (not example)\n"
 	      "  -q, --quiet               no progress or summary on stderr\n"
 	      "  -h, --help                this help\n"
 	      "  -V, --version             version and features\n"
@@ -290,6 +290,21 @@ static int cmd_example(const char *name)
 
 /* ---- main ------------------------------------------------------------------ */
 
+/* Refuse the options (named by their first one given) that cmd does not
+ * take; an unknown cmd is left to main's message. */
+static void check_options(const char *cmd, const char *run_opt, const char *sample_opt, const char *json_opt)
+{
+	int run = !strcmp(cmd, "run"), sample = !strcmp(cmd, "sample"), example = !strcmp(cmd, "example");
+	if (!run && !sample && !example && strcmp(cmd, "info") && strcmp(cmd, "config"))
+		return;
+	if (run_opt && !run)
+		kiln_usage_error("--%s is an option of run, not of %s", run_opt, cmd);
+	if (sample_opt && !sample)
+		kiln_usage_error("--%s is an option of sample, not of %s", sample_opt, cmd);
+	if (json_opt && example)
+		kiln_usage_error("--json is not an option of example (it prints a config)");
+}
+
 enum {
 	O_JSON = 256, O_RESTART, O_STOP, O_PROMPT, O_PROMPTS, O_FROM, O_MAXNEW, O_TOPK, O_TOPP, O_MINP, O_SEED,
 	O_BREED, O_MASK, O_VOCAB, O_IDOFF, O_EXT, O_NOTOOLS, O_TEXTP
@@ -316,7 +331,22 @@ int main(int argc, char **argv)
 	tool_opts o = { .count = 1, .samples = 1, .temperature = 1.0, .top_p = 1.0, .seed = 1, .mask = 0.4,
 	                .out = "samples", .ext = "bin" };
 	int c;
+	/* the first option given of each command's own set: an option of another
+	 * command is a usage error, not silently ignored */
+	const char *run_opt = NULL, *sample_opt = NULL, *json_opt = NULL;
 	while ((c = getopt_long(argc, argv, "hVqo:n:k:t:", lo, NULL)) != -1) {
+		const char *name = NULL;
+		for (int i = 0; lo[i].name && !name; i++)
+			if (lo[i].val == c)
+				name = lo[i].name;
+		if (c == O_RESTART || c == O_STOP) {
+			if (!run_opt)
+				run_opt = name;
+		} else if (c == O_JSON) {
+			json_opt = name;
+		} else if (c != 'h' && c != 'V' && c != 'q' && c != '?' && !sample_opt) {
+			sample_opt = name;
+		}
 		switch (c) {
 		case 'h': usage(); return KILN_EXIT_OK;
 		case 'V':
@@ -361,6 +391,7 @@ int main(int argc, char **argv)
 	if (optind + 1 != argc)
 		kiln_usage_error("%s: exactly one argument expected", cmd);
 	const char *arg = argv[optind];
+	check_options(cmd, run_opt, sample_opt, json_opt);
 	for (const char *p = o.ext; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
 			kiln_usage_error("--ext: lower-case letters and digits only");

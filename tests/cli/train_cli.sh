@@ -42,6 +42,15 @@ t version expect_exit 0 kiln-train --version
 t no_command expect_exit 2 kiln-train
 t unknown_command expect_exit 2 kiln-train frobnicate x
 t bad_option_value expect_exit 2 kiln-train sample --top-p 2 x
+# an option of another command is refused, not ignored (run -o OUT wrote
+# into the config's out folder as if -o had not been given)
+t run_sample_option expect_exit 2 kiln-train run -o elsewhere tiny.conf
+t run_sample_option_msg err_has '^kiln-train: --out is an option of sample, not of run'
+t run_sample_option_nothing sh_ok 'test ! -e run && test ! -e elsewhere'
+t sample_run_option expect_exit 2 kiln-train sample --stop-after 3 x.kckpt
+t sample_run_option_msg err_has '^kiln-train: --stop-after is an option of run, not of sample'
+t info_sample_option expect_exit 2 kiln-train info -t 0 x.kckpt
+t example_json expect_exit 2 kiln-train example --json tiny
 t missing_config expect_exit 1 kiln-train run nope.conf
 t missing_config_named err_has 'nope.conf'
 
