@@ -113,8 +113,9 @@ $(S)/encode: $(S)/vocab
 	$(K)/kiln-bpe encode -v $(OUT)/swf.vocab --prompt encode -o $(OUT)/tokens/val $(OUT)/split/val --force --quiet
 	touch $@
 
-# The trainer resumes from run/checkpoint.kckpt when a run was interrupted;
-# a changed config or changed data restarts it.
+# The trainer resumes from run/checkpoint.kckpt when a run was interrupted
+# (a checkpoint newer than the encoded data and the training options); a
+# changed config or changed data restarts it.
 train: $(S)/train
 $(S)/train: $(S)/encode $(S)/opts.train
 	@mkdir -p $(OUT)
@@ -123,7 +124,9 @@ $(S)/train: $(S)/encode $(S)/opts.train
 	  "[model]" "layers = $(LAYERS)" "width = $(WIDTH)" "heads = $(HEADS)" "context = $(CONTEXT)" \
 	  "[stage muon]" "steps = $(STEPS_MUON)" "optimizer = muon" "lr = $(LR)" "muon_lr = $(MUON_LR)" "warmup = 10" \
 	  "[stage adamw]" "steps = $(STEPS_ADAMW)" "optimizer = adamw" "lr = $(LR)" "schedule = cosine" > $(OUT)/train.conf
-	$(K)/kiln-train run --restart --quiet $(OUT)/train.conf
+	ck=$(OUT)/run/checkpoint.kckpt; restart=--restart; \
+	if [ "$$ck" -nt $(S)/encode ] && [ "$$ck" -nt $(S)/opts.train ]; then restart=; fi; \
+	$(K)/kiln-train run $$restart --quiet $(OUT)/train.conf
 	touch $@
 
 # The true file of held-out prompt P is record P-1 of the validation split,

@@ -14,6 +14,16 @@ t second-run-skips expect_exit 0 "${P[@]}"
 t nothing-reran sh_ok "! grep -q '^$KILN_BIN/' '$W/last.out'"
 t option-change expect_exit 0 "${P[@]/PROMPTS=2/PROMPTS=1}"
 t only-downstream sh_ok "[ $(ran train run) = 0 ] && [ $(ran bpe train) = 0 ] && [ $(ran train sample) -ge 1 ] && [ $(ran swf eval) = 1 ]"
+# An interrupted training stage (no stamp, a checkpoint newer than its
+# inputs) continues from the checkpoint, as the comment in pipeline.mk
+# says; it started over (--restart every time).
+cp "$W/pl/run/model.kckpt" model.full
+"$KILN_BIN/kiln-train" run -q --restart --stop-after 6 "$W/pl/train.conf"
+head -1 "$W/pl/run/log.jsonl" > log.head
+rm "$W/pl/.stamp/train"
+t interrupted-train expect_exit 0 "${P[@]}" train
+t interrupted-train-resumed sh_ok "head -1 '$W/pl/run/log.jsonl' | cmp - log.head"
+t interrupted-train-same cmp "$W/pl/run/model.kckpt" model.full
 # A changed corpus file reruns ingest and everything after it.
 
 "$KILN_BIN/kiln-swf" synth -n 20 --seed 3 -o corpus2 -q
