@@ -824,16 +824,25 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 
 /* ---- contact ------------------------------------------------------------ */
 
+/* Die with the library's message (it names the file) and its offset. */
+static KILN_NORETURN void die_shard(const shard_error *e)
+{
+	char b[600];
+	kiln_die(KILN_EXIT_FAIL, "%s", shard_error_text(e, b, sizeof b));
+}
+
 static int cmd_contact(int argc, char **argv, struct opts *o)
 {
 	if (argc != 1)
 		kiln_usage_error("contact: expected one DATASET");
 	if (!o->output)
 		kiln_usage_error("contact: -o SHEET.png is required");
+	if (!o->force && kiln_output_exists(o->output))
+		kiln_die(KILN_EXIT_FAIL, "%s: exists (use --force to replace it)", o->output);
 	shard_dataset *d;
 	shard_error e;
 	if (shard_dataset_open(argv[0], &d, &e))
-		kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+		die_shard(&e);
 	const shard_spec *sp = shard_dataset_spec(d);
 	if (sp->kind != SHARD_FRAMES || sp->channels != 3)
 		kiln_die(KILN_EXIT_FAIL, "%s: not an RGB frames dataset (kind %s)", argv[0], shard_kind_name(sp->kind));
@@ -842,7 +851,7 @@ static int cmd_contact(int argc, char **argv, struct opts *o)
 	for (uint64_t i = 0; i < nrec; i++) {
 		shard_record rec;
 		if (shard_dataset_record(d, i, &rec, &e))
-			kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+			die_shard(&e);
 		total += rec.n_content;
 		cum[i + 1] = total;
 	}
@@ -857,6 +866,7 @@ static int cmd_contact(int argc, char **argv, struct opts *o)
 		         argv[0], sw, sh);
 	uint8_t *sheet = kiln_xmalloc(sw * sh * 3);
 	memset(sheet, 32, sw * sh * 3);   /* dark grey between frames */
+	uint64_t checked = UINT64_MAX;   /* samples go forward: each episode is checked once */
 	for (uint64_t k = 0; k < n; k++) {
 		uint64_t g = n == 1 ? 0 : k * (total - 1) / (n - 1);   /* evenly spaced, first and last included */
 		uint64_t lo = 0, hi = nrec;
@@ -866,7 +876,11 @@ static int cmd_contact(int argc, char **argv, struct opts *o)
 		}
 		shard_record rec;
 		if (shard_dataset_record(d, lo, &rec, &e))
-			kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
+			die_shard(&e);
+		/* a damaged episode would give a sheet that looks plausible */
+		if (lo != checked && shard_dataset_verify_record(d, lo, &e))
+			die_shard(&e);
+		checked = lo;
 		const uint8_t *f = (const uint8_t *)rec.content + (g - cum[lo]) * (uint64_t)W * H * 3;
 		uint64_t x0 = gap + (k % cols) * (W + gap), y0 = gap + (k / cols) * (H + gap);
 		for (uint32_t y = 0; y < H; y++)

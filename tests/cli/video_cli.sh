@@ -193,6 +193,23 @@ t contact expect_exit 0 kiln-video contact raw1 -o sheet.png --frames 4 --column
 t contact-json out_has '"frames":4,"width":86,"height":66'
 t contact-png sh_ok "[ \"\$(head -c 8 sheet.png | od -An -tx1 | tr -d ' ')\" = 89504e470d0a1a0a ]"
 t contact-not-frames expect_exit 1 kiln-video contact nosuch -o s.png
+# An existing file is replaced only with --force (contact wrote over any
+# file, an input video too), as the man page's --force says.
+cp a.y4m keep2.y4m
+t contact-exists expect_exit 1 kiln-video contact raw1 -o keep2.y4m --frames 4
+t contact-exists-msg err_has 'keep2\.y4m: exists \(use --force'
+t contact-exists-kept cmd_ok cmp a.y4m keep2.y4m
+t contact-force expect_exit 0 kiln-video contact raw1 -o sheet.png --frames 4 --columns 2 --force -q
+# A damaged dataset is an error naming the shard, record and byte offset;
+# a flipped frame byte gave a sheet with exit 0, a cut shard no offset.
+cp -r raw1 cflip
+printf '\x55' | dd of=cflip/shard-00000.kshard bs=1 seek=$(( $(stat -c %s cflip/shard-00000.kshard) / 2 )) conv=notrunc 2>/dev/null
+t contact-damaged expect_exit 1 kiln-video contact cflip -o cflip.png
+t contact-damaged-msg err_has '^kiln-video: cflip/shard-00000.kshard: record 0: payload CRC mismatch \(byte offset [0-9]+\)$'
+t contact-damaged-none sh_ok '[ ! -e cflip.png ] && ! ls -a | grep -q cflip.png'
+cp -r raw1 ccut && truncate -s -8 ccut/shard-00000.kshard
+t contact-cut expect_exit 1 kiln-video contact ccut -o ccut.png
+t contact-cut-msg err_has 'ccut/shard-00000.kshard: file_size field .*\(byte offset 120\)$'
 if command -v ffmpeg >/dev/null 2>&1; then
   # the top-left tile is the dataset's first frame, pixel for pixel
   t contact-pixels sh_ok "ffmpeg -nostdin -v error -i sheet.png -vf crop=40:30:2:2 -pix_fmt rgb24 -f rawvideo tile.raw -y &&
