@@ -101,6 +101,22 @@ int dataset_palette(shard_dataset *d, spr_palette *p, char ***zones, uint32_t *n
 	return 0;
 }
 
+/* Die with the library's message (it names the file) and its offset. */
+static KILN_NORETURN void die_shard(const shard_error *e)
+{
+	char b[600];
+	kiln_die(KILN_EXIT_FAIL, "%s", shard_error_text(e, b, sizeof b));
+}
+
+/* Record i, checked against its checksum and the vocabulary before it is
+ * drawn or shaded: shade writes it with a fresh, valid checksum, so a
+ * damaged record would otherwise come out looking intact. */
+static void checked_record(const shard_dataset *d, uint64_t i, shard_record *rec)
+{
+	shard_error se;
+	if (shard_dataset_record(d, i, rec, &se) || shard_dataset_verify_record(d, i, &se)) die_shard(&se);
+}
+
 typedef struct view {
 	shard_dataset *d;
 	const shard_spec *spec;
@@ -116,7 +132,7 @@ static void view_open(const tool_opts *o, const char *path, view *v)
 {
 	memset(v, 0, sizeof *v);
 	shard_error se;
-	if (shard_dataset_open(path, &v->d, &se)) kiln_die(KILN_EXIT_FAIL, "%s", se.msg);
+	if (shard_dataset_open(path, &v->d, &se)) die_shard(&se);
 	v->spec = shard_dataset_spec(v->d);
 	if (v->spec->kind != SHARD_SPRITES)
 		kiln_die(KILN_EXIT_FAIL, "%s: a %s dataset, not sprites", path, shard_kind_name(v->spec->kind));
@@ -152,8 +168,7 @@ static void view_close(view *v)
 static void view_record(const tool_opts *o, view *v, uint64_t i, uint32_t *zone, uint32_t *cat)
 {
 	shard_record rec;
-	shard_error se;
-	if (shard_dataset_record(v->d, i, &rec, &se)) kiln_die(KILN_EXIT_FAIL, "%s", se.msg);
+	checked_record(v->d, i, &rec);
 	size_t n = (size_t)v->spec->width * v->spec->height;
 	if (rec.n_content != n) kiln_die(KILN_EXIT_FAIL, "record %llu: %llu cells, expected %zu", (unsigned long long)i, (unsigned long long)rec.n_content, n);
 	for (size_t k = 0; k < n; k++) {
@@ -345,7 +360,7 @@ int cmd_shade(tool_opts *o)
 		uint32_t z, c;
 		shard_record rec;
 		view_record(&so, &v, i, &z, &c);
-		if (shard_dataset_record(v.d, i, &rec, &se)) kiln_die(KILN_EXIT_FAIL, "%s", se.msg);
+		checked_record(v.d, i, &rec);
 		/* The prompt is copied whole: a sprites dataset may carry any number
 		 * of conditioning tokens (spec.channels), not only quantize's two. */
 		uint64_t np = rec.n_prompt;

@@ -107,6 +107,27 @@ t shade            expect_exit 0 kiln-sprites shade -q -o ds_shaded ds
 t shade_verify     expect_exit 0 kiln-shard verify ds_shaded
 t shade_differs    sh_ok '! cmp -s ds/shard-00000.kshard ds_shaded/shard-00000.kshard'
 t shade_same_fp    sh_ok "kiln-shard info --json ds_shaded | grep -q '$fp'"
+# A damaged record is refused, by file, record and offset, before it is
+# drawn or shaded: shade wrote it with a fresh checksum (verify then passed
+# the damage) and render/sheet drew it, all with exit 0.
+# The low bit of a palette index is flipped, so every token stays in range.
+cp -r ds ds_flip
+python3 - ds_flip/shard-00000.kshard <<'PY'
+import struct, sys
+b = bytearray(open(sys.argv[1], 'rb').read())
+b[struct.unpack_from('<Q', b, 96)[0] + 100] ^= 1
+open(sys.argv[1], 'wb').write(b)
+PY
+t flip_shade       expect_exit 1 kiln-sprites shade -q -o ds_flip_shaded ds_flip
+t flip_shade_msg   err_has '^kiln-sprites: ds_flip/shard-00000.kshard: record 0: payload CRC mismatch \(byte offset [0-9]+\)$'
+t flip_shade_none  sh_ok '[ ! -e ds_flip_shaded ] && ! ls -a | grep -q ds_flip_shaded'
+t flip_render      expect_exit 1 kiln-sprites render -q --limit 1 -o rend_flip ds_flip
+t flip_render_none sh_ok '[ ! -e rend_flip ]'
+t flip_sheet       expect_exit 1 kiln-sprites sheet -q -o flip.png ds_flip
+t flip_sheet_msg   err_has 'record 0: payload CRC mismatch \(byte offset [0-9]+\)'
+cp -r ds ds_cut && truncate -s -3 ds_cut/shard-00000.kshard
+t cut_render       expect_exit 1 kiln-sprites render -q -o rend_cut ds_cut
+t cut_render_msg   err_has 'ds_cut/shard-00000.kshard: file_size field says [0-9]+ bytes, file has [0-9]+ .*\(byte offset 120\)$'
 # a zoom that makes each PNG larger than the image cap is refused as such
 kiln-sprites quantize -q --size 160 --upscale --palette pal.gpl -o ds_160 syn/reef/fish/0000.png
 t render_too_big   expect_exit 1 kiln-sprites render -q --zoom 64 -o rend_big ds_160
