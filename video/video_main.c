@@ -58,7 +58,7 @@ static void usage(FILE *out)
 	        "\n"
 	        "Common options:\n"
 	        "      --json                machine-readable output on stdout\n"
-	        "  -q, --quiet               no progress line, no warnings\n"
+	        "  -q, --quiet               no progress line, no summary\n"
 	        "  -h, --help                this help\n"
 	        "  -V, --version             version, features and libav* versions\n"
 	        "\n"
