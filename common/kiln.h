@@ -149,6 +149,11 @@ void kiln_outdir_abort(const char *tmpdir);
  * one has its name). Nothing to check without force (an existing output is
  * refused then) or when out does not exist. */
 void kiln_refuse_output_over_inputs(const char *out, int force, char *const *inputs, size_t n);
+/* The same for an output file (a palette, a sheet): die, naming both, when
+ * --force would overwrite an input, that is when out is an existing regular
+ * file that is one of the n inputs or lies inside one (a file of an input
+ * dataset or image folder). */
+void kiln_refuse_file_over_inputs(const char *out, int force, char *const *inputs, size_t n);
 /* 1 if the canonical (realpath) path p is root or lies under it. */
 int kiln_path_within(const char *p, const char *root);
 

@@ -180,6 +180,22 @@ void kiln_refuse_output_over_inputs(const char *out, int force, char *const *inp
 	free(o);
 }
 
+void kiln_refuse_file_over_inputs(const char *out, int force, char *const *inputs, size_t n)
+{
+	struct stat st;
+	if (!force || stat(out, &st) || !S_ISREG(st.st_mode)) return;
+	char *o = realpath(out, NULL);
+	if (!o) return;
+	for (size_t i = 0; i < n; i++) {
+		char *in = realpath(inputs[i], NULL);
+		if (in && kiln_path_within(o, in))
+			kiln_die(KILN_EXIT_FAIL, "%s: is %sthe input %s, which --force would overwrite: choose another output",
+			         out, strcmp(in, o) ? "inside " : "", inputs[i]);
+		free(in);
+	}
+	free(o);
+}
+
 int kiln_output_exists(const char *path)
 {
 	struct stat st;

@@ -283,6 +283,7 @@ int cmd_palette(tool_opts *o)
 		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, err.msg);
 	if (!o->force && strcmp(o->output, "-") && access(o->output, F_OK) == 0)
 		kiln_die(KILN_EXIT_FAIL, "%s: exists (use --force to replace it)", o->output);
+	kiln_refuse_file_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	write_file_atomic(o->output, buf, n);
 	free(buf);
 	uint8_t *idx = kiln_xmalloc((l.n ? l.n : 1) * o->fit.size * o->fit.size);

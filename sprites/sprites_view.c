@@ -243,6 +243,7 @@ int cmd_sheet(tool_opts *o)
 	if (!o->sweep && o->ninputs != 1) kiln_usage_error("sheet: one DATASET (or --sweep for one row per dataset)");
 	if (!o->force && strcmp(o->output, "-") && access(o->output, F_OK) == 0)
 		kiln_die(KILN_EXIT_FAIL, "%s: exists (use --force to replace it)", o->output);
+	kiln_refuse_file_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	uint32_t per = o->per_cell ? o->per_cell : o->sweep ? 8 : 2, zoom = o->zoom, ts = zoom > 1 ? zoom / 2 : 1, pad = 4 * zoom;
 	view *vs = kiln_xcalloc(o->ninputs, sizeof *vs);
 	for (int i = 0; i < o->ninputs; i++) view_open(o, o->inputs[i], &vs[i]);

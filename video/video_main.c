@@ -839,6 +839,7 @@ static int cmd_contact(int argc, char **argv, struct opts *o)
 		kiln_usage_error("contact: -o SHEET.png is required");
 	if (!o->force && kiln_output_exists(o->output))
 		kiln_die(KILN_EXIT_FAIL, "%s: exists (use --force to replace it)", o->output);
+	kiln_refuse_file_over_inputs(o->output, o->force, argv, 1);
 	shard_dataset *d;
 	shard_error e;
 	if (shard_dataset_open(argv[0], &d, &e))

@@ -84,6 +84,16 @@ t exists_no_force  expect_exit 1 kiln-sprites quantize -q -o ds syn
 t exists_named     err_has 'ds: .*--force'
 t exists_force     expect_exit 0 kiln-sprites quantize -q --force -o ds syn
 t force_over_input sh_ok 'cp -r syn syn_in && n=$(ls syn_in | wc -l) && ! kiln-sprites quantize -q --force -o syn_in syn_in 2>fo.err && grep -q "is the input" fo.err && [ "$(ls syn_in | wc -l)" = "$n" ]'
+# --force never overwrites an input file: palette wrote its swatch over an
+# input sprite, sheet its PNG over a dataset's manifest.json.
+cp -r syn syn_pf && cp syn_pf/reef/fish/0000.png pf_keep.png && cp -r ds ds_pf
+t force_pal_input  expect_exit 1 kiln-sprites palette -q --force -o syn_pf/reef/fish/0000.png syn_pf
+t force_pal_msg    err_has 'syn_pf/reef/fish/0000.png: is inside the input syn_pf, which --force would overwrite'
+t force_pal_file   expect_exit 1 kiln-sprites palette -q --force -o syn_pf/reef/fish/0000.png syn_pf/reef/fish/0000.png
+t force_pal_kept   cmd_ok cmp pf_keep.png syn_pf/reef/fish/0000.png
+t force_sheet_in   expect_exit 1 kiln-sprites sheet -q --force -o ds_pf/manifest.json ds_pf
+t force_sheet_msg  err_has 'ds_pf/manifest.json: is inside the input ds_pf'
+t force_sheet_kept expect_exit 0 kiln-shard verify ds_pf
 t dither           expect_exit 0 kiln-sprites quantize -q --dither --palette pal.gpl -o ds_dither syn
 t dither_differs   sh_ok '! cmp -s ds/shard-00000.kshard ds_dither/shard-00000.kshard'
 t counts           expect_exit 0 kiln-sprites quantize -q --colors 32 --zones 8 --categories 7 -o ds_small syn

@@ -200,6 +200,10 @@ t contact-exists expect_exit 1 kiln-video contact raw1 -o keep2.y4m --frames 4
 t contact-exists-msg err_has 'keep2\.y4m: exists \(use --force'
 t contact-exists-kept cmd_ok cmp a.y4m keep2.y4m
 t contact-force expect_exit 0 kiln-video contact raw1 -o sheet.png --frames 4 --columns 2 --force -q
+# ... and never over a file of the dataset it reads.
+t contact-force-input expect_exit 1 kiln-video contact raw1 -o raw1/manifest.json --force
+t contact-force-input-msg err_has 'raw1/manifest.json: is inside the input raw1, which --force would overwrite'
+t contact-force-input-kept expect_exit 0 kiln-shard verify raw1
 # A damaged dataset is an error naming the shard, record and byte offset;
 # a flipped frame byte gave a sheet with exit 0, a cut shard no offset.
 cp -r raw1 cflip
