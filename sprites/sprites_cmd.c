@@ -269,6 +269,9 @@ static void need_inputs(const tool_opts *o)
 int cmd_palette(tool_opts *o)
 {
 	need_inputs(o);
+	/* before the inputs are decoded and the palette built, which can take long */
+	if (!o->force && kiln_output_exists(o->output))
+		kiln_die(KILN_EXIT_FAIL, "%s: exists (use --force to replace it)", o->output);
 	sprite_list l;
 	double t0 = now();
 	load_sprites(o, &l, 0);
@@ -281,8 +284,6 @@ int cmd_palette(tool_opts *o)
 	spr_error err;
 	if (spr_palette_write(&pal, spr_palette_format_for_name(o->output), &buf, &n, &err))
 		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, err.msg);
-	if (!o->force && strcmp(o->output, "-") && access(o->output, F_OK) == 0)
-		kiln_die(KILN_EXIT_FAIL, "%s: exists (use --force to replace it)", o->output);
 	kiln_refuse_file_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	write_file_atomic(o->output, buf, n);
 	free(buf);

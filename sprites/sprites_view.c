@@ -241,7 +241,7 @@ int cmd_sheet(tool_opts *o)
 {
 	if (o->ninputs < 1 || !o->output) kiln_usage_error("sheet: expected DATASET... -o SHEET.png");
 	if (!o->sweep && o->ninputs != 1) kiln_usage_error("sheet: one DATASET (or --sweep for one row per dataset)");
-	if (!o->force && strcmp(o->output, "-") && access(o->output, F_OK) == 0)
+	if (!o->force && kiln_output_exists(o->output))
 		kiln_die(KILN_EXIT_FAIL, "%s: exists (use --force to replace it)", o->output);
 	kiln_refuse_file_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	uint32_t per = o->per_cell ? o->per_cell : o->sweep ? 8 : 2, zoom = o->zoom, ts = zoom > 1 ? zoom / 2 : 1, pad = 4 * zoom;

@@ -112,6 +112,12 @@ t sheet_png        sh_ok 'head -c 8 sheet.png | od -An -tx1 | grep -q "89 50 4e 
 t sheet_exists     expect_exit 1 kiln-sprites sheet -q -o sheet.png ds
 t sheet_json       expect_exit 0 kiln-sprites sheet --json --force -o sheet.png ds
 t sheet_json_out   out_has '^\{"command":"sheet","output":"sheet.png","sprites":72\}$'
+# A device is written in place, not "replaced" (sheet -o /dev/null asked for
+# --force), and palette refuses an existing output before decoding anything.
+t sheet_devnull    expect_exit 0 kiln-sprites sheet -q -o /dev/null ds
+t pal_devnull      expect_exit 0 kiln-sprites palette -q -o /dev/null syn/reef
+t pal_exists_first expect_exit 1 kiln-sprites palette -q -o pal.gpl nope.png
+t pal_exists_msg   sh_ok "grep -q 'pal.gpl: exists (use --force' last.err && ! grep -q nope.png last.err"
 t sheet_sweep      expect_exit 0 kiln-sprites sheet -q --sweep --per-cell 4 -o sweep.png ds ds_dither
 t shade            expect_exit 0 kiln-sprites shade -q -o ds_shaded ds
 t shade_verify     expect_exit 0 kiln-shard verify ds_shaded
