@@ -317,8 +317,10 @@ int cmd_sheet(tool_opts *o)
 		}
 	}
 	write_png_or_die(o->output, &sheet);
-	if (o->json) json_done(o, placed);
-	else if (!kiln_quiet()) printf("sheet: %zu sprites in %ux%u cells -> %s (%ux%u)\n", placed, rows, cols, o->output, sheet.w, sheet.h);
+	/* with -o - stdout holds the PNG: a report after it would corrupt it */
+	int to_stdout = !strcmp(o->output, "-");
+	if (o->json && !to_stdout) json_done(o, placed);
+	else if (!kiln_quiet() && !to_stdout) printf("sheet: %zu sprites in %ux%u cells -> %s (%ux%u)\n", placed, rows, cols, o->output, sheet.w, sheet.h);
 	spr_image_free(&sheet);
 	free(filled);
 	if (o->sweep) {

@@ -115,6 +115,8 @@ t sheet_json_out   out_has '^\{"command":"sheet","output":"sheet.png","sprites":
 # A device is written in place, not "replaced" (sheet -o /dev/null asked for
 # --force), and palette refuses an existing output before decoding anything.
 t sheet_devnull    expect_exit 0 kiln-sprites sheet -q -o /dev/null ds
+# -o - writes the PNG to stdout: the summary (or --json) came after it.
+t sheet_stdout     sh_ok 'kiln-sprites sheet -o - ds > so.png && kiln-sprites sheet --json -o - ds > sj.png && kiln-sprites sheet -q -o sq.png ds && cmp so.png sq.png && cmp sj.png sq.png'
 t pal_devnull      expect_exit 0 kiln-sprites palette -q -o /dev/null syn/reef
 t pal_exists_first expect_exit 1 kiln-sprites palette -q -o pal.gpl nope.png
 t pal_exists_msg   sh_ok "grep -q 'pal.gpl: exists (use --force' last.err && ! grep -q nope.png last.err"
