@@ -349,7 +349,10 @@ int swf_cmd_eval_main(int argc, char **argv)
 	 * mapped shards. */
 	shard_dataset *d;
 	shard_error se;
-	if (shard_dataset_open(o.train, &d, &se)) kiln_die(KILN_EXIT_FAIL, "%s", se.msg);
+	if (shard_dataset_open(o.train, &d, &se)) {
+		char eb[1024];
+		kiln_die(KILN_EXIT_FAIL, "%s", shard_error_text(&se, eb, sizeof eb));
+	}
 	const shard_spec *spec = shard_dataset_spec(d);
 	if (spec->kind != SHARD_TOKENS || spec->elem_size != 1)
 		kiln_die(KILN_EXIT_FAIL, "%s: expected a byte-level token dataset (kiln-swf ingest), got %s with %u-byte elements",
@@ -359,7 +362,10 @@ int swf_cmd_eval_main(int argc, char **argv)
 	uint64_t ntrain = shard_dataset_records(d);
 	for (uint64_t r = 0; r < ntrain; r++) {
 		shard_record rec;
-		if (shard_dataset_record(d, r, &rec, &se)) kiln_die(KILN_EXIT_FAIL, "%s", se.msg);
+		char eb[1024];
+		/* Checked: a damaged record would only shift the similarities. */
+		if (shard_dataset_record(d, r, &rec, &se) || shard_dataset_verify_record(d, r, &se))
+			kiln_die(KILN_EXIT_FAIL, "%s", shard_error_text(&se, eb, sizeof eb));
 		if (swf_jw_set_add(train, rec.content, rec.n_content))
 			kiln_die(KILN_EXIT_FAIL, "%s: record %" PRIu64 " is too large to compare", o.train, r);
 	}

@@ -28,6 +28,11 @@ t noise-broken sh_ok 'grep noise.swf pf.jsonl | grep -q "\"verdict\":\"broken\",
 # An ok file has no reason and no offset: null, as validate --json writes them.
 t per-file-ok-nulls sh_ok 'grep "synth-000003-s1" pf.jsonl | grep -q "\"verdict\":\"ok\",\"reason\":null,\"offset\":null,"'
 t noise-below-1 sh_ok 'grep noise.swf pf.jsonl | grep -qv "\"max_similarity\":1,"'
+# A damaged training record is an error naming it, not a shifted similarity.
+cp -r train.ds train-bad.ds
+printf '\x55' | dd of=train-bad.ds/shard-00000.kshard bs=1 seek=$(( $(stat -c %s train-bad.ds/shard-00000.kshard) / 2 )) conv=notrunc 2>/dev/null   # in a payload
+t damaged-train expect_exit 1 kiln-swf eval --train train-bad.ds -q gen
+t damaged-train-msg err_has 'train-bad.ds/shard-00000.kshard: record [0-9]+: payload CRC mismatch \(byte offset [0-9]+\)'
 t markdown expect_exit 0 kiln-swf eval --train train.ds --truth truth --markdown table.md -q A=gen B=gen
 t markdown-layout sh_ok 'grep -q "^| Classification | A | B |" table.md && grep -q "^| Fully broken (wrong format) | 28.6% | 28.6% |" table.md && grep -q "^| Truth similarity | 1.000 | 1.000 |" table.md'
 mkdir gen2
