@@ -83,6 +83,9 @@ t split-refuses-corrupt expect_exit 1 kiln-shard split bad1 --ratio 0.5 --seed 1
 t split-corrupt-msg  err_has 'bad1/shard-00000.kshard: record [0-9]+: payload CRC mismatch \(byte offset [0-9]+\)'
 t split-no-output    sh_ok '[ ! -e never-split ] && ! ls -a | grep -q never-split'
 t merge-refuses-corrupt expect_exit 1 kiln-shard merge bad1 -o never-merge
+# stats reads every record too: damage is an error, not a skewed histogram.
+t stats-refuses-corrupt expect_exit 1 kiln-shard stats bad1
+t stats-corrupt-msg  err_has 'bad1/shard-00000.kshard: record [0-9]+: payload CRC mismatch \(byte offset [0-9]+\)'
 cp -r good bad2
 truncate -s -1 bad2/shard-00000.kshard
 t verify-truncated expect_exit 1 kiln-shard verify bad2
