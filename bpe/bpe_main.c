@@ -145,7 +145,7 @@ static void parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 	o->ckpt_every = 60;
 	o->part = o->nparts = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:v:t:qhV", long_opts, &li)) != -1) {
+	while ((c = kiln_getopt(argc, argv, cmd, "o:v:t:qhV", long_opts, &li)) != -1) {
 		check_opt_cmd(cmd, c, li);
 		li = -1;
 		switch (c) {
@@ -184,7 +184,6 @@ static void parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 		case 'q': kiln_set_quiet(1); break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': kiln_print_version(stdout, NULL); exit(0);
-		default: fprintf(stderr, "%s: try '%s --help'\n", kiln_progname(), kiln_progname()); exit(KILN_EXIT_USAGE);
 		}
 	}
 #ifdef _OPENMP

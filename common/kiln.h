@@ -53,6 +53,10 @@ KILN_NORETURN void kiln_die(int status, const char *fmt, ...) KILN_PRINTF(2, 3);
 /* Usage error: "kiln-x: message" + "kiln-x: try 'kiln-x --help'", exit 2. */
 KILN_NORETURN void kiln_usage_error(const char *fmt, ...) KILN_PRINTF(1, 2);
 
+/* Usage error about a command's options: "kiln-x CMD: message" (cmd NULL:
+ * "kiln-x: message") + "kiln-x: try 'kiln-x --help'", exit 2. */
+KILN_NORETURN void kiln_option_error(const char *cmd, const char *fmt, ...) KILN_PRINTF(2, 3);
+
 /* Die-on-OOM allocation, for tools only (never in a library). */
 void *kiln_xmalloc(size_t n);
 void *kiln_xcalloc(size_t n, size_t size);
@@ -99,6 +103,20 @@ double kiln_opt_double(const char *opt, const char *arg, double min, double max)
 /* 1 if word is one of the space-separated words of list (tables of which
  * commands take an option). */
 int kiln_word_in(const char *word, const char *list);
+
+/* ---- options (kiln_getopt.c) ------------------------------------------
+ * getopt_long for every tool: the same contract, except that an unknown
+ * option, a missing value or a value given to a flag is a usage error with
+ * one line naming the tool and command, e.g. "kiln-bpe encode: unrecognized
+ * option '--bogus'" or "kiln-shard merge: option '-o' needs a value", then
+ * the try line; exit 2. cmd may be NULL (no command known). It sets opterr
+ * to 0: getopt's own messages depend on argv[0] and the C library. */
+struct option;
+int kiln_getopt(int argc, char *const argv[], const char *cmd, const char *shortopts, const struct option *longopts,
+                int *longindex);
+/* For tools that take options before the command too ("kiln-video --json
+ * info F"): the first operand, skipping option values; NULL if none. */
+const char *kiln_find_command(int argc, char *const argv[], const char *shortopts, const struct option *longopts);
 
 /* ---- atomic output (kiln_atomic.c) -------------------------------------
  * Outputs are written under a temporary name in the destination folder and

@@ -93,6 +93,20 @@ void kiln_usage_error(const char *fmt, ...)
 	exit(KILN_EXIT_USAGE);
 }
 
+void kiln_option_error(const char *cmd, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	if (cmd) fprintf(stderr, "%s %s: ", progname, cmd);
+	else fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	fprintf(stderr, "%s: try '%s --help'\n", progname, progname);
+	kiln_cleanup_run();
+	exit(KILN_EXIT_USAGE);
+}
+
 static void oom(size_t n)
 {
 	kiln_die(KILN_EXIT_FAIL, "out of memory (allocating %zu bytes)", n);

@@ -93,7 +93,7 @@ static void parse_opts(int argc, char **argv, struct opts *o, const char *accept
 	o->segment = "all";
 	o->part = o->nparts = 1;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:r:qhV", long_opts, NULL)) != -1) {
+	while ((c = kiln_getopt(argc, argv, argv[0], "o:r:qhV", long_opts, NULL)) != -1) {
 		const char *name = NULL;
 		for (const struct option *p = long_opts; p->name && !name; p++)
 			if (p->val == c) name = p->name;
@@ -125,7 +125,6 @@ static void parse_opts(int argc, char **argv, struct opts *o, const char *accept
 		case 'q': kiln_set_quiet(1); break;
 		case 'h': usage(stdout); exit(0);
 		case 'V': kiln_print_version(stdout, NULL); exit(0);
-		default: fprintf(stderr, "%s: try '%s --help'\n", kiln_progname(), kiln_progname()); exit(KILN_EXIT_USAGE);
 		}
 	}
 }

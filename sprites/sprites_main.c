@@ -117,7 +117,8 @@ int main(int argc, char **argv)
 	o.seed = 1;
 	o.part = o.nparts = 1;
 	int quiet = 0, c;
-	while ((c = getopt_long(argc, argv, "o:fqhV", longopts, NULL)) != -1) {
+	const char *cmd = kiln_find_command(argc, argv, "o:fqhV", longopts);
+	while ((c = kiln_getopt(argc, argv, cmd, "o:fqhV", longopts, NULL)) != -1) {
 		switch (c) {
 		case O_SIZE: o.fit.size = (uint32_t)kiln_opt_u64("--size", optarg, 4, 1024); break;
 		case O_SCALE:
@@ -172,7 +173,6 @@ int main(int argc, char **argv)
 		case 'q': quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); return KILN_EXIT_OK;
 		case 'V': kiln_print_version(stdout, "commands: palette quantize render sheet shade synth fit compare"); return KILN_EXIT_OK;
-		default: kiln_usage_error("unknown option");
 		}
 	}
 	kiln_set_quiet(quiet);

@@ -323,7 +323,7 @@ int swf_cmd_eval_main(int argc, char **argv)
 	o.max_size = SWF_DEFAULT_MAX_SIZE;
 	int c;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "t:jqh", lo, NULL)) != -1) {
+	while ((c = kiln_getopt(argc, argv, "eval", "t:jqh", lo, NULL)) != -1) {
 		switch (c) {
 		case O_TRAIN: o.train = optarg; break;
 		case O_TRUTH: o.truth = optarg; break;
@@ -335,7 +335,6 @@ int swf_cmd_eval_main(int argc, char **argv)
 		case 'j': o.json = 1; break;
 		case 'q': kiln_set_quiet(1); break;
 		case 'h': eval_usage(stdout); return 0;
-		default: fprintf(stderr, "%s: try '%s eval --help'\n", kiln_progname(), kiln_progname()); return KILN_EXIT_USAGE;
 		}
 	}
 	if (!o.train) kiln_usage_error("eval: --train DATASET is required");

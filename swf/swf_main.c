@@ -408,7 +408,7 @@ int main(int argc, char **argv)
 
 	argv++, argc--;
 	int c;
-	while ((c = getopt_long(argc, argv, "o:jn:t:fqhV", long_opts, NULL)) != -1) {
+	while ((c = kiln_getopt(argc, argv, cmd, "o:jn:t:fqhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o.output = optarg; break;
 		case 'j': o.json = 1; break;
@@ -432,7 +432,6 @@ int main(int argc, char **argv)
 		case 'q': o.quiet = 1; break;
 		case 'h': fputs(usage_text, stdout); return 0;
 		case 'V': kiln_print_version(stdout, "libswf: " SWF_LIB_VERSION "\n"); return 0;
-		default: kiln_usage_error("bad option for '%s'", cmd);
 		}
 	}
 	kiln_set_quiet(o.quiet);

@@ -334,7 +334,8 @@ int main(int argc, char **argv)
 	/* the first option given of each command's own set: an option of another
 	 * command is a usage error, not silently ignored */
 	const char *run_opt = NULL, *sample_opt = NULL, *json_opt = NULL;
-	while ((c = getopt_long(argc, argv, "hVqo:n:k:t:", lo, NULL)) != -1) {
+	const char *given_cmd = kiln_find_command(argc, argv, "hVqo:n:k:t:", lo);
+	while ((c = kiln_getopt(argc, argv, given_cmd, "hVqo:n:k:t:", lo, NULL)) != -1) {
 		const char *name = NULL;
 		for (int i = 0; lo[i].name && !name; i++)
 			if (lo[i].val == c)
@@ -381,7 +382,6 @@ int main(int argc, char **argv)
 		case O_IDOFF: o.id_offset = (int64_t)kiln_opt_u64("--id-offset", optarg, 0, TRN_MAX_VOCAB); break;
 		case O_EXT: o.ext = optarg; break;
 		case O_NOTOOLS: o.no_tools = 1; break;
-		default: kiln_usage_error("unknown option");
 		}
 	}
 	kiln_set_quiet(o.quiet);

@@ -108,6 +108,7 @@ struct opts {
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	int c;
+	const char *cmd = kiln_find_command(argc, argv, "o:qhV", long_opts);
 	memset(o, 0, sizeof *o);
 	o->fps_num = 12;
 	o->fps_den = 1;
@@ -120,7 +121,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->part = o->nparts = 1;
 	o->actions = kiln_xcalloc((size_t)argc + 1, sizeof *o->actions);
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "o:qhV", long_opts, NULL)) != -1) {
+	while ((c = kiln_getopt(argc, argv, cmd, "o:qhV", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case OPT_FPS:
@@ -170,7 +171,6 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			kiln_print_version(stdout, extra);
 			exit(0);
 		}
-		default: fprintf(stderr, "%s: try '%s --help'\n", kiln_progname(), kiln_progname()); exit(KILN_EXIT_USAGE);
 		}
 	}
 }

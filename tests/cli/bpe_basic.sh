@@ -19,6 +19,9 @@ t bad_command      expect_exit 2 kiln-bpe frobnicate
 t train_no_size    expect_exit 2 kiln-bpe train -o v in
 t train_bad_size   expect_exit 2 kiln-bpe train --vocab-size 12x -o v in
 t train_size_256   expect_exit 2 kiln-bpe train --vocab-size 256 -o v in
+t opt_unknown      usage_line "kiln-bpe encode: unrecognized option '--bogus'" kiln-bpe encode --bogus
+t opt_no_value     usage_line "kiln-bpe encode: option '-o' needs a value" kiln-bpe encode in -o
+t opt_short        usage_line "kiln-bpe train: unrecognized option '-Z'" kiln-bpe train -Z in
 t train_bad_opt    expect_exit 2 kiln-bpe train --vocab-size 300 --bogus -o v in
 t usage_hint       err_has "try 'kiln-bpe --help'"
 t missing_input    expect_exit 1 kiln-bpe train --vocab-size 300 -o v nope/

@@ -32,6 +32,14 @@ sh_ok() { bash -c "$1" || { echo "failed: $1"; return 1; }; }
 # out_has / err_has REGEX: the last expect_exit output matches.
 out_has() { grep -qE -- "$1" "$W/last.out" || { echo "stdout lacks /$1/: $(head -c 300 "$W/last.out")"; return 1; }; }
 err_has() { grep -qE -- "$1" "$W/last.err" || { echo "stderr lacks /$1/: $(head -c 300 "$W/last.err")"; return 1; }; }
+# usage_line LINE CMD...: CMD exits 2 and its stderr is exactly LINE, then
+# "TOOL: try 'TOOL --help'" (TOOL: the first word of CMD), nothing else.
+usage_line() {
+  local line=$1; shift
+  expect_exit 2 "$@" || return 1
+  local want="$line"$'\n'"$1: try '$1 --help'"
+  [ "$(cat "$W/last.err")" = "$want" ] || { echo "stderr was: $(cat "$W/last.err")"; return 1; }
+}
 # corpus SUB: path to ../shared/corpus/SUB if present (else empty).
 corpus() { local p="$SRC/../shared/corpus/$1"; [ -e "$p" ] && echo "$p"; }
 skip() { echo "SKIP: $_suite/$1: $2"; }

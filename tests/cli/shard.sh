@@ -8,6 +8,10 @@ t version         expect_exit 0 kiln-shard --version
 t version-features out_has '^openmp: (yes|no)$'
 t no-args         expect_exit 2 kiln-shard
 t no-args-hint    err_has "try 'kiln-shard --help'"
+t opt-unknown     usage_line "kiln-shard merge: unrecognized option '--bogus'" kiln-shard merge --bogus
+t opt-no-value    usage_line "kiln-shard merge: option '-o' needs a value" kiln-shard merge a b -o
+t opt-long-value  usage_line "kiln-shard merge: option '--output' needs a value" kiln-shard merge a --output
+t opt-flag-value  usage_line "kiln-shard info: option '--json' takes no value" kiln-shard info --json=1 a
 t unknown-cmd     expect_exit 2 kiln-shard frobnicate
 t bad-option      expect_exit 2 kiln-shard info --nope x
 t bad-size        expect_exit 2 kiln-shard pack --bytes --max-shard-size 12Q -o x y

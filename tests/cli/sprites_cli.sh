@@ -13,6 +13,9 @@ t no_command       expect_exit 2 kiln-sprites
 t bad_command      expect_exit 2 kiln-sprites frobnicate
 t usage_hint       err_has "try 'kiln-sprites --help'"
 t bad_option       expect_exit 2 kiln-sprites quantize --bogus x -o y
+t opt_unknown      usage_line "kiln-sprites quantize: unrecognized option '--bogus'" kiln-sprites quantize --bogus x -o y
+t opt_no_value     usage_line "kiln-sprites palette: option '-o' needs a value" kiln-sprites palette x -o
+t opt_before_cmd   usage_line "kiln-sprites palette: unrecognized option '-Z'" kiln-sprites -o p.gpl -Z palette x
 t bad_scale        expect_exit 2 kiln-sprites quantize --scale blurry x -o y
 t bad_sheet        expect_exit 2 kiln-sprites quantize --sheet 32 x -o y
 t bad_colors       expect_exit 2 kiln-sprites palette --colors 1000 x -o y.gpl

@@ -13,6 +13,11 @@ t version          expect_exit 0 kiln-swf --version
 t version-features out_has '^openmp: (yes|no)$'
 t no-args          expect_exit 2 kiln-swf
 t no-args-hint     err_has "try 'kiln-swf --help'"
+t opt-unknown      usage_line "kiln-swf info: unrecognized option '--bogus'" kiln-swf info --bogus
+t opt-no-value     usage_line "kiln-swf decompress: option '-o' needs a value" kiln-swf decompress a.swf -o
+t opt-ambiguous    usage_line "kiln-swf info: option '--s' is ambiguous" kiln-swf info --s a.swf
+t eval-opt-unknown usage_line "kiln-swf eval: unrecognized option '--bogus'" kiln-swf eval --bogus
+t eval-opt-short   usage_line "kiln-swf eval: unrecognized option '-o'" kiln-swf eval -o x
 t unknown-cmd      expect_exit 2 kiln-swf frobnicate
 t bad-option       expect_exit 2 kiln-swf info --nope x.swf
 t wrong-cmd-option expect_exit 2 kiln-swf info --strict x.swf

@@ -41,6 +41,10 @@ t help_lists_commands out_has 'sample CHECKPOINT'
 t version expect_exit 0 kiln-train --version
 t no_command expect_exit 2 kiln-train
 t unknown_command expect_exit 2 kiln-train frobnicate x
+t opt_unknown usage_line "kiln-train run: unrecognized option '--bogus'" kiln-train run --bogus tiny.conf
+t opt_no_value usage_line "kiln-train sample: option '-o' needs a value" kiln-train sample x.kckpt -o
+t opt_before_cmd usage_line "kiln-train sample: option '--seed' needs a value" kiln-train -q sample x.kckpt --seed
+t opt_no_cmd usage_line "kiln-train: unrecognized option '--bogus'" kiln-train --bogus
 t bad_option_value expect_exit 2 kiln-train sample --top-p 2 x
 # an option of another command is refused, not ignored (run -o OUT wrote
 # into the config's out folder as if -o had not been given)

@@ -24,6 +24,9 @@ t help-usage out_has '^Usage: kiln-video'
 t version expect_exit 0 kiln-video --version
 t version-features out_has 'ffmpeg: yes'
 t version-libs out_has 'libavcodec [0-9]+\.'
+t opt-unknown usage_line "kiln-video info: unrecognized option '--bogus'" kiln-video info --bogus a.y4m
+t opt-no-value usage_line "kiln-video extract: option '-o' needs a value" kiln-video extract a.y4m -o
+t opt-before-cmd usage_line "kiln-video extract: option '--fps' needs a value" kiln-video -q extract a.y4m --fps
 t no-command expect_exit 2 kiln-video
 t unknown-command expect_exit 2 kiln-video frobnicate
 t bad-option expect_exit 2 kiln-video extract a.y4m -o d --nope
