@@ -105,9 +105,38 @@ struct opts {
 	size_t nactions;
 };
 
+/* The commands that take each option besides --quiet, --help and
+ * --version. One table serves all commands, so without this "info --fps 5"
+ * would parse --fps and then silently ignore it. */
+static const struct {
+	int val;
+	const char *cmds;
+} opt_cmds[] = {
+	{ 'o', "extract contact" }, { OPT_FPS, "extract" }, { OPT_SIZE, "extract" }, { OPT_SCALE, "extract" },
+	{ OPT_FIT, "extract" }, { OPT_LAYOUT, "extract" }, { OPT_EPISODE, "extract" }, { OPT_ACTIONS, "extract" },
+	{ OPT_WINDOW, "extract" }, { OPT_WSTRIDE, "extract" }, { OPT_RAW, "extract" }, { OPT_LIST, "extract" },
+	{ OPT_THREADS, "extract" }, { OPT_MAXSHARD, "extract" }, { OPT_FORCE, "extract contact" },
+	{ OPT_FRAMES, "contact" }, { OPT_COLUMNS, "contact" }, { OPT_JSON, "info extract contact" },
+	{ OPT_PART, "extract" },
+};
+
+/* A usage error for an option that cmd does not take, named as it was
+ * given (long or short form). An unknown command is left to main. */
+static void check_opt_cmd(const char *cmd, int c, int longindex)
+{
+	if (!cmd || !kiln_word_in(cmd, "info extract contact")) return;
+	for (size_t i = 0; i < sizeof opt_cmds / sizeof *opt_cmds; i++) {
+		if (opt_cmds[i].val != c || kiln_word_in(cmd, opt_cmds[i].cmds)) continue;
+		if (longindex >= 0)
+			kiln_option_error(cmd, "option '--%s' does not apply to %s (it is for: %s)", long_opts[longindex].name,
+			                  cmd, opt_cmds[i].cmds);
+		kiln_option_error(cmd, "option '-%c' does not apply to %s (it is for: %s)", c, cmd, opt_cmds[i].cmds);
+	}
+}
+
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	int c;
+	int c, li = -1;
 	const char *cmd = kiln_find_command(argc, argv, "o:qhV", long_opts);
 	memset(o, 0, sizeof *o);
 	o->fps_num = 12;
@@ -121,7 +150,9 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->part = o->nparts = 1;
 	o->actions = kiln_xcalloc((size_t)argc + 1, sizeof *o->actions);
 	optind = 1;
-	while ((c = kiln_getopt(argc, argv, cmd, "o:qhV", long_opts, NULL)) != -1) {
+	while ((c = kiln_getopt(argc, argv, cmd, "o:qhV", long_opts, &li)) != -1) {
+		check_opt_cmd(cmd, c, li);
+		li = -1;
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case OPT_FPS:

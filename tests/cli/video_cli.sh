@@ -27,6 +27,12 @@ t version-libs out_has 'libavcodec [0-9]+\.'
 t opt-unknown usage_line "kiln-video info: unrecognized option '--bogus'" kiln-video info --bogus a.y4m
 t opt-no-value usage_line "kiln-video extract: option '-o' needs a value" kiln-video extract a.y4m -o
 t opt-before-cmd usage_line "kiln-video extract: option '--fps' needs a value" kiln-video -q extract a.y4m --fps
+# an option of another command is refused, not silently ignored
+t opt-not-info usage_line "kiln-video info: option '--fps' does not apply to info (it is for: extract)" kiln-video info --fps 5 a.y4m
+t opt-not-info-short usage_line "kiln-video info: option '-o' does not apply to info (it is for: extract contact)" kiln-video -o x info a.y4m
+t opt-not-contact usage_line "kiln-video contact: option '--part' does not apply to contact (it is for: extract)" kiln-video contact d -o s.png --part 1/2
+t opt-not-extract usage_line "kiln-video extract: option '--frames' does not apply to extract (it is for: contact)" kiln-video extract a.y4m -o d --frames 4
+t opt-not-nothing-written cmd_ok test ! -e d -a ! -e s.png -a ! -e x
 t no-command expect_exit 2 kiln-video
 t unknown-command expect_exit 2 kiln-video frobnicate
 t bad-option expect_exit 2 kiln-video extract a.y4m -o d --nope
