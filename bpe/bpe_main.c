@@ -236,7 +236,7 @@ static void add_src(inputs *in, src s)
 static int walk_cb(const char *path, int kind, int info, void *ud)
 {
 	inputs *in = ud;
-	if (kind == KILN_WALK_SKIPPED) { kiln_walk_warn_skipped(path, info); return 0; }
+	if (kind == KILN_WALK_SKIPPED) return 0;   /* the walker warned */
 	if (kind == KILN_WALK_ERROR) { kiln_file_error(path, "%s", strerror(info)); in->failed = 1; return 0; }
 	struct stat st;
 	if (stat(path, &st)) { kiln_file_error(path, "%s", strerror(errno)); in->failed = 1; return 0; }

@@ -268,7 +268,10 @@ uint8_t *kiln_read_file(const char *path, uint64_t max, size_t *len);
  *   KILN_WALK_SKIPPED  found in a folder but not a file to read: a FIFO (never
  *                      opened: that would block), a device, a socket, a
  *                      broken link or a link to a folder; info = a
- *                      KILN_SKIP_* value, kiln_walk_what(info) says which. */
+ *                      KILN_SKIP_* value, kiln_walk_what(info) says which.
+ *                      The walker has already warned ("kiln-x: warning: PATH:
+ *                      skipped: a FIFO, not a regular file", under --quiet
+ *                      too: input is left out); cb only counts it. */
 enum { KILN_WALK_FILE = 0, KILN_WALK_ERROR = 1, KILN_WALK_SKIPPED = 2 };
 enum { KILN_SKIP_FIFO = 1, KILN_SKIP_CHARDEV, KILN_SKIP_BLOCKDEV, KILN_SKIP_SOCKET, KILN_SKIP_BROKEN_LINK,
        KILN_SKIP_LINK_DIR, KILN_SKIP_LINK_SPECIAL, KILN_SKIP_OTHER };
@@ -277,14 +280,10 @@ int kiln_walk(const char *const *inputs, size_t n, kiln_walk_cb cb, void *ud);
 /* "a FIFO, not a regular file", "a broken symbolic link", ... for a
  * KILN_SKIP_* value. */
 const char *kiln_walk_what(int info);
-/* The warning for a skipped path: "kiln-x: warning: PATH: skipped: a FIFO,
- * not a regular file" (printed under --quiet too: input is left out). */
-void kiln_walk_warn_skipped(const char *path, int info);
 /* kiln_walk into a list of paths (for --part, which needs the whole sorted
  * list first). Unreadable entries are reported ("kiln-x: PATH: error") and
  * counted in *errors; stop_on_error ends the walk at the first one. Skipped
- * entries get kiln_walk_warn_skipped and are counted in *skipped (may be
- * NULL). Returns the list (free it with kiln_free_list), *count its length. */
+ * entries are counted in *skipped (may be NULL). Returns the list (free it with kiln_free_list), *count its length. */
 char **kiln_walk_list(const char *const *inputs, size_t n, int stop_on_error, size_t *count, size_t *errors,
                       size_t *skipped);
 void kiln_free_list(char **v, size_t n);

@@ -123,9 +123,12 @@ const char *kiln_walk_what(int info)
 	}
 }
 
-void kiln_walk_warn_skipped(const char *path, int info)
+/* Every skipped entry is warned about here, once for all callers: input
+ * left out is never silent, under --quiet too. */
+static int skip(struct walk *w, int info)
 {
-	kiln_warn("%s: skipped: %s", path, kiln_walk_what(info));
+	kiln_warn("%s: skipped: %s", w->path, kiln_walk_what(info));
+	return w->cb(w->path, KILN_WALK_SKIPPED, info, w->ud);
 }
 
 static int walk_dir(struct walk *w, size_t len)
@@ -143,20 +146,19 @@ static int walk_dir(struct walk *w, size_t len)
 			else if (lstat(w->path, &lst)) rc = w->cb(w->path, KILN_WALK_ERROR, errno, w->ud);
 			else if (S_ISDIR(lst.st_mode)) rc = walk_dir(w, sub);
 			else if (S_ISREG(lst.st_mode)) rc = w->cb(w->path, KILN_WALK_FILE, 0, w->ud);
-			else if (!S_ISLNK(lst.st_mode)) rc = w->cb(w->path, KILN_WALK_SKIPPED, skip_kind(lst.st_mode), w->ud);
+			else if (!S_ISLNK(lst.st_mode)) rc = skip(w, skip_kind(lst.st_mode));
 			else if (stat(w->path, &st)) {
 				/* A link to nothing is left out; one whose target cannot be
 				 * looked at (EACCES, ...) is an unreadable file. */
 				int e = errno;
 				if (e == ENOENT || e == ENOTDIR || e == ELOOP)
-					rc = w->cb(w->path, KILN_WALK_SKIPPED, KILN_SKIP_BROKEN_LINK, w->ud);
+					rc = skip(w, KILN_SKIP_BROKEN_LINK);
 				else
 					rc = w->cb(w->path, KILN_WALK_ERROR, e, w->ud);
 			}
 			/* Follow links to files; never enter linked folders (loops). */
 			else if (S_ISREG(st.st_mode)) rc = w->cb(w->path, KILN_WALK_FILE, 0, w->ud);
-			else rc = w->cb(w->path, KILN_WALK_SKIPPED,
-			                S_ISDIR(st.st_mode) ? KILN_SKIP_LINK_DIR : KILN_SKIP_LINK_SPECIAL, w->ud);
+			else rc = skip(w, S_ISDIR(st.st_mode) ? KILN_SKIP_LINK_DIR : KILN_SKIP_LINK_SPECIAL);
 			w->path[len] = 0;
 		}
 		free(names[i]);
@@ -195,7 +197,6 @@ static int walk_list_cb(const char *path, int kind, int info, void *ud)
 {
 	struct walk_list *l = ud;
 	if (kind == KILN_WALK_SKIPPED) {
-		kiln_walk_warn_skipped(path, info);
 		l->skipped++;
 		return 0;
 	}

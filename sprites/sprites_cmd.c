@@ -463,7 +463,7 @@ typedef struct name_list { char **v; size_t n, cap; size_t root_len; } name_list
 static int collect_name(const char *path, int kind, int info, void *ud)
 {
 	name_list *x = ud;
-	if (kind == KILN_WALK_SKIPPED) { kiln_walk_warn_skipped(path, info); return 0; }
+	if (kind == KILN_WALK_SKIPPED) return 0;   /* the walker warned */
 	if (kind == KILN_WALK_ERROR) { kiln_file_error(path, "%s", strerror(info)); return 0; }
 	if (!is_image_name(path)) return 0;   /* as the input walk: notes, .DS_Store, ... */
 	if (x->n == x->cap) x->v = kiln_xrealloc(x->v, (x->cap = x->cap ? x->cap * 2 : 256) * sizeof *x->v);

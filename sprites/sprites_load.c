@@ -55,10 +55,7 @@ static void add_file(walk_ctx *w, const char *path, const char *rel)
 static int walk_cb(const char *path, int kind, int info, void *ud)
 {
 	walk_ctx *w = ud;
-	if (kind == KILN_WALK_SKIPPED) {
-		kiln_walk_warn_skipped(path, info);
-		return 0;
-	}
+	if (kind == KILN_WALK_SKIPPED) return 0;   /* the walker warned */
 	if (kind == KILN_WALK_ERROR) {
 		kiln_file_error(path, "%s", strerror(info));
 		w->errors++;

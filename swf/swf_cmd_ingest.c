@@ -458,7 +458,6 @@ static int walk_cb(const char *path, int kind, int info, void *ud)
 {
 	ingest *g = ud;
 	if (kind == KILN_WALK_SKIPPED) {
-		kiln_walk_warn_skipped(path, info);
 		g->special++;
 		return 0;
 	}

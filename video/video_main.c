@@ -270,10 +270,7 @@ struct walk_ctx { struct inputs *in; const char *top; int top_is_dir; };
 static int collect(const char *path, int kind, int info, void *ud)
 {
 	struct walk_ctx *w = ud;
-	if (kind == KILN_WALK_SKIPPED) {
-		kiln_walk_warn_skipped(path, info);
-		return 0;
-	}
+	if (kind == KILN_WALK_SKIPPED) return 0;   /* the walker warned */
 	if (kind == KILN_WALK_ERROR) {
 		kiln_file_error(path, "%s", strerror(info));
 		w->in->failed = 1;
