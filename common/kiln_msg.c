@@ -82,29 +82,38 @@ void kiln_die(int status, const char *fmt, ...)
 	exit(status);
 }
 
+/* Every usage error: "kiln-x[ CMD]: message", then the try line and exit 2. */
+static void usage_line(const char *cmd, const char *fmt, va_list ap)
+{
+	if (cmd) fprintf(stderr, "%s %s: ", progname, cmd);
+	else fprintf(stderr, "%s: ", progname);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+static KILN_NORETURN void usage_end(void)
+{
+	fprintf(stderr, "%s: try '%s --help'\n", progname, progname);
+	kiln_cleanup_run();
+	exit(KILN_EXIT_USAGE);
+}
+
 void kiln_usage_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vmsg(NULL, NULL, fmt, ap);
+	usage_line(NULL, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: try '%s --help'\n", progname, progname);
-	kiln_cleanup_run();
-	exit(KILN_EXIT_USAGE);
+	usage_end();
 }
 
 void kiln_option_error(const char *cmd, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	if (cmd) fprintf(stderr, "%s %s: ", progname, cmd);
-	else fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	usage_line(cmd, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, "%s: try '%s --help'\n", progname, progname);
-	kiln_cleanup_run();
-	exit(KILN_EXIT_USAGE);
+	usage_end();
 }
 
 static void oom(size_t n)
