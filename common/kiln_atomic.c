@@ -166,34 +166,33 @@ int kiln_path_within(const char *p, const char *root)
 	return !strncmp(p, root, n) && (p[n] == 0 || p[n] == '/');
 }
 
-void kiln_refuse_output_over_inputs(const char *out, int force, char *const *inputs, size_t n)
+/* Die when the existing output out would, replaced, take an input with it:
+ * a folder output that is an input or holds one, a file output that is an
+ * input or lies inside one. */
+static void refuse_over_inputs(const char *out, int is_file, char *const *inputs, size_t n)
 {
-	char *o = force ? realpath(out, NULL) : NULL;
+	char *o = realpath(out, NULL);
 	if (!o) return;
 	for (size_t i = 0; i < n; i++) {
 		char *in = realpath(inputs[i], NULL);
-		if (in && kiln_path_within(in, o))
-			kiln_die(KILN_EXIT_FAIL, "%s: %s the input %s, which --force would delete: choose another output", out,
-			         strcmp(in, o) ? "holds" : "is", inputs[i]);
+		if (in && (is_file ? kiln_path_within(o, in) : kiln_path_within(in, o)))
+			kiln_die(KILN_EXIT_FAIL, "%s: %s the input %s, which --force would %s: choose another output", out,
+			         !strcmp(in, o) ? "is" : is_file ? "is inside" : "holds", inputs[i],
+			         is_file ? "overwrite" : "delete");
 		free(in);
 	}
 	free(o);
 }
 
+void kiln_refuse_output_over_inputs(const char *out, int force, char *const *inputs, size_t n)
+{
+	if (force) refuse_over_inputs(out, 0, inputs, n);
+}
+
 void kiln_refuse_file_over_inputs(const char *out, int force, char *const *inputs, size_t n)
 {
 	struct stat st;
-	if (!force || stat(out, &st) || !S_ISREG(st.st_mode)) return;
-	char *o = realpath(out, NULL);
-	if (!o) return;
-	for (size_t i = 0; i < n; i++) {
-		char *in = realpath(inputs[i], NULL);
-		if (in && kiln_path_within(o, in))
-			kiln_die(KILN_EXIT_FAIL, "%s: is %sthe input %s, which --force would overwrite: choose another output",
-			         out, strcmp(in, o) ? "inside " : "", inputs[i]);
-		free(in);
-	}
-	free(o);
+	if (force && stat(out, &st) == 0 && S_ISREG(st.st_mode)) refuse_over_inputs(out, 1, inputs, n);
 }
 
 int kiln_output_exists(const char *path)
