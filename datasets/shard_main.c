@@ -668,23 +668,37 @@ static void merge_windows(const char *tmp, char **inputs, int n, uint64_t **newi
 	if (fclose(o)) kiln_die(KILN_EXIT_FAIL, "%s: %s", out, strerror(errno));
 }
 
+/* The two sides of a split, in this order. */
+static const char *const split_sides[2] = { "train", "val" };
+
+/* TMP/train/NAME and TMP/val/NAME, opened for writing (names in out). */
+static void open_sides(FILE *o[2], char out[2][4096], const char *tmp, const char *name)
+{
+	for (int s = 0; s < 2; s++) {
+		snprintf(out[s], sizeof out[s], "%s/%s/%s", tmp, split_sides[s], name);
+		if (!(o[s] = fopen(out[s], "wb"))) kiln_die(KILN_EXIT_FAIL, "%s: %s", out[s], strerror(errno));
+	}
+}
+
+static void close_sides(FILE *o[2], char out[2][4096])
+{
+	for (int s = 0; s < 2; s++)
+		if (ferror(o[s]) | fclose(o[s])) kiln_die(KILN_EXIT_FAIL, "%s: write error", out[s]);
+}
+
 /* Side files of a split: every line and window goes to the side its record
  * went to (side[r], renumbered to newidx[r] there). A manifest.jsonl line
  * without a record (a duplicate, broken or unreadable candidate of ingest)
  * goes to train, so that each line lands on exactly one side. */
 static void split_side_files(const char *tmp, const char *input, const uint8_t *side, const uint64_t *newidx, uint64_t nrec)
 {
-	static const char *const sub[2] = { "train", "val" };
 	char out[2][4096];
 	FILE *o[2];
 	for (size_t k = 0; k < sizeof side_names / sizeof *side_names; k++) {
 		size_t len;
 		uint8_t *b = read_side_file(input, side_names[k], &len);
 		if (!b) continue;
-		for (int s = 0; s < 2; s++) {
-			snprintf(out[s], sizeof out[s], "%s/%s/%s", tmp, sub[s], side_names[k]);
-			if (!(o[s] = fopen(out[s], "w"))) kiln_die(KILN_EXIT_FAIL, "%s: %s", out[s], strerror(errno));
-		}
+		open_sides(o, out, tmp, side_names[k]);
 		for (size_t at = 0; at < len;) {
 			const uint8_t *nl = memchr(b + at, '\n', len - at);
 			size_t e = (size_t)(nl - b) + 1;   /* read_side_file ends b with one */
@@ -695,24 +709,19 @@ static void split_side_files(const char *tmp, const char *input, const uint8_t *
 			at = e;
 		}
 		free(b);
-		for (int s = 0; s < 2; s++)
-			if (ferror(o[s]) | fclose(o[s])) kiln_die(KILN_EXIT_FAIL, "%s: write error", out[s]);
+		close_sides(o, out);
 	}
 	if (!kiln_is_dir(input)) return;
 	size_t len;
 	uint8_t *b = read_windows(input, nrec, &len);
 	if (!b) return;
-	for (int s = 0; s < 2; s++) {
-		snprintf(out[s], sizeof out[s], "%s/%s/windows.bin", tmp, sub[s]);
-		if (!(o[s] = fopen(out[s], "wb"))) kiln_die(KILN_EXIT_FAIL, "%s: %s", out[s], strerror(errno));
-	}
+	open_sides(o, out, tmp, "windows.bin");
 	for (size_t k = 0; k < len; k += 8) {
 		uint32_t r = window_record(b + k);
 		put_window(o[side[r]], out[side[r]], b + k, newidx[r]);
 	}
 	free(b);
-	for (int s = 0; s < 2; s++)
-		if (ferror(o[s]) | fclose(o[s])) kiln_die(KILN_EXIT_FAIL, "%s: write error", out[s]);
+	close_sides(o, out);
 }
 
 /* ---- split ------------------------------------------------------------- */
@@ -731,12 +740,11 @@ static int cmd_split(int argc, char **argv)
 	size_t mlen;
 	char *metas = meta_copy(d, &mlen);
 	shard_writer *w[2];
-	const char *names[2] = { "train", "val" };
 	uint64_t counts[2] = { 0, 0 };
 	shard_error e;
 	for (int k = 0; k < 2; k++) {
 		char sub[4096];
-		snprintf(sub, sizeof sub, "%s/%s", tmp, names[k]);
+		snprintf(sub, sizeof sub, "%s/%s", tmp, split_sides[k]);
 		if (kiln_mkdirs(sub)) kiln_die(KILN_EXIT_FAIL, "%s: %s", sub, strerror(errno));
 		shard_writer_opts wo = { o.max_shard, mlen ? metas : NULL };
 		if (shard_writer_create(sub, shard_dataset_spec(d), &wo, &w[k], &e)) kiln_die(KILN_EXIT_FAIL, "%s", e.msg);
