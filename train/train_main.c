@@ -345,7 +345,7 @@ int main(int argc, char **argv)
 				run_opt = name;
 		} else if (c == O_JSON) {
 			json_opt = name;
-		} else if (c != 'h' && c != 'V' && c != 'q' && c != '?' && !sample_opt) {
+		} else if (c != 'h' && c != 'V' && c != 'q' && !sample_opt) {
 			sample_opt = name;
 		}
 		switch (c) {
