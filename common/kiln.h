@@ -43,7 +43,10 @@ const char *kiln_progname(void);
  * standard output lost nothing (else the exit status is KILN_EXIT_FAIL). */
 void kiln_tool_start(const char *name);
 
-/* "kiln-x: message\n" on stderr. */
+/* "kiln-x: message\n" on stderr. Every message below is written as one
+ * line: control bytes in it (from a file name, an argument, text read from a
+ * file) come out escaped, as \n, \t, \x1b, and so do C1 controls, bytes
+ * that are not UTF-8 and the backslash (\\). */
 void kiln_error(const char *fmt, ...) KILN_PRINTF(1, 2);
 void kiln_warn(const char *fmt, ...) KILN_PRINTF(1, 2);
 /* "kiln-x: FILE: message\n" on stderr; file may be NULL. */

@@ -36,14 +36,90 @@ void kiln_tool_start(const char *name)
 	atexit(close_stdout);
 }
 
+/* A message quotes file names, archive members, options and text read from
+ * files, any of which may hold control bytes: a newline would forge a second
+ * message, an ESC a terminal escape. So each line is formatted whole and
+ * written with such bytes escaped C-style: \n \r \t, other controls, DEL,
+ * C1 controls (U+0080..U+009F) and bytes that are not UTF-8 as \xNN, and a
+ * backslash as \\, so an escaped line reads back to one text only. The
+ * message formats themselves hold no control bytes. */
+typedef struct esc_out {
+	FILE *fp;
+	size_t n;
+	char b[1024];
+} esc_out;
+
+static void esc_put(esc_out *o, const char *p, size_t n)
+{
+	if (o->n + n > sizeof o->b) { fwrite(o->b, 1, o->n, o->fp); o->n = 0; }
+	memcpy(o->b + o->n, p, n);   /* n is at most 4 here: it fits now */
+	o->n += n;
+}
+
+static void esc_text(esc_out *o, const char *str, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	const unsigned char *s = (const unsigned char *)str;
+	for (size_t i = 0; i < n;) {
+		unsigned c = s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\\') { esc_put(o, (const char *)s + i++, 1); continue; }
+		size_t len = 1;
+		uint32_t cp = 0;
+		if (c >= 0x80 && (len = kiln_utf8_len(s + i, n - i, &cp)) != 0 && cp >= 0xa0) {
+			esc_put(o, (const char *)s + i, len);
+			i += len;
+			continue;
+		}
+		if (!len) len = 1;   /* not UTF-8: escape this byte, go on with the next */
+		for (size_t k = 0; k < len; k++, i++) {
+			c = s[i];
+			char e[4] = { '\\', 0, 0, 0 };
+			size_t en = 2;
+			switch (c) {
+			case '\\': e[1] = '\\'; break;
+			case '\n': e[1] = 'n'; break;
+			case '\r': e[1] = 'r'; break;
+			case '\t': e[1] = 't'; break;
+			default: e[1] = 'x'; e[2] = hex[c >> 4]; e[3] = hex[c & 15]; en = 4;
+			}
+			esc_put(o, e, en);
+		}
+	}
+}
+
+static void esc_str(esc_out *o, const char *s) { esc_text(o, s, strlen(s)); }
+
+/* "PREFIX: [FILE: ][KIND]MESSAGE\n" in one write where it fits (stderr is
+ * unbuffered), escaped as above; prefix is the tool's name (and command). */
+static void vline(const char *prefix, const char *cmd, const char *file, const char *kind, const char *fmt,
+                  va_list ap)
+{
+	char local[512], *msg = local;
+	va_list aq;
+	va_copy(aq, ap);
+	int len = vsnprintf(local, sizeof local, fmt, aq);
+	va_end(aq);
+	if (len < 0) len = 0;
+	if ((size_t)len >= sizeof local) {
+		char *big = malloc((size_t)len + 1);   /* not kiln_xmalloc: its failure lands here */
+		if (big) vsnprintf(msg = big, (size_t)len + 1, fmt, ap);
+		else len = sizeof local - 1;           /* truncated beats nothing */
+	}
+	esc_out o = { .fp = stderr };
+	esc_str(&o, prefix);
+	if (cmd) { esc_put(&o, " ", 1); esc_str(&o, cmd); }
+	esc_put(&o, ": ", 2);
+	if (file) { esc_str(&o, file); esc_put(&o, ": ", 2); }
+	if (kind) esc_str(&o, kind);
+	esc_text(&o, msg, (size_t)len);
+	esc_put(&o, "\n", 1);
+	fwrite(o.b, 1, o.n, stderr);
+	if (msg != local) free(msg);
+}
+
 static void vmsg(const char *file, const char *kind, const char *fmt, va_list ap)
 {
-	/* One fprintf per part keeps the line whole in practice; stderr is unbuffered. */
-	fprintf(stderr, "%s: ", progname);
-	if (file) fprintf(stderr, "%s: ", file);
-	if (kind) fprintf(stderr, "%s", kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vline(progname, NULL, file, kind, fmt, ap);
 }
 
 void kiln_error(const char *fmt, ...)
@@ -85,10 +161,7 @@ void kiln_die(int status, const char *fmt, ...)
 /* Every usage error: "kiln-x[ CMD]: message", then the try line and exit 2. */
 static void usage_line(const char *cmd, const char *fmt, va_list ap)
 {
-	if (cmd) fprintf(stderr, "%s %s: ", progname, cmd);
-	else fprintf(stderr, "%s: ", progname);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	vline(progname, cmd, NULL, NULL, fmt, ap);
 }
 
 static KILN_NORETURN void usage_end(void)

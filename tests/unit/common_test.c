@@ -125,6 +125,36 @@ TEST(json_escaping)
 	}
 }
 
+/* Messages escape control bytes wherever they come from (the file name or
+ * the formatted text), and a message longer than the writer's buffers is
+ * written whole. */
+TEST(messages_escape_control_bytes)
+{
+	char big[3000];
+	memset(big, 'm', sizeof big - 1);
+	big[sizeof big - 1] = 0;
+	big[1500] = '\n';
+	fflush(stderr);
+	int saved = dup(2), fd = open("err.txt", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	CHECK(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	kiln_set_progname("kiln-t");
+	kiln_file_error("a\nb\x1b[1m\\\x7f\xc2\x9b\xff\xc3\xa9", "bad %s", "x\ty\r");
+	kiln_warn("%s", big);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	size_t n;
+	char *got = (char *)test_read_file("err.txt", &n);
+	char want[4000];
+	int w = snprintf(want, sizeof want, "kiln-t: a\\nb\\x1b[1m\\\\\\x7f\\xc2\\x9b\\xff\xc3\xa9: bad x\\ty\\r\n"
+	                                    "kiln-t: warning: %.1500s\\n%s\n", big, big + 1501);
+	CHECK_EQ_U64(n, (size_t)w);
+	CHECK_MEM(got, want, n);
+	free(got);
+}
+
 TEST(outfile_commit_and_abort)
 {
 	kiln_outfile o;

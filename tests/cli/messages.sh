@@ -1,0 +1,35 @@
+# Messages on stderr, across the tools: a file name (or any text a message
+# quotes) with control bytes is written escaped, so a hostile name can neither
+# forge a second message line nor send a terminal escape.
+source "$(dirname "$0")/lib.sh"
+
+# A newline that forges a message, an ESC sequence, a tab, DEL, a backslash,
+# a C1 control (U+009B, CSI) and a byte that is not UTF-8; the é stays.
+name=$'in\nkiln-x: forged \e[31m\t\x7f\\ \xc2\x9b \xff caf\xc3\xa9.bin'
+want='in\\nkiln-x: forged \\x1b\[31m\\t\\x7f\\\\ \\xc2\\x9b \\xff café\.bin'
+printf 'not any format\n' > "$name"
+
+# one_line TOOL: the last stderr is one line, "TOOL: <escaped name>: ...",
+# with no control byte but its final newline.
+one_line() {
+  local n
+  n=$(wc -l < "$W/last.err")
+  [ "$n" -eq 1 ] || { echo "stderr has $n lines: $(cat -A "$W/last.err")"; return 1; }
+  grep -qE "^$1: $want: " "$W/last.err" || { echo "stderr: $(cat -A "$W/last.err")"; return 1; }
+  ! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$W/last.err" || { echo "control byte left: $(cat -A "$W/last.err")"; return 1; }
+}
+
+t shard-info     expect_exit 1 kiln-shard info "$name"
+t shard-info-escaped one_line kiln-shard
+t bpe-stats      expect_exit 1 kiln-bpe stats -v "$name" "$name"
+t bpe-stats-escaped one_line kiln-bpe
+t swf-missing    expect_exit 1 kiln-swf info "$name.missing"
+t swf-missing-escaped sh_ok "grep -qE '^kiln-swf: $want\.missing: ' '$W/last.err' && [ \$(wc -l < '$W/last.err') -eq 1 ]"
+t sprites-missing expect_exit 1 kiln-sprites palette -o pal.png "$name.missing"
+t sprites-missing-escaped sh_ok "grep -qE '^kiln-sprites: $want\.missing: ' '$W/last.err'"
+# A usage error quotes its argument escaped too.
+t usage-escaped  usage_line "kiln-shard: unknown command 'a\\nb\\x1b[0m'" kiln-shard $'a\nb\e[0m'
+# An ordinary name is written as it is.
+printf 'x' > 'plain name.bin'
+t plain-name     expect_exit 1 kiln-shard info 'plain name.bin'
+t plain-name-as-is err_has '^kiln-shard: plain name\.bin: '
