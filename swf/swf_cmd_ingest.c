@@ -34,9 +34,9 @@ enum { ST_ADDED, ST_DUPLICATE, ST_BROKEN, ST_UNREADABLE };
 static const char *const status_names[] = { "added", "duplicate", "broken", "unreadable" };
 
 typedef struct item {
-	char *origin;          /* path, or "archive!entry[!entry]" */
+	char *origin;          /* path, or "archive!entry[!entry]" (see origin_part) */
 	char *path;            /* file to read in the worker, or NULL */
-	char *sidecar;         /* its description sidecar, when one exists */
+	char *sidecar;         /* its path on disk when a sidecar lies beside it */
 	uint8_t *raw;          /* archive entry bytes (owned), or NULL; after judging,
 	                          the input kept for its SHA-256 (sha_later) */
 	size_t raw_n;
@@ -203,6 +203,24 @@ static void nameset_free(nameset *ns)
 	free(ns->slot);
 }
 
+/* A path or member name as a part of an origin: "!" separates the parts, so
+ * a "!" inside one is written \! and the escape character \ itself \\;
+ * else a member "x!y.swf" and the member y.swf of a nested archive
+ * "x" (or a file on disk "a.zip!y.swf" and the member y.swf of a.zip) would
+ * have one origin. Names without either are as they are. */
+static char *origin_part(const char *s)
+{
+	size_t n = strlen(s), extra = 0;
+	for (size_t i = 0; i < n; i++) extra += s[i] == '!' || s[i] == '\\';
+	char *t = kiln_xmalloc(n + extra + 1), *d = t;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '!' || s[i] == '\\') *d++ = '\\';
+		*d++ = s[i];
+	}
+	*d = 0;
+	return t;
+}
+
 /* A member's name as its origin shows it. An archive may hold two members
  * with one path (a tar appended to, a zip written twice), and their origins
  * must still tell them apart: a name met before in this archive gets "#N",
@@ -292,10 +310,11 @@ static void scan_archive(ingest *g, struct archive *a, const char *origin, int d
 		if (archive_entry_filetype(e) != AE_IFREG) continue;
 		const char *name = archive_entry_pathname(e);
 		if (!name) name = "?";
-		char *label = member_label(&names, name, entries);
-		size_t olen = strlen(origin) + strlen(label) + 2;
+		char *label = member_label(&names, name, entries), *part = origin_part(label);
+		size_t olen = strlen(origin) + strlen(part) + 2;
 		char *sub = kiln_xmalloc(olen);
-		snprintf(sub, olen, "%s!%s", origin, label);
+		snprintf(sub, olen, "%s!%s", origin, part);
+		free(part);
 		free(label);
 		/* Read up to the cap plus one byte to tell "too big" from "fits". */
 		size_t cap = 65536, n = 0;
@@ -420,13 +439,14 @@ static void take_pending(ingest *g)
 	for (long k = 0; k < n; k++) {
 		struct pend *p = &g->pend[k];
 		const char *path = p->path;
+		char *origin = origin_part(path);
 		if (p->err) {
 			/* Listed as unreadable, like a file that fails later. */
 			g->files_seen++;
-			add_item(g, path)->err = p->err;
+			add_item(g, origin)->err = p->err;
 			if (g->n - g->judged >= BATCH) flush(g);
 		} else if (g->files_seen++, is_swf_sig(p->sig, p->n) || named_swf(path)) {
-			item *it = add_item(g, path);
+			item *it = add_item(g, origin);
 			if (p->data) {
 				it->raw = p->data;
 				it->raw_n = p->data_n;
@@ -435,20 +455,23 @@ static void take_pending(ingest *g)
 				it->path = kiln_xstrdup(path);
 			}
 			it->work = work_guess(p->sig, p->n, 0);
-			it->sidecar = find_sidecar(g, path);
+			char *side = find_sidecar(g, path);
+			if (side) it->sidecar = kiln_xstrdup(path);   /* judge reads it by the SWF's path */
+			free(side);
 			if (g->n - g->judged >= BATCH) flush(g);
 		} else {
 			struct archive *a = archive_reader();
 			int rc = p->data ? archive_read_open_memory(a, p->data, p->data_n) : archive_read_open_filename(a, path, 1 << 16);
 			if (rc == ARCHIVE_OK) {
-				scan_archive(g, a, path, 1);
+				scan_archive(g, a, origin, 1);
 			} else if (archive_errno(a) != EILSEQ) {
 				/* Not "no archive format fits" but a damaged one (a gzip
 				 * cut short fails here already). */
-				archive_unreadable(g, a, path, "archive");
+				archive_unreadable(g, a, origin, "archive");
 			}
 			archive_read_free(a);
 		}
+		free(origin);
 		free(p->data);
 		free(p->path);
 	}
@@ -518,7 +541,7 @@ static void judge(const swf_cmd_opts *o, item *it)
 			kiln_sha256(it->content, it->content_n, it->csha);
 		/* The first sidecar with text, exactly as kiln-swf prompt picks it
 		 * (a blank <name>.swf.txt falls back to <name>.txt). */
-		char *side = it->sidecar ? swf_cmd_sidecar(it->origin) : NULL;
+		char *side = it->sidecar ? swf_cmd_sidecar(it->sidecar) : NULL;
 		it->prompt = swf_prompt(i, side, it->content_n);
 		free(side);
 		if (!it->prompt) kiln_die(KILN_EXIT_FAIL, "out of memory");

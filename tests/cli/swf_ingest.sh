@@ -242,6 +242,42 @@ PY
 t same-name-origins check_same_name
 t same-name-stable sh_ok 'kiln-swf ingest -q -t 2 samename.tar samename.zip -o dsame2 && cmp dsame/manifest.jsonl dsame2/manifest.jsonl'
 
+# Origins never collide: a '!' in a path or a member name (and the escape
+# character, a backslash) is escaped as \! (and \\), so a member "x!y.swf"
+# is not the member y.swf of a nested archive "x", and a file on disk named
+# "bang/d!z.swf" is not the member z.swf of the archive "bang/d". Ordinary
+# names are as before.
+mkdir -p bang && cp syn/synth-000005.swf 'bang/d!z.swf' && cp syn/synth-000004.swf bang/side.swf &&
+  echo "A bang sidecar" > 'bang/d!z.swf.txt'
+python3 - <<'PY' || exit 1
+import io, tarfile, zipfile
+b = io.BytesIO()
+with zipfile.ZipFile(b, "w") as z:
+    z.write("syn/synth-000001.swf", "y.swf")
+with tarfile.open("bang/d", mode="w") as tf:
+    tf.add("syn/synth-000002.swf", arcname="z.swf")
+    tf.add("syn/synth-000003.swf", arcname="x!y.swf")
+    tf.add("syn/synth-000006.swf", arcname="b\\s.swf")
+    i = tarfile.TarInfo("x"); i.size = len(b.getvalue())
+    tf.addfile(i, io.BytesIO(b.getvalue()))
+PY
+t bang-ingest      expect_exit 0 kiln-swf ingest -q bang -o dbang
+check_bang() {
+  python3 - <<'PY'
+import json
+rows = [json.loads(l) for l in open("dbang/manifest.jsonl")]
+got = sorted(r["origin"] for r in rows)
+want = sorted(["bang/d!z.swf", "bang/d!x\\!y.swf", "bang/d!b\\\\s.swf", "bang/d!x!y.swf",
+               "bang/d\\!z.swf", "bang/side.swf"])
+assert got == want, got
+assert len(set(got)) == len(got), got
+by = {r["origin"]: r for r in rows}
+# the escaped origin of a file on disk still finds its sidecar
+assert "A bang sidecar" in by["bang/d\\!z.swf"]["prompt"], by["bang/d\\!z.swf"]["prompt"]
+PY
+}
+t bang-origins     check_bang
+
 # Ingest takes the sidecar kiln-swf prompt takes: a blank X.swf.txt falls
 # back to X.txt.
 mkdir -p side && cp syn/synth-000003.swf side/X.swf && echo "  " > side/X.swf.txt && echo "A red fox game" > side/X.txt
