@@ -159,9 +159,12 @@ void kiln_outfile_abort(kiln_outfile *o);
 /* Same for a whole output folder (a dataset): kiln_outdir_begin creates an
  * empty temporary folder beside `path` and returns its name (owned by the
  * helper, valid until commit/abort). commit renames it to `path`; if `path`
- * already exists it is replaced only when `force` is set (the old folder is
- * moved aside and removed after the rename), otherwise commit fails with
- * EEXIST. Returns NULL / -1 with errno set. */
+ * already exists it is replaced only when `force` is set, otherwise commit
+ * fails with EEXIST. The replacement swaps the two in one step (Linux
+ * renameat2 RENAME_EXCHANGE), so `path` always names the old or the new
+ * output, and then removes the old one from the temporary's name; where the
+ * filesystem cannot swap, the old one is moved aside first, leaving `path`
+ * missing for a moment. Returns NULL / -1 with errno set. */
 const char *kiln_outdir_begin(const char *path, int force);
 int kiln_outdir_commit(const char *tmpdir, const char *path, int force);
 void kiln_outdir_abort(const char *tmpdir);

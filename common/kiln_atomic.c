@@ -3,8 +3,11 @@
  * temporary name beside their destination and renamed into place when
  * complete. Temporaries are registered so that kiln_die(), SIGINT, SIGTERM
  * and SIGHUP remove them: an interrupted run never leaves a half-written
- * shard or a truncated file under the final name.
+ * shard or a truncated file under the final name. A folder that replaces
+ * an old one (--force) is swapped with it in one step where the system can
+ * (renameat2 RENAME_EXCHANGE), so the output's name never goes missing.
  */
+#define _GNU_SOURCE   /* renameat2 and RENAME_EXCHANGE in <stdio.h> (glibc >= 2.28) */
 #include "kiln.h"
 
 #include <dirent.h>
@@ -309,13 +312,43 @@ const char *kiln_outdir_begin(const char *path, int force)
 	return t;
 }
 
+/* Tests set it to take the two-rename path where the exchange works. */
+int kiln__no_exchange;
+
+/* Swap two existing paths in one step: a reader finds either the old or the
+ * new one at each name, never nothing. -1 with errno EINVAL, ENOSYS or
+ * EOPNOTSUPP where the system or the filesystem cannot (then, or without
+ * renameat2 at build time, the caller renames twice). */
+static int exchange(const char *a, const char *b)
+{
+#if defined(RENAME_EXCHANGE)
+	if (!kiln__no_exchange) return renameat2(AT_FDCWD, a, AT_FDCWD, b, RENAME_EXCHANGE);
+#else
+	(void)a; (void)b;
+#endif
+	errno = ENOSYS;
+	return -1;
+}
+
 int kiln_outdir_commit(const char *tmpdir, const char *path, int force)
 {
 	struct stat st;
 	char old[PATH_MAX] = "";
 	if (stat(path, &st) == 0) {
 		if (!force) { errno = EEXIST; return -1; }
-		/* Move the old output aside first so the new one appears at once. */
+		/* The new output takes the name and the old one the temporary's,
+		 * which stays registered: if the run is killed while the old one
+		 * is removed, the cleanup finishes the job. */
+		if (exchange(tmpdir, path) == 0) {
+			kiln_rmtree(tmpdir);
+			kiln_cleanup_remove(tmpdir);
+			free((char *)tmpdir);
+			return 0;
+		}
+		if (errno != EINVAL && errno != ENOSYS && errno != EOPNOTSUPP) return -1;
+		/* No exchange here: move the old output aside, then the new one
+		 * in; for a moment the name is missing, and a run killed just
+		 * then leaves the old output as <temporary>.old-PID. */
 		snprintf(old, sizeof old, "%s.old-%ld", tmpdir, (long)getpid());
 		if (rename(path, old)) return -1;
 	}

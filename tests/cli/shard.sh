@@ -70,6 +70,7 @@ t exists-refused expect_exit 1 kiln-shard pack --bytes in/one.bin -o ds
 t exists-untouched roundtrip
 t force-replaces expect_exit 0 kiln-shard pack --bytes in/one.bin -o ds --force
 t force-result sh_ok '[ "$(kiln-shard cat ds)" = x ]'
+t force-no-leftover sh_ok '! ls -a | grep -q "^\.ds\."'
 
 # Corruption: a flipped payload byte, a truncated shard, a flipped index byte.
 kiln-shard pack --bytes in -o good --quiet

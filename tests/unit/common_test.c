@@ -2,6 +2,7 @@
  * common_test.c - the shared tool helpers: strict parsing, JSON escaping,
  * atomic output, deterministic walking, SHA-256 against a known vector.
  */
+#define _GNU_SOURCE   /* renameat2, RENAME_EXCHANGE */
 #include "test.h"
 #include "kiln.h"
 
@@ -14,6 +15,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 TEST(parse_u64_strict)
@@ -362,6 +364,95 @@ TEST(outdir_commit_force)
 	CHECK(t != NULL);
 	kiln_outdir_abort(t);
 	CHECK(stat("sub/deeper/ds", &st) != 0);
+}
+
+/* Set by tests to make kiln_outdir_commit take its two-rename fallback. */
+extern int kiln__no_exchange;
+
+/* The names in the current folder other than . and .., sorted, joined by
+ * spaces into buf. */
+static const char *entries(char *buf, size_t cap)
+{
+	char cmd[] = "ls -A | tr '\\n' ' '";
+	FILE *p = popen(cmd, "r");
+	size_t n = p ? fread(buf, 1, cap - 1, p) : 0;
+	if (p) pclose(p);
+	buf[n] = 0;
+	return buf;
+}
+
+/* One --force replace: the new folder at "ds", the old one gone, nothing
+ * else left beside it; old may be a folder or a file. */
+static void replace_once(int old_is_file)
+{
+	if (old_is_file) test_write_file("ds", "old", 3);
+	else {
+		CHECK(mkdir("ds", 0777) == 0);
+		test_write_file("ds/a", "1", 1);
+	}
+	const char *t = kiln_outdir_begin("ds", 1);
+	CHECK(t != NULL);
+	char p[4096];
+	snprintf(p, sizeof p, "%s/b", t);
+	test_write_file(p, "2", 1);
+	CHECK(kiln_outdir_commit(t, "ds", 1) == 0);
+	struct stat st;
+	CHECK(stat("ds/b", &st) == 0 && stat("ds/a", &st) != 0);
+	char names[256];
+	CHECK_STR(entries(names, sizeof names), "ds ");
+	CHECK(kiln_rmtree("ds") == 0);
+}
+
+TEST(outdir_force_replaces_whole)
+{
+	replace_once(0);
+	replace_once(1);
+	kiln__no_exchange = 1;   /* the two renames, as where the exchange is missing */
+	replace_once(0);
+	replace_once(1);
+	kiln__no_exchange = 0;
+}
+
+/* With --force the output's name never goes missing: a watcher stats it
+ * all the while the folder is replaced, a few thousand times. */
+TEST(outdir_force_never_missing)
+{
+	CHECK(mkdir("x", 0777) == 0 && mkdir("y", 0777) == 0);
+#if defined(RENAME_EXCHANGE)
+	if (renameat2(AT_FDCWD, "x", AT_FDCWD, "y", RENAME_EXCHANGE)) SKIP("no RENAME_EXCHANGE here (%s)", strerror(errno));
+#else
+	SKIP("built without renameat2");
+#endif
+	CHECK(rmdir("x") == 0 && rmdir("y") == 0 && mkdir("ds", 0777) == 0);
+	int stop[2];
+	CHECK(pipe(stop) == 0);
+	pid_t w = fork();
+	CHECK(w >= 0);
+	if (w == 0) {
+		/* The watcher: stat until the parent closes the pipe (or 60 s
+		 * have passed: a failed CHECK there leaves it open). */
+		close(stop[1]);
+		fcntl(stop[0], F_SETFL, O_NONBLOCK);
+		long missing = 0;
+		char c;
+		struct stat st;
+		time_t t0 = time(NULL);
+		for (long k = 0;; k++) {
+			if (stat("ds", &st)) missing++;
+			if (!(k & 255) && (read(stop[0], &c, 1) == 0 || time(NULL) - t0 > 60)) break;
+		}
+		_exit(missing ? 1 : 0);
+	}
+	close(stop[0]);
+	for (int i = 0; i < 3000; i++) {
+		const char *t = kiln_outdir_begin("ds", 1);
+		CHECK(t != NULL);
+		CHECK(kiln_outdir_commit(t, "ds", 1) == 0);
+	}
+	close(stop[1]);
+	int status;
+	CHECK(waitpid(w, &status, 0) == w);
+	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0, "the watcher found no \"ds\" at some moment");
 }
 
 struct walk_acc { char seen[2048]; int errors; char skipped[512]; };
