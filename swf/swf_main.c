@@ -329,7 +329,10 @@ static int cmd_prompt(const swf_cmd_opts *o, const char *file)
 static int cmd_synth(const swf_cmd_opts *o)
 {
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
-	if (!tmp) { kiln_file_error(o->output, "%s", strerror(errno)); return KILN_EXIT_FAIL; }
+	if (!tmp) {
+		kiln_file_error(o->output, "%s", errno == EEXIST ? "exists (use --force to replace it)" : strerror(errno));
+		return KILN_EXIT_FAIL;
+	}
 	kiln_progress *p = kiln_progress_start("synth", o->count, "files");
 	size_t plen = strlen(tmp) + 64;
 	char *path = kiln_xmalloc(plen);

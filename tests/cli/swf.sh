@@ -35,6 +35,8 @@ t synth-strict-ok  expect_exit 0 kiln-swf validate --strict syn/*.swf
 t synth-again      expect_exit 0 kiln-swf synth -n 12 --seed 5 -o syn2 --quiet
 t synth-deterministic sh_ok 'diff -r syn syn2'
 t synth-no-clobber expect_exit 1 kiln-swf synth -n 2 --seed 6 -o syn --quiet
+# worded as the other tools word it (it said only 'File exists')
+t synth-no-clobber-says err_has '^kiln-swf: syn: exists \(use --force to replace it\)$'
 t synth-force      expect_exit 0 kiln-swf synth -n 2 --seed 6 -o syn2 --quiet --force
 t synth-replaced   sh_ok '[ $(ls syn2/*.swf | wc -l) -eq 2 ]'
 F=syn/synth-000003.swf

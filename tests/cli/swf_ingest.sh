@@ -100,6 +100,7 @@ t spilled-same     sh_ok 'diff -r ds ds3 && ! ls -a ds3 | grep -q spill'
 t small-shards     expect_exit 0 kiln-swf ingest in -o ds4 --shard-size 8K --quiet
 t small-shards-n   sh_ok '[ $(ls ds4/shard-*.kshard | wc -l) -ge 3 ] && kiln-shard verify ds4 >/dev/null && cmp ds/manifest.jsonl ds4/manifest.jsonl'
 t no-clobber       expect_exit 1 kiln-swf ingest in -o ds --quiet
+t no-clobber-says  err_has '^kiln-swf: ds: exists \(use --force to replace it\)$'
 t keep-compressed  expect_exit 0 kiln-swf ingest in -o dsk --keep-compressed --quiet
 t keep-compressed-bytes sh_ok "kiln-shard cat dsk -r \$(python3 -c \"import json; print([json.loads(l)['record'] for l in open('dsk/manifest.jsonl') if json.loads(l)['origin']=='in/sub/dup.swf'][0])\") --segment content | cmp - in/sub/dup.swf"
 # A damaged zip: members before the damage are kept, the member that will
