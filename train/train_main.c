@@ -143,13 +143,51 @@ int tool_spawn_in(char *const argv[], const char *out_path, const char *dir)
 
 /* ---- info / config / example --------------------------------------------- */
 
-static int cmd_info(const tool_opts *o, const char *path)
+/* CHECKPOINT may name a run folder: `run` writes checkpoint.kckpt (the
+ * latest state, resumable) and model.kckpt (the finished weights) there.
+ * sample wants the finished model, so an unfinished run is refused with the
+ * file to pass rather than sampled silently from a half-trained state; info
+ * wants the latest state (model.kckpt is stale while stages added to a
+ * finished run are trained). Returns a malloc'd path; a file path is
+ * returned as given. */
+char *ckpt_path_of(const tool_opts *o, const char *path, int sample)
+{
+	struct stat sb;
+	if (stat(path, &sb) || !S_ISDIR(sb.st_mode))
+		return kiln_xstrdup(path);   /* the reader names any other problem */
+	size_t n = strlen(path);
+	while (n > 1 && path[n - 1] == '/')
+		n--;
+	const char *first = sample ? "model.kckpt" : "checkpoint.kckpt";
+	const char *second = sample ? "checkpoint.kckpt" : "model.kckpt";
+	char *want = kiln_xmalloc(n + 20), *other = kiln_xmalloc(n + 20);
+	sprintf(want, "%.*s/%s", (int)n, path, first);
+	sprintf(other, "%.*s/%s", (int)n, path, second);
+	char *use = NULL;
+	if (stat(want, &sb) == 0)
+		use = want;
+	else if (!sample && stat(other, &sb) == 0)
+		use = other;
+	else if (sample && stat(other, &sb) == 0)
+		kiln_die(KILN_EXIT_FAIL, "%s: a run folder without model.kckpt (the run has not finished); pass %s to "
+		         "sample its latest checkpoint", path, other);
+	else
+		kiln_die(KILN_EXIT_FAIL, "%s: a folder, not a checkpoint file (it holds no %s or %s)", path, first, second);
+	if (!o->quiet)
+		fprintf(stderr, "kiln-train: %s: a run folder; reading %s\n", path, use);
+	free(use == want ? other : want);
+	return use;
+}
+
+static int cmd_info(const tool_opts *o, const char *given)
 {
 	trn_ckpt *k;
 	trn_error err;
+	char *path = ckpt_path_of(o, given, 0);
 	int rc = trn_ckpt_read(path, &k, &err);
 	if (rc) {
 		kiln_error("%s", err.msg);
+		free(path);
 		return trn_exit_code(rc);
 	}
 	const trn_config *c = trn_ckpt_config(k);
@@ -158,6 +196,7 @@ static int cmd_info(const tool_opts *o, const char *path)
 	if ((rc = trn_model_create(&c->model, &m, &err))) {
 		kiln_file_error(path, "%s", err.msg);
 		trn_ckpt_free(k);
+		free(path);
 		return trn_exit_code(rc);
 	}
 	char fp[65];
@@ -201,6 +240,7 @@ static int cmd_info(const tool_opts *o, const char *path)
 	}
 	trn_model_free(m);
 	trn_ckpt_free(k);
+	free(path);
 	return KILN_EXIT_OK;
 }
 

@@ -162,13 +162,15 @@ static void read_text_prompts(const tool_opts *o, const trn_data_info *info, pli
 	free(bpe);
 }
 
-int cmd_sample(const tool_opts *o, const char *ckpt_path)
+int cmd_sample(const tool_opts *o, const char *given)
 {
 	trn_ckpt *k;
 	trn_error err;
+	char *ckpt_path = ckpt_path_of(o, given, 1);
 	int rc = trn_ckpt_read(ckpt_path, &k, &err);
 	if (rc) {
 		kiln_error("%s", err.msg);
+		free(ckpt_path);
 		return trn_exit_code(rc);
 	}
 	const trn_config *c = trn_ckpt_config(k);
@@ -470,5 +472,6 @@ int cmd_sample(const tool_opts *o, const char *ckpt_path)
 	trn_data_close(from);
 	trn_model_free(m);
 	trn_ckpt_free(k);
+	free(ckpt_path);
 	return KILN_EXIT_OK;
 }

@@ -22,6 +22,10 @@ typedef struct tool_opts {
 
 int cmd_run(const tool_opts *o, const char *config_path);
 int cmd_sample(const tool_opts *o, const char *ckpt_path);
+/* The checkpoint file CHECKPOINT names: itself, or for a run folder its
+ * model.kckpt (sample) or checkpoint.kckpt (info); exits naming the file to
+ * pass when the folder lacks it. Caller frees. */
+char *ckpt_path_of(const tool_opts *o, const char *path, int sample);
 /* Exit status for a library error code (TRN_ENOTBUILT -> 3, else 1). */
 int trn_exit_code(int rc);
 /* Path of a built Kiln tool next to this one, or on PATH; NULL if absent. */

@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <zlib.h>
 
 #include "train_internal.h"
@@ -129,6 +130,13 @@ int trn_ckpt_read(const char *path, trn_ckpt **out, trn_error *err)
 	FILE *fp = fopen(path, "rb");
 	if (!fp)
 		return trn_seterr(err, TRN_EIO, "%s: %s", path, strerror(errno));
+	/* fopen opens a folder for reading; its first read fails, which would
+	 * read as "bad magic" */
+	struct stat sb;
+	if (fstat(fileno(fp), &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		fclose(fp);
+		return trn_seterr(err, TRN_EIO, "%s: a folder, not a checkpoint file", path);
+	}
 	int rc = trn_ckpt_read_fp(fp, path, out, err);
 	fclose(fp);
 	return rc;

@@ -197,6 +197,27 @@ printf '\x55' | dd of=flip.kckpt bs=1 seek=2000 conv=notrunc 2>/dev/null
 t flipped_ckpt expect_exit 1 kiln-train info flip.kckpt
 t flipped_ckpt_checksum err_has 'checksum'
 t not_a_ckpt expect_exit 1 kiln-train sample tiny.conf
+# a folder for CHECKPOINT (it said "bad magic at byte 0"): a run folder is
+# read through the file each command wants: sample its finished model.kckpt,
+# info its latest checkpoint.kckpt; otherwise the message says what to pass
+t info_run_folder expect_exit 0 kiln-train info full
+t info_run_folder_reads_checkpoint sh_ok 'grep -q "^checkpoint   full/checkpoint.kckpt$" last.out && grep -q "^kiln-train: full: a run folder; reading full/checkpoint.kckpt$" last.err'
+t sample_run_folder expect_exit 0 kiln-train sample full -t 0 -o s1dir --ext txt
+t sample_run_folder_says err_has '^kiln-train: full: a run folder; reading full/model.kckpt$'
+t sample_run_folder_is_model sh_ok 'kiln-train sample -q full/model.kckpt -t 0 -o s1file --ext txt && diff -r s1dir s1file'
+mkdir -p unfinished && cp full/checkpoint.kckpt unfinished/
+t sample_unfinished_folder expect_exit 1 kiln-train sample unfinished -o s1u
+t sample_unfinished_folder_says err_has '^kiln-train: unfinished: a run folder without model.kckpt \(the run has not finished\); pass unfinished/checkpoint.kckpt to sample its latest checkpoint$'
+t sample_unfinished_nothing_written sh_ok 'test ! -e s1u'
+mkdir -p emptydir
+t info_empty_folder expect_exit 1 kiln-train info emptydir
+t info_empty_folder_says err_has '^kiln-train: emptydir: a folder, not a checkpoint file \(it holds no checkpoint.kckpt or model.kckpt\)$'
+t sample_empty_folder expect_exit 1 kiln-train sample emptydir/ -o s1e
+t sample_empty_folder_says err_has '^kiln-train: emptydir/: a folder, not a checkpoint file \(it holds no model.kckpt or checkpoint.kckpt\)$'
+# a folder where the checkpoint file should be is named as a folder too
+mkdir -p oddrun/checkpoint.kckpt
+t info_folder_in_place expect_exit 1 kiln-train info -q oddrun
+t info_folder_in_place_says err_has '^kiln-train: oddrun/checkpoint.kckpt: a folder, not a checkpoint file$'
 
 # sampling: greedy from the memorised model gives a training file back
 t sample_greedy expect_exit 0 kiln-train sample full/model.kckpt -t 0 -o s1 --ext txt
