@@ -126,6 +126,14 @@ void trn_config_defaults(trn_config *c);
  * paths in data/val/out are kept as written; the tool resolves them.
  * Returns TRN_OK, TRN_EFORMAT (syntax, unknown key) or TRN_EINVAL (value). */
 int trn_config_parse(const char *text, size_t len, const char *name, trn_config *c, trn_error *err);
+/* Where a config set its dataset keys: the line of data and of val (0 =
+ * not given), for messages about the datasets they name. */
+typedef struct trn_config_lines {
+	int data, val;
+} trn_config_lines;
+/* trn_config_parse that also fills *lines. */
+int trn_config_parse_lines(const char *text, size_t len, const char *name, trn_config *c, trn_config_lines *lines,
+                           trn_error *err);
 /* Check ranges and cross-field rules (heads divide width, stage ctx <= model
  * ctx, head dim even for rope, ...). vocab/grid may still be 0 here. */
 int trn_config_check(const trn_config *c, trn_error *err);

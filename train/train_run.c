@@ -4,6 +4,7 @@
  * drive trn_run with hooks that log JSON lines, show progress and write
  * checkpoints atomically; draw the loss curve (loss.svg) at the end.
  */
+#define _GNU_SOURCE   /* asprintf */
 #include <errno.h>
 #include <libgen.h>
 #include <math.h>
@@ -326,14 +327,27 @@ static void check_memory(const trn_config *c, const char *config_path)
 		         "smaller", config_path, need / 1073741824.0, have / 1073741824.0);
 }
 
-/* Open a dataset or exit with its message. */
-static trn_data *open_data(const char *path, uint64_t seed, int shuffle)
+/* "CONFIG:LINE: KEY = VALUE" (the value as written), the place in the config
+ * a dataset error points back to: the resolved path alone did not say which
+ * key or file to edit. */
+static char *config_place(const char *config_path, int line, const char *key, const char *given)
+{
+	char *s;
+	int n = line > 0 ? asprintf(&s, "%s:%d: %s = %s", config_path, line, key, given)
+	                 : asprintf(&s, "%s: %s = %s", config_path, key, given);
+	if (n < 0)
+		kiln_die(KILN_EXIT_FAIL, "out of memory");
+	return s;
+}
+
+/* Open a dataset or exit with its message, after the config place. */
+static trn_data *open_data(const char *place, const char *path, uint64_t seed, int shuffle)
 {
 	trn_data *d;
 	trn_error err;
 	int rc = trn_data_open(path, seed, shuffle, &d, &err);
 	if (rc)
-		kiln_die(trn_exit_code(rc), "%s", err.msg);
+		kiln_die(trn_exit_code(rc), "%s: %s", place, err.msg);
 	return d;
 }
 
@@ -347,7 +361,8 @@ int cmd_run(const tool_opts *o, const char *config_path)
 	}
 	trn_config c;
 	trn_error err;
-	int rc = trn_config_parse((const char *)text, n, config_path, &c, &err);
+	trn_config_lines lines;
+	int rc = trn_config_parse_lines((const char *)text, n, config_path, &c, &lines, &err);
 	free(text);
 	if (rc) {
 		kiln_error("%s", err.msg);
@@ -357,6 +372,8 @@ int cmd_run(const tool_opts *o, const char *config_path)
 		kiln_die(KILN_EXIT_FAIL, "%s: no 'data = DATASET' in the config", config_path);
 	/* Absolute, so that the checkpoint names the same dataset whichever
 	 * folder the run is started from (the resume check compares it). */
+	char *data_place = config_place(config_path, lines.data, "data", c.data);
+	char *val_place = c.val[0] ? config_place(config_path, lines.val, "val", c.val) : NULL;
 	char *cp = kiln_xstrdup(config_path);
 	char *base = realpath(dirname(cp), NULL);
 	if (!base)
@@ -367,16 +384,18 @@ int cmd_run(const tool_opts *o, const char *config_path)
 	free(base);
 	free(cp);
 
-	trn_data *train = open_data(c.data, c.seed, c.shuffle), *val = NULL;
+	trn_data *train = open_data(data_place, c.data, c.seed, c.shuffle), *val = NULL;
 	trn_data_info ti, vi;
 	trn_data_get_info(train, &ti);
 	if (c.val[0]) {
-		val = open_data(c.val, c.seed, 0);
+		val = open_data(val_place, c.val, c.seed, 0);
 		trn_data_get_info(val, &vi);
 		if (memcmp(&ti, &vi, sizeof ti))
-			kiln_die(KILN_EXIT_FAIL, "%s: the validation set does not match the training set (kind, vocabulary, "
-			         "grid or fingerprint)", c.val);
+			kiln_die(KILN_EXIT_FAIL, "%s: %s: the validation set does not match the training set (kind, "
+			         "vocabulary, grid or fingerprint)", val_place, c.val);
 	}
+	free(data_place);
+	free(val_place);
 	/* fill what the config left to the dataset */
 	if (c.model.vocab == 0)
 		c.model.vocab = (int)trn_data_vocab(train);

@@ -283,6 +283,14 @@ static int set_first(const key *k, const key *tab, int *first_line, void *base, 
 
 int trn_config_parse(const char *text, size_t len, const char *name, trn_config *c, trn_error *err)
 {
+	return trn_config_parse_lines(text, len, name, c, NULL, err);
+}
+
+int trn_config_parse_lines(const char *text, size_t len, const char *name, trn_config *c, trn_config_lines *lines,
+                           trn_error *err)
+{
+	if (lines)
+		lines->data = lines->val = 0;
 	if (len > MAX_CONFIG_BYTES)
 		return trn_seterr(err, TRN_ERANGE, "%s: config larger than %d bytes", name, MAX_CONFIG_BYTES);
 	trn_config_defaults(c);
@@ -386,6 +394,10 @@ int trn_config_parse(const char *text, size_t len, const char *name, trn_config 
 		}
 		if (rc)
 			goto out;
+	}
+	if (lines) {
+		lines->data = run_set[find_key(run_keys, NKEYS(run_keys), "data") - run_keys];
+		lines->val = run_set[find_key(run_keys, NKEYS(run_keys), "val") - run_keys];
 	}
 	/* pass 2: each stage starts from the defaults, then its own keys */
 	c->n_stages = nst ? nst : 1;

@@ -61,6 +61,18 @@ t missing_config_named err_has 'nope.conf'
 printf 'data = data\n[model]\nwidth = 3x\n' > bad.conf
 t bad_config expect_exit 1 kiln-train run bad.conf
 t bad_config_line err_has 'bad.conf:3'
+# a missing dataset names the config, its line and key, not only the path
+printf '# no such data\ndata = nodata\n[model]\ncontext = 16\n' > nodata.conf
+t missing_data expect_exit 1 kiln-train run -q nodata.conf
+t missing_data_named err_has "^kiln-train: nodata.conf:2: data = nodata: $W/nodata: No such file or directory$"
+printf 'data = data\nout = nvrun\n\nval = ../nowhere/val\n[model]\ncontext = 16\n' > noval.conf
+t missing_val expect_exit 1 kiln-train run -q noval.conf
+t missing_val_named err_has "^kiln-train: noval.conf:4: val = ../nowhere/val: .*/nowhere/val: No such file or directory$"
+t missing_val_nothing_written sh_ok 'test ! -e nvrun'
+mkdir -p sdata && cp -r data sdata/
+printf 'data = data\nval = sdata\n[model]\ncontext = 16\n' > folderval.conf
+t val_not_dataset expect_exit 1 kiln-train run -q folderval.conf
+t val_not_dataset_named err_has '^kiln-train: folderval.conf:2: val = sdata: .*sdata: '
 printf 'data = data\n[model]\nwidth = 10\nheads = 3\ncontext = 8\n' > heads.conf
 t config_cross_check expect_exit 1 kiln-train config heads.conf
 t config_cross_check_named err_has '^kiln-train: heads.conf: width 10 is not a multiple of heads 3'

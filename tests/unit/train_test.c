@@ -504,6 +504,23 @@ TEST(config_parse_stages_and_round_trip)
 	CHECKF(strstr(err.msg, "bad.conf:2") != NULL, "%s", err.msg);
 }
 
+/* The lines that set data and val, for the tool's messages about them. */
+TEST(config_parse_lines_of_datasets)
+{
+	const char *text = "# run\nseed = 2\n\nval = v   # held out\ndata = d\n[model]\ncontext = 8\n";
+	trn_config c;
+	trn_config_lines l = { -1, -1 };
+	trn_error err;
+	CHECKF(trn_config_parse_lines(text, strlen(text), "l.conf", &c, &l, &err) == 0, "%s", err.msg);
+	CHECK_EQ_U64(l.data, 5);
+	CHECK_EQ_U64(l.val, 4);
+	CHECK_STR(c.val, "v");
+	text = "data = d\n";
+	CHECK(trn_config_parse_lines(text, strlen(text), "l.conf", &c, &l, &err) == 0);
+	CHECK_EQ_U64(l.data, 1);
+	CHECK_EQ_U64(l.val, 0);
+}
+
 /* A stage of no steps was accepted; last in a run, it ended the run with
  * no final save (no model.kckpt). */
 TEST(config_refuses_a_stage_of_no_steps)
