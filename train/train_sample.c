@@ -6,6 +6,8 @@
  * dataset and PNGs through `kiln-sprites render`, when those tools exist.
  */
 #define _GNU_SOURCE   /* vasprintf */
+#include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <libgen.h>
@@ -160,6 +162,69 @@ static void read_text_prompts(const tool_opts *o, const trn_data_info *info, pli
 	}
 	free(dir);
 	free(bpe);
+}
+
+/* One sample's --json line. Paths are as the user will find them (under
+ * --out, not the temporary folder): file is the sample's main output (the
+ * decoded file; a sprite's PNG, else its grid; else the id list), ids the id
+ * list, grid a sprite's grid, report kiln-swf validate's report. */
+typedef struct sample_rec {
+	size_t prompt, prompt_ids, ids, invalid;
+	int64_t sample;
+	int parent, ok;   /* ok: swf_valid, -1 = not checked */
+	uint64_t a, b;
+	char *file, *ids_file, *grid, *report;
+} sample_rec;
+
+static void print_sample(const sample_rec *r)
+{
+	kiln_json j;
+	kiln_json_init(&j, stdout, 0);
+	kiln_json_obj_begin(&j, NULL);
+	kiln_json_u64(&j, "prompt", r->prompt);
+	kiln_json_u64(&j, "sample", (uint64_t)r->sample);
+	kiln_json_u64(&j, "prompt_ids", r->prompt_ids);
+	kiln_json_u64(&j, "ids", r->ids);
+	kiln_json_u64(&j, "invalid_ids", r->invalid);
+	if (r->parent) {
+		kiln_json_u64(&j, "parent_a", r->a);
+		kiln_json_u64(&j, "parent_b", r->b);
+	}
+	kiln_json_str(&j, "file", r->file ? r->file : r->grid ? r->grid : r->ids_file);
+	kiln_json_str(&j, "ids_file", r->ids_file);
+	if (r->grid)
+		kiln_json_str(&j, "grid", r->grid);
+	if (r->report)
+		kiln_json_str(&j, "report", r->report);
+	if (r->ok >= 0)
+		kiln_json_bool(&j, "swf_valid", r->ok);
+	kiln_json_obj_end(&j);
+	kiln_json_end_line(&j);
+}
+
+/* The PNGs kiln-sprites render wrote into dir, by record: it names record
+ * i "NNNNNN-ZONE-CATEGORY.png" with NNNNNN = i. Returns n names (NULL where
+ * none was written; the caller frees each and the array). */
+static char **rendered_pngs(const char *dir, size_t n)
+{
+	char **names = kiln_xcalloc(n ? n : 1, sizeof *names);
+	DIR *d = opendir(dir);
+	if (!d)
+		return names;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		char *end;
+		size_t len = strlen(e->d_name);
+		if (len < 11 || strcmp(e->d_name + len - 4, ".png") || !isdigit((unsigned char)e->d_name[0]))
+			continue;
+		errno = 0;
+		unsigned long long i = strtoull(e->d_name, &end, 10);
+		if (errno || *end != '-' || i >= n || names[i])
+			continue;
+		names[i] = kiln_xstrdup(e->d_name);
+	}
+	closedir(d);
+	return names;
 }
 
 int cmd_sample(const tool_opts *o, const char *given)
@@ -332,6 +397,9 @@ int cmd_sample(const tool_opts *o, const char *given)
 	uint32_t *forced = sprites ? kiln_xmalloc((grid + 1) * sizeof *forced) : NULL;
 	kiln_progress *prog = kiln_progress_start("sample", pl.n * (uint64_t)o->samples, "samples");
 	size_t written = 0, valid = 0, checked = 0;
+	/* sprites print their lines after kiln-sprites render, to name the PNGs */
+	size_t nrec = pl.n * (size_t)o->samples;
+	sample_rec *recs = o->json && sprites ? kiln_xcalloc(nrec, sizeof *recs) : NULL;
 	for (size_t pi = 0; pi < pl.n; pi++) {
 		prompt *p = &pl.p[pi];
 		for (int64_t si = 0; si < o->samples; si++) {
@@ -364,8 +432,9 @@ int cmd_sample(const tool_opts *o, const char *given)
 				}
 			write_ids(ids_path, out, len);
 			int ok = -1;
+			char *gp = NULL, *rep = NULL;
 			if (sprites) {
-				char *gp = fmt("%s.grid", stem);
+				gp = fmt("%s.grid", stem);
 				FILE *g = fopen(gp, "w");
 				if (!g)
 					kiln_die(KILN_EXIT_FAIL, "%s: %s", gp, strerror(errno));
@@ -374,7 +443,6 @@ int cmd_sample(const tool_opts *o, const char *given)
 						fprintf(g, "%u%c", out[y * info.width + x], x + 1 == info.width ? '\n' : ' ');
 				if (fclose(g))
 					kiln_die(KILN_EXIT_FAIL, "%s: %s", gp, strerror(errno));
-				free(gp);
 				if (shard_writer_add_u32(sw, p->ids + 1, info.channels, out, grid, pi, &se))
 					kiln_die(KILN_EXIT_FAIL, "%s", se.msg);
 			} else if (bpe) {
@@ -398,7 +466,7 @@ int cmd_sample(const tool_opts *o, const char *given)
 			if (file && swf) {
 				/* run in the sample folder, so the report names the file as it
 				 * sits beside it, not under the temporary folder's name */
-				char *rep = fmt("%s.validate.json", stem);
+				rep = fmt("%s.validate.json", stem);
 				char *argv[] = { swf, "validate", "--json", strrchr(file, '/') + 1, NULL };
 				int st = tool_spawn_in(argv, rep, tmp);
 				if (st >= 0) {
@@ -406,32 +474,29 @@ int cmd_sample(const tool_opts *o, const char *given)
 					valid += ok;
 					checked++;
 				}
-				free(rep);
 			}
 			if (o->json) {
-				kiln_json j;
-				kiln_json_init(&j, stdout, 0);
-				kiln_json_obj_begin(&j, NULL);
-				kiln_json_u64(&j, "prompt", pi + 1);
-				kiln_json_u64(&j, "sample", (uint64_t)si + 1);
-				kiln_json_u64(&j, "prompt_ids", p->n - 1);
-				kiln_json_u64(&j, "ids", len);
-				kiln_json_u64(&j, "invalid_ids", invalid);
-				if (p->parent) {
-					kiln_json_u64(&j, "parent_a", p->a);
-					kiln_json_u64(&j, "parent_b", p->b);
+				/* the same names under --out, where the user finds them */
+				sample_rec r = { pi + 1, p->n - 1, len, invalid, si + 1, p->parent != NULL, ok, p->a, p->b,
+				                 file ? fmt("%s/%s", o->out, strrchr(file, '/') + 1) : NULL,
+				                 fmt("%s/%s", o->out, strrchr(ids_path, '/') + 1),
+				                 gp ? fmt("%s/%s", o->out, strrchr(gp, '/') + 1) : NULL,
+				                 rep && ok >= 0 ? fmt("%s/%s", o->out, strrchr(rep, '/') + 1) : NULL };
+				if (recs) {
+					recs[written] = r;
+				} else {
+					print_sample(&r);
+					free(r.file);
+					free(r.ids_file);
+					free(r.grid);
+					free(r.report);
 				}
-				char *rel = fmt("%s/%s", o->out, strrchr(file ? file : ids_path, '/') + 1);
-				kiln_json_str(&j, "file", rel);
-				free(rel);
-				if (ok >= 0)
-					kiln_json_bool(&j, "swf_valid", ok);
-				kiln_json_obj_end(&j);
-				kiln_json_end_line(&j);
 			}
 			free(stem);
 			free(ids_path);
 			free(file);
+			free(gp);
+			free(rep);
 			written++;
 			kiln_progress_update(prog, written);
 		}
@@ -440,6 +505,7 @@ int cmd_sample(const tool_opts *o, const char *given)
 	if (sw && shard_writer_close(sw, &se))
 		kiln_die(KILN_EXIT_FAIL, "%s", se.msg);
 	free(meta);
+	char **pngs = NULL;
 	if (spr) {
 		char *ds = fmt("%s/sprites", tmp), *png = fmt("%s/png", tmp);
 		char *argv[] = { spr, "render", ds, "-o", png, "--quiet", NULL };
@@ -447,9 +513,25 @@ int cmd_sample(const tool_opts *o, const char *given)
 		if (st != 0 && !o->quiet)
 			kiln_warn("kiln-sprites render did not finish (status %d): grids and the sprite dataset are written",
 			          st);
+		/* sample k is record k of sprites/, so PNG k is its picture */
+		if (recs && st == 0)
+			pngs = rendered_pngs(png, nrec);
 		free(ds);
 		free(png);
 	}
+	for (size_t i = 0; recs && i < written; i++) {
+		if (pngs && pngs[i])
+			recs[i].file = fmt("%s/png/%s", o->out, pngs[i]);
+		print_sample(&recs[i]);
+		free(recs[i].file);
+		free(recs[i].ids_file);
+		free(recs[i].grid);
+		free(recs[i].report);
+		if (pngs)
+			free(pngs[i]);
+	}
+	free(pngs);
+	free(recs);
 	if (kiln_outdir_commit(tmp, o->out, 0))
 		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->out, strerror(errno));
 	if (!o->quiet && !o->json) {

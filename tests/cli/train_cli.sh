@@ -236,6 +236,8 @@ t sample_greedy expect_exit 0 kiln-train sample full/model.kckpt -t 0 -o s1 --ex
 t sample_is_memorised sh_ok 'for f in files/*.txt; do cmp -s s1/sample-0001-01.txt "$f" && exit 0; done; exit 1'
 t sample_k_json expect_exit 0 kiln-train sample full/model.kckpt -k 3 --top-k 5 --top-p 0.9 --min-p 0.05 --seed 4 --json -o s2
 t sample_k_json_lines sh_ok 'test $(grep -c "\"sample\":" last.out) -eq 3 && ls s2/sample-0001-03.ids'
+# "file" is the sample's main output (here the bytes), "ids_file" the id list
+t sample_json_file_and_ids sh_ok 'grep -q "\"file\":\"s2/sample-0001-03.bin\",\"ids_file\":\"s2/sample-0001-03.ids\"" last.out && test -s s2/sample-0001-03.bin'
 t sample_prompt expect_exit 0 kiln-train sample full/model.kckpt -t 0 --prompt "107 105 108 110 32 102 105 108 101 32 51" -o s3
 t sample_prompt_continues sh_ok 'grep -q "^: the quick brown fox" s3/sample-0001-01.bin'
 t sample_bad_prompt expect_exit 2 kiln-train sample full/model.kckpt --prompt "300" -o s4

@@ -35,6 +35,7 @@ if command -v kiln-swf >/dev/null; then
   t swf_run expect_exit 0 kiln-train run -q sw.conf
   t swf_sample expect_exit 0 kiln-train sample swrun/model.kckpt -t 0 -k 2 --ext swf --json -o ss
   t swf_sample_validated sh_ok 'grep -q "\"swf_valid\":true" last.out && test -s ss/sample-0001-01.validate.json'
+  t swf_sample_json_keys sh_ok 'grep -q "\"file\":\"ss/sample-0001-02.swf\",\"ids_file\":\"ss/sample-0001-02.ids\",\"report\":\"ss/sample-0001-02.validate.json\",\"swf_valid\":true" last.out'
   # the report names the sample beside it (it named the temporary folder's
   # path, which no longer exists)
   t swf_report_names_file sh_ok 'grep -q "^{\"file\":\"sample-0001-01.swf\"," ss/sample-0001-01.validate.json && (cd ss && kiln-swf validate -q sample-0001-01.swf)'
@@ -70,6 +71,14 @@ if command -v kiln-sprites >/dev/null && kiln-sprites synth -o syn --count 1 -q 
   t sprite_sample expect_exit 0 kiln-train sample srun/model.kckpt --from spr -n 2 -k 2 -o ss1
   t sprite_sample_outputs sh_ok 'test $(wc -w < ss1/sample-0002-02.grid) -eq 64 && test $(wc -l < ss1/sample-0002-02.grid) -eq 8 && kiln-shard verify ss1/sprites >/dev/null'
   t sprite_dataset_keeps_palette sh_ok 'kiln-shard info ss1/sprites | grep -q "\"palette\""'
+  # --json names the rendered PNG as "file" (it named the .ids list), with
+  # the id list and the grid under their own keys; without a PNG, the grid
+  t sprite_sample_json expect_exit 0 kiln-train sample srun/model.kckpt --from spr -n 2 -k 2 --json -o ssj
+  t sprite_sample_json_png sh_ok 'test $(grep -c "\"file\":\"ssj/png/[0-9]\{6\}-[^\"]*\.png\"" last.out) -eq 4 && for f in $(grep -o "\"file\":\"[^\"]*\"" last.out | cut -d\" -f4); do test -s "$f" || exit 1; done'
+  t sprite_sample_json_png_order sh_ok 'sed -n 3p last.out | grep -q "\"prompt\":2,\"sample\":1,.*\"file\":\"ssj/png/000002-"'
+  t sprite_sample_json_keys sh_ok 'sed -n 4p last.out | grep -q "\"ids_file\":\"ssj/sample-0002-02.ids\",\"grid\":\"ssj/sample-0002-02.grid\""'
+  t sprite_sample_json_no_tools expect_exit 0 kiln-train sample srun/model.kckpt --from spr --no-tools --json -o ssn
+  t sprite_sample_json_grid sh_ok 'grep -q "\"file\":\"ssn/sample-0001-01.grid\",\"ids_file\":\"ssn/sample-0001-01.ids\",\"grid\":\"ssn/sample-0001-01.grid\"" last.out && test ! -e ssn/png'
   t breed expect_exit 0 kiln-train sample srun/model.kckpt --from spr --breed 3,10 --mask 0.4 -o bred --seed 5
   # kept pixels (about 60%) are parent 3's exactly
   t breed_keeps_parent sh_ok 'kiln-shard cat spr -r 3 --segment content | od -An -tu1 -v | tr -s " " "\n" | grep . > parent.txt && tr -s " " "\n" < bred/sample-0001-01.grid | grep . > child.txt && same=$(paste parent.txt child.txt | awk "\$1 == \$2" | wc -l) && test "$same" -ge 29'
