@@ -342,6 +342,8 @@ int cmd_sample(const tool_opts *o, const char *given)
 
 	/* ---- output folder (atomic) ---- */
 	const char *tmp = kiln_outdir_begin(o->out, 0);
+	if (!tmp && errno == EEXIST)   /* no --force here: samples are never replaced */
+		kiln_die(KILN_EXIT_FAIL, "%s: exists (sample writes a new folder: name another with -o, or remove it)", o->out);
 	if (!tmp)
 		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->out, strerror(errno));
 	char *bpe = NULL, *swf = NULL, *spr = NULL;

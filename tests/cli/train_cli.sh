@@ -242,6 +242,9 @@ t sample_prompt expect_exit 0 kiln-train sample full/model.kckpt -t 0 --prompt "
 t sample_prompt_continues sh_ok 'grep -q "^: the quick brown fox" s3/sample-0001-01.bin'
 t sample_bad_prompt expect_exit 2 kiln-train sample full/model.kckpt --prompt "300" -o s4
 t sample_out_exists expect_exit 1 kiln-train sample full/model.kckpt -o s1
+# sample has no --force: the message says the folder exists and what to do
+# (it said only 'File exists')
+t sample_out_exists_says err_has '^kiln-train: s1: exists \(sample writes a new folder: name another with -o, or remove it\)$'
 t sample_same_seed_same_output sh_ok 'kiln-train sample -q full/model.kckpt --seed 9 -o a1 && kiln-train sample -q full/model.kckpt --seed 9 -o a2 && cmp a1/sample-0001-01.ids a2/sample-0001-01.ids'
 t restart expect_exit 0 kiln-train run --restart -q changed.conf
 t restart_new_model sh_ok 'kiln-train info run/model.kckpt | grep -q "^width = 16"'
