@@ -188,6 +188,7 @@ void kiln_part_range(uint64_t total, uint32_t part, uint32_t nparts, uint64_t *l
 int kiln_word_in(const char *word, const char *list)
 {
 	size_t n = strlen(word);
+	if (!n) return 0;   /* "" is no word, and strstr would find it forever */
 	for (const char *p = list; (p = strstr(p, word)); p += n)
 		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || !p[n])) return 1;
 	return 0;

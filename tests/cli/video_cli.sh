@@ -35,6 +35,9 @@ t opt-not-extract usage_line "kiln-video extract: option '--frames' does not app
 t opt-not-nothing-written cmd_ok test ! -e d -a ! -e s.png -a ! -e x
 t no-command expect_exit 2 kiln-video
 t unknown-command expect_exit 2 kiln-video frobnicate
+# an empty command word with an option used to hang in the option check
+t empty-command expect_exit 2 timeout 20 kiln-video '' --fps 5
+t empty-command-msg err_has "^kiln-video: unknown command ''"
 t bad-option expect_exit 2 kiln-video extract a.y4m -o d --nope
 t bad-fps expect_exit 2 kiln-video extract a.y4m -o d --fps 0
 t bad-fps-text expect_exit 2 kiln-video extract a.y4m -o d --fps twelve

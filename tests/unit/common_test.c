@@ -541,6 +541,8 @@ TEST(word_in_lists)
 	CHECK(!kiln_word_in("code", "train encode"));      /* a word, not a substring */
 	CHECK(!kiln_word_in("train encode", "train"));
 	CHECK(!kiln_word_in("x", ""));
+	CHECK(!kiln_word_in("", "train encode"));          /* used to loop forever */
+	CHECK(!kiln_word_in("", ""));
 }
 
 TEST(utf8_len_and_code_point)
