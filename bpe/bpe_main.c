@@ -108,46 +108,27 @@ struct opts {
 };
 
 /* The commands that take each option (-t, -q, -h and -V: every command;
- * -t is a speed hint that never changes a result). One
- * option table serves all commands, so without this an option given to the
- * wrong command would be parsed and then silently ignored. */
-static const struct {
-	int val;
-	const char *cmds;
-} opt_cmds[] = {
+ * -t is a speed hint that never changes a result). */
+static const kiln_opt_cmds opt_cmds[] = {
 	{ 'o', "train encode decode export" }, { 'v', "encode decode export stats" },
 	{ OPT_JSON, "train encode stats" },
 	{ OPT_VOCAB_SIZE, "train" }, { OPT_MIN_COUNT, "train" }, { OPT_MAX_TOKEN, "train" }, { OPT_CHUNK, "train" },
 	{ OPT_SAMPLE, "train" }, { OPT_SEED, "train" }, { OPT_CKPT, "train" }, { OPT_CKPT_EVERY, "train" },
 	{ OPT_RESUME, "train" }, { OPT_IDS, "encode" }, { OPT_ID_OFFSET, "encode decode export" },
 	{ OPT_PROMPT, "encode" }, { OPT_MAXSHARD, "encode" }, { OPT_PART, "encode" }, { OPT_FORCE, "encode" },
-	{ OPT_FORMAT, "export" },
+	{ OPT_FORMAT, "export" }, { 0, NULL }
 };
-
-/* A usage error for an option that cmd does not take, named as it was
- * given (long or short form). */
-static void check_opt_cmd(const char *cmd, int c, int longindex)
-{
-	for (size_t i = 0; i < sizeof opt_cmds / sizeof *opt_cmds; i++) {
-		if (opt_cmds[i].val != c || kiln_word_in(cmd, opt_cmds[i].cmds)) continue;
-		if (longindex >= 0)
-			kiln_usage_error("%s: option '--%s' does not apply to %s (it is for: %s)", cmd, long_opts[longindex].name,
-			                 cmd, opt_cmds[i].cmds);
-		kiln_usage_error("%s: option '-%c' does not apply to %s (it is for: %s)", cmd, c, cmd, opt_cmds[i].cmds);
-	}
-}
 
 static void parse_opts(const char *cmd, int argc, char **argv, struct opts *o)
 {
-	int c, li = -1;
+	int c, li;
 	memset(o, 0, sizeof *o);
 	o->min_count = 2;
 	o->ckpt_every = 60;
 	o->part = o->nparts = 1;
 	optind = 1;
 	while ((c = kiln_getopt(argc, argv, cmd, "o:v:t:qhV", long_opts, &li)) != -1) {
-		check_opt_cmd(cmd, c, li);
-		li = -1;
+		kiln_check_opt_cmd(opt_cmds, long_opts, cmd, c, li);
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case 'v': o->vocab = optarg; break;

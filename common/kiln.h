@@ -113,13 +113,33 @@ int kiln_word_in(const char *word, const char *list);
  * one line naming the tool and command, e.g. "kiln-bpe encode: unrecognized
  * option '--bogus'" or "kiln-shard merge: option '-o' needs a value", then
  * the try line; exit 2. cmd may be NULL (no command known). It sets opterr
- * to 0: getopt's own messages depend on argv[0] and the C library. */
+ * to 0: getopt's own messages depend on argv[0] and the C library.
+ * *longindex (if not NULL) is -1 after a short option, so that callers can
+ * tell "-o" from "--output" without resetting it themselves. */
 struct option;
 int kiln_getopt(int argc, char *const argv[], const char *cmd, const char *shortopts, const struct option *longopts,
                 int *longindex);
 /* For tools that take options before the command too ("kiln-video --json
  * info F"): the first operand, skipping option values; NULL if none. */
 const char *kiln_find_command(int argc, char *const argv[], const char *shortopts, const struct option *longopts);
+
+/* Which commands take an option, for a tool whose commands share one option
+ * table: without this, an option given to a command that does not use it
+ * would be parsed and then silently ignored. A tool lists every option that
+ * not all of its commands take, ending the table with { 0, NULL }; options
+ * every command takes (-q, -h, -V, ...) are left out and never refused. */
+typedef struct kiln_opt_cmds {
+	int val;            /* the option's getopt value: 'o', or the tool's own code */
+	const char *cmds;   /* the commands that take it, space-separated */
+} kiln_opt_cmds;
+/* Call after each kiln_getopt: if cmd does not take option val, a usage
+ * error naming it as given (longindex >= 0: the long form longopts[longindex],
+ * else the short one), e.g. "kiln-video info: option '--fps' does not apply
+ * to info (it is for: extract)", then the try line; exit 2. cmd NULL checks
+ * nothing: a tool that finds its command before parsing passes NULL for one
+ * it does not know, leaving it to its own "unknown command" message. */
+void kiln_check_opt_cmd(const kiln_opt_cmds *table, const struct option *longopts, const char *cmd, int val,
+                        int longindex);
 
 /* ---- atomic output (kiln_atomic.c) -------------------------------------
  * Outputs are written under a temporary name in the destination folder and

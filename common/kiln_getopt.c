@@ -4,6 +4,8 @@
  * once a tool has shifted argv), differ between C libraries, and tools used
  * to add a second, vaguer line of their own. Here getopt stays silent and
  * the one line is ours: "kiln-x CMD: unrecognized option '--bogus'".
+ * Also here: the check that a command takes the option it was given, for
+ * tools whose commands share one option table.
  */
 #define _GNU_SOURCE
 #include "kiln.h"
@@ -61,6 +63,8 @@ int kiln_getopt(int argc, char *const argv[], const char *cmd, const char *short
                 int *longindex)
 {
 	opterr = 0;
+	/* getopt_long sets it for long options only */
+	if (longindex) *longindex = -1;
 	int c = getopt_long(argc, argv, shortopts, longopts, longindex);
 	if (c == '?' || c == ':') bad_option(cmd, argv, shortopts, longopts);
 	return c;
@@ -86,4 +90,20 @@ const char *kiln_find_command(int argc, char *const argv[], const char *shortopt
 		}
 	}
 	return NULL;
+}
+
+void kiln_check_opt_cmd(const kiln_opt_cmds *table, const struct option *longopts, const char *cmd, int val,
+                        int longindex)
+{
+	if (!cmd) return;
+	for (const kiln_opt_cmds *t = table; t->cmds; t++) {
+		if (t->val != val || kiln_word_in(cmd, t->cmds)) continue;
+		/* named as the user wrote it: "--output" or "-o"; an option with
+		 * no short form is known only by its long name */
+		const struct option *lo = longindex >= 0 && longopts[longindex].val == val ? &longopts[longindex] : NULL;
+		for (const struct option *p = longopts; !lo && val > 255 && p->name; p++)
+			if (p->val == val && !p->flag) lo = p;
+		if (lo) kiln_option_error(cmd, "option '--%s' does not apply to %s (it is for: %s)", lo->name, cmd, t->cmds);
+		kiln_option_error(cmd, "option '-%c' does not apply to %s (it is for: %s)", val, cmd, t->cmds);
+	}
 }

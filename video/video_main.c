@@ -105,39 +105,22 @@ struct opts {
 	size_t nactions;
 };
 
-/* The commands that take each option besides --quiet, --help and
- * --version. One table serves all commands, so without this "info --fps 5"
- * would parse --fps and then silently ignore it. */
-static const struct {
-	int val;
-	const char *cmds;
-} opt_cmds[] = {
+/* The commands that take each option besides --json, --quiet, --help and
+ * --version (every command takes those). */
+static const kiln_opt_cmds opt_cmds[] = {
 	{ 'o', "extract contact" }, { OPT_FPS, "extract" }, { OPT_SIZE, "extract" }, { OPT_SCALE, "extract" },
 	{ OPT_FIT, "extract" }, { OPT_LAYOUT, "extract" }, { OPT_EPISODE, "extract" }, { OPT_ACTIONS, "extract" },
 	{ OPT_WINDOW, "extract" }, { OPT_WSTRIDE, "extract" }, { OPT_RAW, "extract" }, { OPT_LIST, "extract" },
 	{ OPT_THREADS, "extract" }, { OPT_MAXSHARD, "extract" }, { OPT_FORCE, "extract contact" },
-	{ OPT_FRAMES, "contact" }, { OPT_COLUMNS, "contact" }, { OPT_JSON, "info extract contact" },
-	{ OPT_PART, "extract" },
+	{ OPT_FRAMES, "contact" }, { OPT_COLUMNS, "contact" }, { OPT_PART, "extract" }, { 0, NULL }
 };
-
-/* A usage error for an option that cmd does not take, named as it was
- * given (long or short form). An unknown command is left to main. */
-static void check_opt_cmd(const char *cmd, int c, int longindex)
-{
-	if (!cmd || !kiln_word_in(cmd, "info extract contact")) return;
-	for (size_t i = 0; i < sizeof opt_cmds / sizeof *opt_cmds; i++) {
-		if (opt_cmds[i].val != c || kiln_word_in(cmd, opt_cmds[i].cmds)) continue;
-		if (longindex >= 0)
-			kiln_option_error(cmd, "option '--%s' does not apply to %s (it is for: %s)", long_opts[longindex].name,
-			                  cmd, opt_cmds[i].cmds);
-		kiln_option_error(cmd, "option '-%c' does not apply to %s (it is for: %s)", c, cmd, opt_cmds[i].cmds);
-	}
-}
 
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	int c, li = -1;
+	int c, li;
 	const char *cmd = kiln_find_command(argc, argv, "o:qhV", long_opts);
+	/* an unknown command is left to main's message */
+	const char *known = cmd && kiln_word_in(cmd, "info extract contact") ? cmd : NULL;
 	memset(o, 0, sizeof *o);
 	o->fps_num = 12;
 	o->fps_den = 1;
@@ -151,8 +134,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->actions = kiln_xcalloc((size_t)argc + 1, sizeof *o->actions);
 	optind = 1;
 	while ((c = kiln_getopt(argc, argv, cmd, "o:qhV", long_opts, &li)) != -1) {
-		check_opt_cmd(cmd, c, li);
-		li = -1;
+		kiln_check_opt_cmd(opt_cmds, long_opts, known, c, li);
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case OPT_FPS:

@@ -69,12 +69,14 @@ t decode_garb_msg  err_has 'bad.ids: byte offset 3'
 # An option of another command is a usage error naming the option and the
 # command (it was parsed and silently ignored); nothing is written. Every
 # command still takes each of its own options.
-t wrong_min_count  expect_exit 2 kiln-bpe encode -v v.txt --min-count 5 --ids -o w1.ids in/one
-t wrong_min_msg    err_has "encode: option '--min-count' does not apply to encode \(it is for: train\)"
-t wrong_size       expect_exit 2 kiln-bpe decode -v v.txt --vocab-size 300 -o w2.back one.ids
-t wrong_size_msg   err_has "decode: option '--vocab-size'"
-t wrong_short_v    expect_exit 2 kiln-bpe train -v v.txt --vocab-size 300 -q -o w3.txt in
-t wrong_short_msg  err_has "train: option '-v'"
+t wrong_min_count  usage_line "kiln-bpe encode: option '--min-count' does not apply to encode (it is for: train)" \
+  kiln-bpe encode -v v.txt --min-count 5 --ids -o w1.ids in/one
+t wrong_size       usage_line "kiln-bpe decode: option '--vocab-size' does not apply to decode (it is for: train)" \
+  kiln-bpe decode -v v.txt --vocab-size 300 -o w2.back one.ids
+t wrong_short_v    usage_line "kiln-bpe train: option '-v' does not apply to train (it is for: encode decode export stats)" \
+  kiln-bpe train -v v.txt --vocab-size 300 -q -o w3.txt in
+t wrong_long_v     usage_line "kiln-bpe train: option '--vocab' does not apply to train (it is for: encode decode export stats)" \
+  kiln-bpe train --vocab v.txt --vocab-size 300 -q -o w3.txt in
 t wrong_stats_o    expect_exit 2 kiln-bpe stats -v v.txt -o w4.txt in/one
 t wrong_json       expect_exit 2 kiln-bpe decode -v v.txt --json -o w5.back one.ids
 t wrong_ids        expect_exit 2 kiln-bpe stats -v v.txt --ids in/one

@@ -9,6 +9,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <getopt.h>
 #include <pty.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -543,6 +544,78 @@ TEST(word_in_lists)
 	CHECK(!kiln_word_in("x", ""));
 	CHECK(!kiln_word_in("", "train encode"));          /* used to loop forever */
 	CHECK(!kiln_word_in("", ""));
+}
+
+/* Run kiln_check_opt_cmd in a child with stderr to "opt.err": its exit
+ * status (0: nothing refused), and what it printed in *err (free it). */
+static int opt_check(const char *cmd, int val, int longindex, char **err)
+{
+	enum { O_FPS = 256, O_JSON };
+	static const struct option lo[] = {
+		{ "output", required_argument, NULL, 'o' }, { "fps", required_argument, NULL, O_FPS },
+		{ "json", no_argument, NULL, O_JSON }, { "quiet", no_argument, NULL, 'q' }, { NULL, 0, NULL, 0 }
+	};
+	static const kiln_opt_cmds table[] = {
+		{ 'o', "extract contact" }, { O_FPS, "extract" }, { O_JSON, "info extract" }, { 0, NULL }
+	};
+	/* the test gives option values by name */
+	int v = val == 'F' ? O_FPS : val == 'J' ? O_JSON : val;
+	fflush(stderr);
+	pid_t pid = fork();
+	if (pid == 0) {
+		int fd = open("opt.err", O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		if (fd < 0 || dup2(fd, STDERR_FILENO) < 0) _exit(3);
+		kiln_set_progname("kiln-x");
+		kiln_check_opt_cmd(table, lo, cmd, v, longindex);
+		_exit(0);
+	}
+	int status;
+	if (pid < 0 || waitpid(pid, &status, 0) != pid || !WIFEXITED(status)) return -1;
+	size_t n;
+	unsigned char *text = test_read_file("opt.err", &n);
+	*err = kiln_xmalloc(n + 1);   /* test_read_file does not end it with a NUL */
+	memcpy(*err, text, n);
+	(*err)[n] = 0;
+	free(text);
+	return WEXITSTATUS(status);
+}
+
+TEST(option_of_another_command)
+{
+	char *err = NULL;
+	/* taken: nothing said */
+	CHECK(opt_check("extract", 'F', 1, &err) == 0 && err && !*err);
+	free(err);
+	CHECK(opt_check("contact", 'o', -1, &err) == 0);
+	free(err);
+	/* not in the table: every command takes it */
+	CHECK(opt_check("info", 'q', -1, &err) == 0);
+	free(err);
+	/* no (or no known) command: left to the tool */
+	CHECK(opt_check(NULL, 'F', 1, &err) == 0);
+	free(err);
+	/* refused, named as given */
+	CHECK(opt_check("info", 'F', 1, &err) == 2);
+	CHECK_STR(err, "kiln-x info: option '--fps' does not apply to info (it is for: extract)\n"
+	               "kiln-x: try 'kiln-x --help'\n");
+	free(err);
+	CHECK(opt_check("info", 'o', 0, &err) == 2);
+	CHECK_STR(err, "kiln-x info: option '--output' does not apply to info (it is for: extract contact)\n"
+	               "kiln-x: try 'kiln-x --help'\n");
+	free(err);
+	CHECK(opt_check("info", 'o', -1, &err) == 2);
+	CHECK_STR(err, "kiln-x info: option '-o' does not apply to info (it is for: extract contact)\n"
+	               "kiln-x: try 'kiln-x --help'\n");
+	free(err);
+	/* a stale longindex (another option's) does not rename a short option */
+	CHECK(opt_check("info", 'o', 1, &err) == 2);
+	CHECK(err && strstr(err, "option '-o' does not apply"));
+	free(err);
+	/* no longindex for an option that has only a long form: still its name */
+	CHECK(opt_check("contact", 'J', -1, &err) == 2);
+	CHECK_STR(err, "kiln-x contact: option '--json' does not apply to contact (it is for: info extract)\n"
+	               "kiln-x: try 'kiln-x --help'\n");
+	free(err);
 }
 
 TEST(utf8_len_and_code_point)
