@@ -83,22 +83,26 @@ struct opts {
 	const char *segment;
 };
 
-/* Options of argv[0] (the command); `accepts` lists the long names it
- * takes besides --quiet, --help and --version. Any other option is a usage
- * error: ignored, --json or --dedup would look as if they had worked. */
-static void parse_opts(int argc, char **argv, struct opts *o, const char *accepts)
+/* The commands that take each option besides --quiet, --help and
+ * --version (every command takes those); each command's synopsis in
+ * kiln-shard(1) shows the same. */
+static const kiln_opt_cmds opt_cmds[] = {
+	{ 'o', "pack split merge" }, { OPT_BYTES, "pack" }, { OPT_MAXSHARD, "pack split merge" },
+	{ OPT_FORCE, "pack split merge" }, { OPT_PART, "pack" }, { 'r', "cat" }, { OPT_SEGMENT, "cat" },
+	{ OPT_RATIO, "split" }, { OPT_SEED, "split" }, { OPT_BY, "split" }, { OPT_JSON, "info split stats" },
+	{ OPT_DEDUP, "merge" }, { 0, NULL }
+};
+
+/* Options of argv[0] (the command). */
+static void parse_opts(int argc, char **argv, struct opts *o)
 {
-	int c;
+	int c, li;
 	memset(o, 0, sizeof *o);
 	o->segment = "all";
 	o->part = o->nparts = 1;
 	optind = 1;
-	while ((c = kiln_getopt(argc, argv, argv[0], "o:r:qhV", long_opts, NULL)) != -1) {
-		const char *name = NULL;
-		for (const struct option *p = long_opts; p->name && !name; p++)
-			if (p->val == c) name = p->name;
-		if (name && c != 'q' && c != 'h' && c != 'V' && !kiln_word_in(name, accepts))
-			kiln_usage_error("%s: --%s is not an option of %s", argv[0], name, argv[0]);
+	while ((c = kiln_getopt(argc, argv, argv[0], "o:r:qhV", long_opts, &li)) != -1) {
+		kiln_check_opt_cmd(opt_cmds, long_opts, argv[0], c, li);
 		switch (c) {
 		case 'o': o->output = optarg; break;
 		case OPT_BYTES: o->bytes = 1; break;
@@ -245,7 +249,7 @@ static size_t drop_output_files(const char *output, char **paths, size_t n)
 static int cmd_pack(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o, "output bytes max-shard-size force part");
+	parse_opts(argc, argv, &o);
 	if (!o.bytes) kiln_usage_error("pack: --bytes is required (content = each file's bytes)");
 	if (!o.output) kiln_usage_error("pack: -o OUT is required");
 	if (optind >= argc) kiln_usage_error("pack: no input files");
@@ -327,7 +331,7 @@ static void print_for_terminal(FILE *out, const char *text, size_t n)
 static int cmd_info(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o, "json");
+	parse_opts(argc, argv, &o);
 	if (optind >= argc) kiln_usage_error("info: no PATH given");
 	int rc = 0;
 	for (int a = optind; a < argc; a++) {
@@ -416,7 +420,7 @@ static void report_err(const shard_error *e)
 static int cmd_verify(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o, "");
+	parse_opts(argc, argv, &o);
 	if (optind >= argc) kiln_usage_error("verify: no PATH given");
 	int bad = 0;
 	for (int a = optind; a < argc; a++) {
@@ -492,7 +496,7 @@ static int cat_record(const shard_dataset *d, uint64_t i, const char *seg)
 static int cmd_cat(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o, "record segment");
+	parse_opts(argc, argv, &o);
 	if (optind != argc - 1) kiln_usage_error("cat: expected one PATH");
 	shard_dataset *d = open_or_die(argv[optind]);
 	/* A segment the kind lacks is refused up front, not answered with
@@ -729,7 +733,7 @@ static void split_side_files(const char *tmp, const char *input, const uint8_t *
 static int cmd_split(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o, "output ratio seed by json force max-shard-size");
+	parse_opts(argc, argv, &o);
 	if (optind != argc - 1) kiln_usage_error("split: expected one PATH");
 	if (!o.output) kiln_usage_error("split: -o DIR is required");
 	if (!o.has_ratio) kiln_usage_error("split: --ratio is required");
@@ -816,7 +820,7 @@ static int keyset_add(keyset *s, uint64_t key)   /* 1 if new */
 static int cmd_merge(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o, "output dedup force max-shard-size");
+	parse_opts(argc, argv, &o);
 	if (!o.output) kiln_usage_error("merge: -o OUT is required");
 	if (optind >= argc) kiln_usage_error("merge: no input datasets");
 	int n = argc - optind;
@@ -896,7 +900,7 @@ static void json_lengths(kiln_json *j, const char *key, uint64_t *len, uint64_t 
 static int cmd_stats(int argc, char **argv)
 {
 	struct opts o;
-	parse_opts(argc, argv, &o, "json");
+	parse_opts(argc, argv, &o);
 	if (optind != argc - 1) kiln_usage_error("stats: expected one PATH");
 	shard_dataset *d = open_or_die(argv[optind]);
 	const shard_spec *s = shard_dataset_spec(d);
