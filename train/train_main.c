@@ -330,24 +330,20 @@ static int cmd_example(const char *name)
 
 /* ---- main ------------------------------------------------------------------ */
 
-/* Refuse the options (named by their first one given) that cmd does not
- * take; an unknown cmd is left to main's message. */
-static void check_options(const char *cmd, const char *run_opt, const char *sample_opt, const char *json_opt)
-{
-	int run = !strcmp(cmd, "run"), sample = !strcmp(cmd, "sample"), example = !strcmp(cmd, "example");
-	if (!run && !sample && !example && strcmp(cmd, "info") && strcmp(cmd, "config"))
-		return;
-	if (run_opt && !run)
-		kiln_usage_error("--%s is an option of run, not of %s", run_opt, cmd);
-	if (sample_opt && !sample)
-		kiln_usage_error("--%s is an option of sample, not of %s", sample_opt, cmd);
-	if (json_opt && example)
-		kiln_usage_error("--json is not an option of example (it prints a config)");
-}
-
 enum {
 	O_JSON = 256, O_RESTART, O_STOP, O_PROMPT, O_PROMPTS, O_FROM, O_MAXNEW, O_TOPK, O_TOPP, O_MINP, O_SEED,
 	O_BREED, O_MASK, O_VOCAB, O_IDOFF, O_EXT, O_NOTOOLS, O_TEXTP
+};
+
+/* The commands that take each option besides -q, -h and -V (every command
+ * takes those), as kiln-train(1) OPTIONS says. */
+static const kiln_opt_cmds opt_cmds[] = {
+	{ O_JSON, "run sample info config" }, { O_RESTART, "run" }, { O_STOP, "run" },
+	{ 'o', "sample" }, { O_PROMPT, "sample" }, { O_PROMPTS, "sample" }, { O_TEXTP, "sample" },
+	{ O_FROM, "sample" }, { 'n', "sample" }, { 'k', "sample" }, { O_MAXNEW, "sample" }, { 't', "sample" },
+	{ O_TOPK, "sample" }, { O_TOPP, "sample" }, { O_MINP, "sample" }, { O_SEED, "sample" },
+	{ O_BREED, "sample" }, { O_MASK, "sample" }, { O_VOCAB, "sample" }, { O_IDOFF, "sample" },
+	{ O_EXT, "sample" }, { O_NOTOOLS, "sample" }, { 0, NULL }
 };
 
 int main(int argc, char **argv)
@@ -370,24 +366,12 @@ int main(int argc, char **argv)
 	};
 	tool_opts o = { .count = 1, .samples = 1, .temperature = 1.0, .top_p = 1.0, .seed = 1, .mask = 0.4,
 	                .out = "samples", .ext = "bin" };
-	int c;
-	/* the first option given of each command's own set: an option of another
-	 * command is a usage error, not silently ignored */
-	const char *run_opt = NULL, *sample_opt = NULL, *json_opt = NULL;
+	int c, li;
 	const char *given_cmd = kiln_find_command(argc, argv, "hVqo:n:k:t:", lo);
-	while ((c = kiln_getopt(argc, argv, given_cmd, "hVqo:n:k:t:", lo, NULL)) != -1) {
-		const char *name = NULL;
-		for (int i = 0; lo[i].name && !name; i++)
-			if (lo[i].val == c)
-				name = lo[i].name;
-		if (c == O_RESTART || c == O_STOP) {
-			if (!run_opt)
-				run_opt = name;
-		} else if (c == O_JSON) {
-			json_opt = name;
-		} else if (c != 'h' && c != 'V' && c != 'q' && !sample_opt) {
-			sample_opt = name;
-		}
+	/* an unknown command is left to the message below */
+	const char *known = given_cmd && kiln_word_in(given_cmd, "run sample info config example") ? given_cmd : NULL;
+	while ((c = kiln_getopt(argc, argv, given_cmd, "hVqo:n:k:t:", lo, &li)) != -1) {
+		kiln_check_opt_cmd(opt_cmds, lo, known, c, li);
 		switch (c) {
 		case 'h': usage(); return KILN_EXIT_OK;
 		case 'V':
@@ -431,7 +415,6 @@ int main(int argc, char **argv)
 	if (optind + 1 != argc)
 		kiln_usage_error("%s: exactly one argument expected", cmd);
 	const char *arg = argv[optind];
-	check_options(cmd, run_opt, sample_opt, json_opt);
 	for (const char *p = o.ext; *p; p++)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9')))
 			kiln_usage_error("--ext: lower-case letters and digits only");

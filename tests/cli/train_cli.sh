@@ -48,13 +48,22 @@ t opt_no_cmd usage_line "kiln-train: unrecognized option '--bogus'" kiln-train -
 t bad_option_value expect_exit 2 kiln-train sample --top-p 2 x
 # an option of another command is refused, not ignored (run -o OUT wrote
 # into the config's out folder as if -o had not been given)
-t run_sample_option expect_exit 2 kiln-train run -o elsewhere tiny.conf
-t run_sample_option_msg err_has '^kiln-train: --out is an option of sample, not of run'
+t run_sample_option usage_line "kiln-train run: option '-o' does not apply to run (it is for: sample)" \
+  kiln-train run -o elsewhere tiny.conf
 t run_sample_option_nothing sh_ok 'test ! -e run && test ! -e elsewhere'
-t sample_run_option expect_exit 2 kiln-train sample --stop-after 3 x.kckpt
-t sample_run_option_msg err_has '^kiln-train: --stop-after is an option of run, not of sample'
-t info_sample_option expect_exit 2 kiln-train info -t 0 x.kckpt
-t example_json expect_exit 2 kiln-train example --json tiny
+t run_sample_option_long usage_line "kiln-train run: option '--out' does not apply to run (it is for: sample)" \
+  kiln-train run --out elsewhere tiny.conf
+t sample_run_option usage_line "kiln-train sample: option '--stop-after' does not apply to sample (it is for: run)" \
+  kiln-train sample --stop-after 3 x.kckpt
+t info_sample_option usage_line "kiln-train info: option '-t' does not apply to info (it is for: sample)" \
+  kiln-train info -t 0 x.kckpt
+t example_json usage_line "kiln-train example: option '--json' does not apply to example (it is for: run sample info config)" \
+  kiln-train example --json tiny
+t before_cmd_option usage_line "kiln-train config: option '--restart' does not apply to config (it is for: run)" \
+  kiln-train --restart config tiny.conf
+# an unknown command is named as such, whatever options come with it
+t unknown_cmd_option usage_line "kiln-train: unknown command 'frobnicate' (run, sample, info, config, example)" \
+  kiln-train frobnicate --restart x
 t missing_config expect_exit 1 kiln-train run nope.conf
 t missing_config_named err_has 'nope.conf'
 
