@@ -59,9 +59,9 @@ static const char usage_text[] =
 "  --no-ao                shading without ambient occlusion\n"
 "  --no-edge              shading without edge darkening\n"
 "  --count N              synth: sprites per zone and category (default 8)\n"
-"General:\n"
-"  -o, --output PATH      output file or folder\n"
-"  -f, --force            replace an existing output\n"
+"General (an option of another command is a usage error):\n"
+"  -o, --output PATH      output file or folder (all but compare)\n"
+"  -f, --force            replace an existing output (all but compare)\n"
 "  -q, --quiet            no progress or report\n"
 "      --json             report as one JSON object on stdout\n"
 "  -h, --help             this help\n"
@@ -95,6 +95,26 @@ static const struct option longopts[] = {
 	{ "version", no_argument, 0, 'V' }, { 0, 0, 0, 0 }
 };
 
+/* The commands that take each option besides -q, --json, -h and -V (every
+ * command takes those), as kiln-sprites(1) OPTIONS says: fitting options
+ * go to the commands that load sprites (compare only decodes and scores),
+ * palette and token options to those that build or apply a palette, the
+ * rendering options to the commands that read datasets. */
+static const kiln_opt_cmds opt_cmds[] = {
+	{ O_SIZE, "palette quantize fit synth" }, { O_SCALE, "palette quantize fit" },
+	{ O_ALPHA, "palette quantize fit compare" }, { O_NOTRIM, "palette quantize fit" },
+	{ O_UPSCALE, "palette quantize fit" }, { O_SHEET, "palette quantize fit" },
+	{ O_MAXDIM, "palette quantize fit compare" }, { O_COLORS, "palette quantize" },
+	{ O_NOTRANS, "palette quantize" }, { O_PALETTE, "palette quantize render sheet shade" },
+	{ O_SEED, "palette quantize synth" }, { O_HOLDOUT, "palette quantize" }, { O_DITHER, "palette quantize" },
+	{ O_LABELS, "quantize" }, { O_ZONES, "quantize" }, { O_CATS, "quantize" }, { O_PART, "quantize" },
+	{ O_ZOOM, "render sheet" }, { O_LIMIT, "render" }, { O_PERCELL, "sheet" }, { O_SWEEP, "sheet" },
+	{ O_SHADE, "render sheet" }, { O_LIGHT, "render sheet shade" }, { O_NOAO, "render sheet shade" },
+	{ O_NOEDGE, "render sheet shade" }, { O_COUNT, "synth" },
+	{ 'o', "palette quantize render sheet shade synth fit" }, { 'f', "palette quantize render sheet shade synth fit" },
+	{ 0, NULL }
+};
+
 static const struct { const char *name; int (*fn)(tool_opts *); } commands[] = {
 	{ "palette", cmd_palette }, { "quantize", cmd_quantize }, { "render", cmd_render },
 	{ "sheet", cmd_sheet }, { "shade", cmd_shade }, { "synth", cmd_synth },
@@ -116,9 +136,12 @@ int main(int argc, char **argv)
 	o.count = 8;
 	o.seed = 1;
 	o.part = o.nparts = 1;
-	int quiet = 0, c;
+	int quiet = 0, c, li;
 	const char *cmd = kiln_find_command(argc, argv, "o:fqhV", longopts);
-	while ((c = kiln_getopt(argc, argv, cmd, "o:fqhV", longopts, NULL)) != -1) {
+	/* an unknown command is left to the message below */
+	const char *known = cmd && kiln_word_in(cmd, "palette quantize render sheet shade synth fit compare") ? cmd : NULL;
+	while ((c = kiln_getopt(argc, argv, cmd, "o:fqhV", longopts, &li)) != -1) {
+		kiln_check_opt_cmd(opt_cmds, longopts, known, c, li);
 		switch (c) {
 		case O_SIZE: o.fit.size = (uint32_t)kiln_opt_u64("--size", optarg, 4, 1024); break;
 		case O_SCALE:
@@ -179,7 +202,7 @@ int main(int argc, char **argv)
 	if (optind >= argc) kiln_usage_error("no command given (palette, quantize, render, sheet, shade, synth, fit, compare)");
 	o.cmd = argv[optind];
 	/* Parts must share one palette, or their datasets could not be merged. */
-	if (o.nparts > 1 && (strcmp(o.cmd, "quantize") || !o.palette))
+	if (o.nparts > 1 && !o.palette && !strcmp(o.cmd, "quantize"))
 		kiln_usage_error("--part works with quantize and a fixed --palette");
 	o.inputs = argv + optind + 1;
 	o.ninputs = argc - optind - 1;

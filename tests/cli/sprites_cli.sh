@@ -21,6 +21,29 @@ t bad_sheet        expect_exit 2 kiln-sprites quantize --sheet 32 x -o y
 t bad_colors       expect_exit 2 kiln-sprites palette --colors 1000 x -o y.gpl
 t bad_light        expect_exit 2 kiln-sprites render --light 0,0 d -o r
 t no_output        expect_exit 2 kiln-sprites quantize x
+# An option of another command is refused, named as given, before anything
+# is read or written (it used to be parsed and silently ignored: fit
+# --palette fitted as if none was given, compare -o wrote nothing).
+t opt_not_palette  usage_line "kiln-sprites palette: option '--zoom' does not apply to palette (it is for: render sheet)" \
+  kiln-sprites palette --zoom 3 x -o never.gpl
+t opt_not_fit      usage_line "kiln-sprites fit: option '--palette' does not apply to fit (it is for: palette quantize render sheet shade)" \
+  kiln-sprites fit --palette p.gpl x -o never
+t opt_not_synth    usage_line "kiln-sprites synth: option '--colors' does not apply to synth (it is for: palette quantize)" \
+  kiln-sprites synth --colors 16 -o never
+t opt_not_cmp_o    usage_line "kiln-sprites compare: option '-o' does not apply to compare (it is for: palette quantize render sheet shade synth fit)" \
+  kiln-sprites compare -o never a b
+t opt_not_cmp_out  usage_line "kiln-sprites compare: option '--output' does not apply to compare (it is for: palette quantize render sheet shade synth fit)" \
+  kiln-sprites compare --output=never a b
+t opt_not_cmp_f    usage_line "kiln-sprites compare: option '-f' does not apply to compare (it is for: palette quantize render sheet shade synth fit)" \
+  kiln-sprites compare -qf a b
+t opt_not_cmp_force usage_line "kiln-sprites compare: option '--force' does not apply to compare (it is for: palette quantize render sheet shade synth fit)" \
+  kiln-sprites compare --force a b
+t opt_not_before   usage_line "kiln-sprites render: option '--count' does not apply to render (it is for: synth)" \
+  kiln-sprites --count 3 render d -o never
+t opt_not_part     usage_line "kiln-sprites palette: option '--part' does not apply to palette (it is for: quantize)" \
+  kiln-sprites palette --part 1/2 x -o never.gpl
+t opt_not_written  sh_ok '! ls -a | grep -q never'
+t opt_unknown_cmd  usage_line "kiln-sprites: unknown command 'frobnicate'" kiln-sprites frobnicate --zoom 3
 t no_inputs        expect_exit 2 kiln-sprites palette -o p.gpl
 
 # Synthetic corpus: 6 zones x 6 categories x 3.
@@ -171,6 +194,14 @@ t compare_images   expect_exit 0 kiln-sprites compare --json cmp_ref fitted
 t compare_two      out_has '"files":2,"failed_files":0'
 t compare_empty    expect_exit 1 kiln-sprites compare cmp_empty fitted
 t compare_empty_msg err_has 'cmp_empty: no images'
+# every command still takes the options kiln-sprites(1) gives it
+t compare_opts     expect_exit 0 kiln-sprites compare -q --alpha-threshold 100 --max-dim 64 fitted fitted
+t synth_opts       expect_exit 0 kiln-sprites synth -q -f --size 16 --seed 3 --count 1 -o syn_opts
+t shade_opts       expect_exit 0 kiln-sprites shade -q -f --palette pal.gpl --light 1,0 --no-ao --no-edge -o ds_shade_opts ds
+t sheet_opts       expect_exit 0 kiln-sprites sheet -q -f --palette pal.gpl --shade --light 1,0 --no-ao --no-edge --zoom 2 --per-cell 1 -o sheet_opts.png ds
+t render_opts      expect_exit 0 kiln-sprites render -q -f --palette pal.gpl --shade --no-edge --zoom 2 --limit 1 -o rend_opts ds
+t fit_opts         expect_exit 0 kiln-sprites fit -q -f --size 16 --scale box --alpha-threshold 100 --no-trim --upscale --max-dim 64 -o fit_opts syn/reef/fish
+t palette_opts     expect_exit 0 kiln-sprites palette -q -f --size 16 --colors 8 --no-transparent --seed 2 --holdout 0.2 --dither --palette pal.gpl -o pal_opts.gpl syn/reef
 # Names that meet once flattened (and the same name in two folders) are all
 # written: none overwrites another.
 mkdir -p meet/a meet2/A meet2/B
