@@ -20,7 +20,28 @@ t eval-opt-unknown usage_line "kiln-swf eval: unrecognized option '--bogus'" kil
 t eval-opt-short   usage_line "kiln-swf eval: unrecognized option '-o'" kiln-swf eval -o x
 t unknown-cmd      expect_exit 2 kiln-swf frobnicate
 t bad-option       expect_exit 2 kiln-swf info --nope x.swf
-t wrong-cmd-option expect_exit 2 kiln-swf info --strict x.swf
+t wrong-cmd-option usage_line "kiln-swf info: option '--strict' does not apply to info (it is for: validate)" \
+  kiln-swf info --strict x.swf
+# An option of another command is refused, named as given, before any file
+# is read; --force and -f used to be parsed and silently ignored.
+t opt-not-info-f   usage_line "kiln-swf info: option '-f' does not apply to info (it is for: decompress compress synth ingest)" \
+  kiln-swf info -f x.swf
+t opt-not-validate-force usage_line "kiln-swf validate: option '--force' does not apply to validate (it is for: decompress compress synth ingest)" \
+  kiln-swf validate --force x.swf
+t opt-not-prompt-o usage_line "kiln-swf prompt: option '-o' does not apply to prompt (it is for: decompress compress synth ingest)" \
+  kiln-swf prompt -o y x.swf
+t opt-not-prompt-output usage_line "kiln-swf prompt: option '--output' does not apply to prompt (it is for: decompress compress synth ingest)" \
+  kiln-swf prompt --output y x.swf
+t opt-not-synth-j  usage_line "kiln-swf synth: option '-j' does not apply to synth (it is for: info validate tags)" \
+  kiln-swf synth -j -n 1 --seed 1 -o never
+t opt-not-synth-json usage_line "kiln-swf synth: option '--json' does not apply to synth (it is for: info validate tags)" \
+  kiln-swf synth --json -n 1 --seed 1 -o never
+t opt-not-tags-t   usage_line "kiln-swf tags: option '-t' does not apply to tags (it is for: ingest)" kiln-swf tags -t 2 x.swf
+t opt-not-ingest-n usage_line "kiln-swf ingest: option '-n' does not apply to ingest (it is for: synth)" \
+  kiln-swf ingest -n 3 x.swf -o never
+t opt-not-decompress-zlib usage_line "kiln-swf decompress: option '--zlib' does not apply to decompress (it is for: compress)" \
+  kiln-swf decompress --zlib x.swf -o never
+t opt-not-written  sh_ok '! ls -a | grep -q never'
 t compress-needs-codec expect_exit 2 kiln-swf compress x.swf -o y.swf
 t synth-needs-seed expect_exit 2 kiln-swf synth -n 3 -o d
 t bad-count        expect_exit 2 kiln-swf synth -n 3x --seed 1 -o d
@@ -39,6 +60,9 @@ t synth-no-clobber expect_exit 1 kiln-swf synth -n 2 --seed 6 -o syn --quiet
 t synth-no-clobber-says err_has '^kiln-swf: syn: exists \(use --force to replace it\)$'
 t synth-force      expect_exit 0 kiln-swf synth -n 2 --seed 6 -o syn2 --quiet --force
 t synth-replaced   sh_ok '[ $(ls syn2/*.swf | wc -l) -eq 2 ]'
+# --max-size and --quiet go with every command
+t synth-max-size   expect_exit 0 kiln-swf synth -f -n 1 --seed 6 --max-size 1M -o syn2 -q
+t validate-max-size expect_exit 0 kiln-swf validate -q --max-size 1M --strict -j syn2/synth-000000.swf
 F=syn/synth-000003.swf
 
 # info --json: one valid JSON object per file with the documented fields.
