@@ -875,7 +875,7 @@ static int cmd_encode(int argc, char **argv)
 	} else {
 		kiln_refuse_output_over_inputs(o.output, o.force, argv + optind, (size_t)(argc - optind));
 		tmp = kiln_outdir_begin(o.output, o.force);
-		if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o.output, strerror(errno), errno == EEXIST ? " (use --force to replace)" : "");
+		if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s", o.output, kiln_output_errtext(errno));
 		shard_spec spec;
 		shard_spec_init(&spec, SHARD_TOKENS);
 		spec.vocab_size = off + V;

@@ -164,6 +164,10 @@ int kiln_outfile_open(kiln_outfile *o, const char *path);
  * tool asks for --force): not "-", a descriptor by name, a device or a pipe,
  * which kiln_outfile_open writes in place. */
 int kiln_output_exists(const char *path);
+/* Why an output could not be started, for "PATH: <text>": "exists (use
+ * --force to replace it)" for EEXIST, so that every tool words it alike,
+ * else strerror(err). */
+const char *kiln_output_errtext(int err);
 /* fflush + fsync + fclose + rename over path. Returns 0 or -1 (errno); -1
  * too when any earlier write to fp failed (EIO), so a partial file never
  * takes the final name. The temporary is removed on failure. */

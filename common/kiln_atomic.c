@@ -205,6 +205,11 @@ int kiln_output_exists(const char *path)
 	return stat(path, &st) == 0 && (S_ISREG(st.st_mode) || S_ISDIR(st.st_mode));
 }
 
+const char *kiln_output_errtext(int err)
+{
+	return err == EEXIST ? "exists (use --force to replace it)" : strerror(err);
+}
+
 /* Write to an existing descriptor, in place: no temporary, no rename. */
 static int open_in_place(kiln_outfile *o, int fd)
 {

@@ -161,7 +161,7 @@ static void checked_record(const shard_dataset *d, uint64_t i, shard_record *r)
 static const char *outdir_or_die(const struct opts *o)
 {
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
-	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace)" : "");
+	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, kiln_output_errtext(errno));
 	return tmp;
 }
 

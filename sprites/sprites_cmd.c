@@ -385,7 +385,7 @@ int cmd_quantize(tool_opts *o)
 	shard_writer_opts wo = { 0, meta };
 	kiln_refuse_output_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
-	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
+	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, kiln_output_errtext(errno));
 	shard_writer *w;
 	shard_error se;
 	if (shard_writer_create(tmp, &spec, &wo, &w, &se)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, se.msg);
@@ -434,7 +434,7 @@ int cmd_fit(tool_opts *o)
 	load_sprites(o, &l, 0);
 	kiln_refuse_output_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
-	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
+	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, kiln_output_errtext(errno));
 	for (size_t i = 0; i < l.n; i++) {
 		char *f = flat_name(l.v[i].name);
 		size_t len = strlen(tmp) + strlen(f) + 32;

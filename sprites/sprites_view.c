@@ -206,7 +206,7 @@ int cmd_render(tool_opts *o)
 		         o->inputs[0], v.spec->width, v.spec->height, o->zoom, (unsigned long long)rw, (unsigned long long)rh);
 	kiln_refuse_output_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
-	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
+	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, kiln_output_errtext(errno));
 	uint64_t n = shard_dataset_records(v.d);
 	if (o->limit && o->limit < n) n = o->limit;
 	kiln_progress *pr = kiln_progress_start("render", n, "sprites");
@@ -350,7 +350,7 @@ int cmd_shade(tool_opts *o)
 	} else strcpy(nmeta, "{\"shaded\":true}");
 	kiln_refuse_output_over_inputs(o->output, o->force, o->inputs, (size_t)o->ninputs);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
-	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
+	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, kiln_output_errtext(errno));
 	shard_writer_opts wo = { 0, nmeta };
 	shard_writer *w;
 	shard_error se;
@@ -396,7 +396,7 @@ int cmd_synth(tool_opts *o)
 	uint32_t size = o->fit.size;
 	if (size < 8 || size > 256) kiln_usage_error("synth: --size must be in [8, 256]");
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
-	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s%s", o->output, strerror(errno), errno == EEXIST ? " (use --force to replace it)" : "");
+	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, kiln_output_errtext(errno));
 	uint64_t total = 0;
 	char *p = kiln_xmalloc(strlen(tmp) + 128);
 	for (uint32_t z = 0; z < SPR_SYNTH_ZONES; z++)

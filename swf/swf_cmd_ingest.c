@@ -843,7 +843,7 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	}
 	kiln_refuse_output_over_inputs(o->output, o->force, inputs, (size_t)ninputs);
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
-	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, errno == EEXIST ? "exists (use --force to replace it)" : strerror(errno));
+	if (!tmp) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, kiln_output_errtext(errno));
 	size_t plen = strlen(tmp) + 32;
 	char *mpath = kiln_xmalloc(plen);
 	snprintf(mpath, plen, "%s/manifest.jsonl", tmp);

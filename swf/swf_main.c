@@ -341,7 +341,7 @@ static int cmd_synth(const swf_cmd_opts *o)
 {
 	const char *tmp = kiln_outdir_begin(o->output, o->force);
 	if (!tmp) {
-		kiln_file_error(o->output, "%s", errno == EEXIST ? "exists (use --force to replace it)" : strerror(errno));
+		kiln_file_error(o->output, "%s", kiln_output_errtext(errno));
 		return KILN_EXIT_FAIL;
 	}
 	kiln_progress *p = kiln_progress_start("synth", o->count, "files");

@@ -116,6 +116,7 @@ t info_elem        out_has '"elem_size": ?2'
 t fingerprint      sh_ok 'fp=$(kiln-bpe train --vocab-size 2000 --json -o v3.txt in | grep -o "\"fingerprint\":\"[0-9a-f]*\"" | cut -d\" -f4); kiln-shard info --json tok.ds | grep -q "$fp"'
 t meta_sha         sh_ok 'grep -q vocab_sha256 tok.ds/manifest.json'
 t encode_exists    expect_exit 1 kiln-bpe encode -v v.txt -q -o tok.ds bytes.ds
+t encode_exists_says err_has '^kiln-bpe: tok\.ds: exists \(use --force to replace it\)$'
 t encode_force     expect_exit 0 kiln-bpe encode -v v.txt -q --force --id-offset 70000 -o tok.ds bytes.ds
 t info_u32         sh_ok 'kiln-shard info --json tok.ds | grep -Eq "\"elem_size\": ?4"'
 t encode_files     expect_exit 0 kiln-bpe encode -v v.txt -q -o tok2.ds in

@@ -67,6 +67,7 @@ t stats-frames-no-prompt sh_ok "o=\$(kiln-shard stats '$SRC/tests/fuzz/corpus/sh
 
 # Existing output is never clobbered without --force.
 t exists-refused expect_exit 1 kiln-shard pack --bytes in/one.bin -o ds
+t exists-says   err_has '^kiln-shard: ds: exists \(use --force to replace it\)$'
 t exists-untouched roundtrip
 t force-replaces expect_exit 0 kiln-shard pack --bytes in/one.bin -o ds --force
 t force-result sh_ok '[ "$(kiln-shard cat ds)" = x ]'
