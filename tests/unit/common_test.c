@@ -529,7 +529,7 @@ TEST(walk_empty_folder)
 {
 	CHECK(kiln_mkdirs("e/inner") == 0);
 	const char *in[] = { "e" };
-	struct walk_acc a = { "", 0 };
+	struct walk_acc a = { "", 0, "" };
 	CHECK(kiln_walk(in, 1, walk_cb, &a) == 0);
 	CHECK_STR(a.seen, "");
 	CHECK_EQ_U64(a.errors, 0);
