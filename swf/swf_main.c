@@ -354,8 +354,13 @@ static int cmd_synth(const swf_cmd_opts *o)
 		int r = swf_synth(o->seed, k, &d, &n);
 		if (r) { kiln_outdir_abort(tmp); kiln_die(KILN_EXIT_FAIL, "synth: %s", swf_strerror(r)); }
 		/* Check our own output with our own judge: a synth file that is
-		 * not ok is a bug, and must not reach a corpus. */
-		swf_file *f = parse_or_die(d, n, o, 0, 0);
+		 * not ok is a bug, and must not reach a corpus. --max-size caps
+		 * what is read, and synth reads nothing: the check runs with the
+		 * largest cap an SWF can state, so a small --max-size cannot make
+		 * a good file look broken (kiln-swf(1) says so). */
+		swf_cmd_opts co = *o;
+		co.max_size = UINT32_MAX;
+		swf_file *f = parse_or_die(d, n, &co, 0, 0);
 		const swf_info *i = swf_file_info(f);
 		if (i->verdict != SWF_VERDICT_OK || i->n_notes) {
 			kiln_outdir_abort(tmp);

@@ -63,6 +63,10 @@ t synth-replaced   sh_ok '[ $(ls syn2/*.swf | wc -l) -eq 2 ]'
 # --max-size and --quiet go with every command
 t synth-max-size   expect_exit 0 kiln-swf synth -f -n 1 --seed 6 --max-size 1M -o syn2 -q
 t validate-max-size expect_exit 0 kiln-swf validate -q --max-size 1M --strict -j syn2/synth-000000.swf
+# synth reads no input: --max-size, however small, does not touch what it
+# writes (it once judged its own files under the cap and blamed a bug).
+t synth-tiny-max-size expect_exit 0 kiln-swf synth -n 2 --seed 6 --max-size 64 -o syn-tiny -q
+t synth-tiny-max-size-same sh_ok 'kiln-swf synth -n 2 --seed 6 -o syn-tiny2 -q && diff -r syn-tiny syn-tiny2'
 F=syn/synth-000003.swf
 
 # info --json: one valid JSON object per file with the documented fields.
