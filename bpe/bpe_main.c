@@ -624,13 +624,12 @@ static int cmd_train(int argc, char **argv)
 		kiln_json_obj_end(&j);
 		kiln_json_end_line(&j);
 	} else if (!kiln_quiet()) {
-		fprintf(stderr, "%s: %zu merges (vocabulary %zu) from %" PRIu64 " bytes in %" PRIu64 " documents, %.3f bytes/token, %.1f s -> %s\n",
-		        kiln_progname(), n, 256 + n, st.corpus_bytes, st.docs, bpt, secs, o.output);
+		kiln_note("%zu merges (vocabulary %zu) from %" PRIu64 " bytes in %" PRIu64 " documents, %.3f bytes/token, %.1f s -> %s",
+		          n, 256 + n, st.corpus_bytes, st.docs, bpt, secs, o.output);
 		if (256 + n < o.vocab_size) {
 			char cap[48] = "";
 			if (o.max_token) snprintf(cap, sizeof cap, " of at most %" PRIu64 " bytes", o.max_token);
-			fprintf(stderr, "%s: stopped early: no pair left is seen %" PRIu64 " times and makes a new token%s\n",
-			        kiln_progname(), o.min_count, cap);
+			kiln_note("stopped early: no pair left is seen %" PRIu64 " times and makes a new token%s", o.min_count, cap);
 		}
 	}
 	free(pairs);
@@ -1023,8 +1022,8 @@ static int cmd_encode(int argc, char **argv)
 		kiln_json_obj_end(&j);
 		kiln_json_end_line(&j);
 	} else if (!kiln_quiet() && strcmp(o.output, "-")) {
-		fprintf(stderr, "%s: %zu documents, %" PRIu64 " bytes -> %" PRIu64 " tokens (%.3f bytes/token, %.1f MB/s) -> %s\n",
-		        kiln_progname(), in.n, done, tokens, tokens ? (double)done / (double)tokens : 0,
+		kiln_note("%zu documents, %" PRIu64 " bytes -> %" PRIu64 " tokens (%.3f bytes/token, %.1f MB/s) -> %s",
+		          in.n, done, tokens, tokens ? (double)done / (double)tokens : 0,
 		        secs > 0 ? (double)done / secs / 1e6 : 0, o.output);
 	}
 	free(meta);

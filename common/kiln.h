@@ -49,6 +49,9 @@ void kiln_tool_start(const char *name);
  * that are not UTF-8 and the backslash (\\). */
 void kiln_error(const char *fmt, ...) KILN_PRINTF(1, 2);
 void kiln_warn(const char *fmt, ...) KILN_PRINTF(1, 2);
+/* "kiln-x: message\n" on stderr, escaped alike: a summary or progress note
+ * (what --quiet silences), not an error. */
+void kiln_note(const char *fmt, ...) KILN_PRINTF(1, 2);
 /* "kiln-x: FILE: message\n" on stderr; file may be NULL. */
 void kiln_file_error(const char *file, const char *fmt, ...) KILN_PRINTF(2, 3);
 /* Print the message, run the atomic-output cleanup, exit(status). */

@@ -138,6 +138,16 @@ void kiln_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+/* Summaries and notes quote output paths and names read from input too, so
+ * they are one escaped line like an error. */
+void kiln_note(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vmsg(NULL, NULL, fmt, ap);
+	va_end(ap);
+}
+
 void kiln_file_error(const char *file, const char *fmt, ...)
 {
 	va_list ap;

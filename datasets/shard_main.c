@@ -293,7 +293,7 @@ static int cmd_pack(int argc, char **argv)
 	if (shard_writer_close(c.w, &e)) { kiln_outdir_abort(tmp); kiln_die(KILN_EXIT_FAIL, "%s", e.msg); }
 	if (kiln_outdir_commit(tmp, o.output, o.force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o.output, strerror(errno));
 	if (!kiln_quiet())
-		fprintf(stderr, "%s: packed %" PRIu64 " files (%" PRIu64 " bytes) into %s\n", kiln_progname(), c.files, c.bytes, o.output);
+		kiln_note("packed %" PRIu64 " files (%" PRIu64 " bytes) into %s", c.files, c.bytes, o.output);
 	return 0;
 }
 
@@ -861,8 +861,8 @@ static int cmd_merge(int argc, char **argv)
 	free(nrec);
 	if (kiln_outdir_commit(tmp, o.output, o.force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o.output, strerror(errno));
 	if (!kiln_quiet())
-		fprintf(stderr, "%s: merged %d datasets into %s: %" PRIu64 " records%s\n", kiln_progname(), n, o.output, kept,
-		        dropped ? " (duplicates dropped)" : "");
+		kiln_note("merged %d datasets into %s: %" PRIu64 " records%s", n, o.output, kept,
+		          dropped ? " (duplicates dropped)" : "");
 	for (int i = 0; i < n; i++) shard_dataset_close(d[i]);
 	free(d);
 	free(metas);

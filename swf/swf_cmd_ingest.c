@@ -948,15 +948,14 @@ int swf_cmd_ingest(const swf_cmd_opts *o, char **inputs, int ninputs)
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
 
 	if (!o->quiet)
-		fprintf(stderr,
-		        "kiln-swf: %s: %llu records (%llu bytes) from %llu SWF candidates in %llu files "
-		        "(%llu ok, %llu damaged, %llu broken skipped, %llu duplicates, %llu unreadable, "
-		        "%llu not regular files skipped)\n",
-		        o->output, (unsigned long long)g.records, (unsigned long long)g.content_bytes,
-		        (unsigned long long)g.n, (unsigned long long)g.files_seen,
-		        (unsigned long long)g.verdicts[0], (unsigned long long)g.verdicts[1],
-		        (unsigned long long)g.verdicts[2], (unsigned long long)g.cnt[ST_DUPLICATE],
-		        (unsigned long long)g.cnt[ST_UNREADABLE], (unsigned long long)g.special);
+		kiln_note("%s: %llu records (%llu bytes) from %llu SWF candidates in %llu files "
+		          "(%llu ok, %llu damaged, %llu broken skipped, %llu duplicates, %llu unreadable, "
+		          "%llu not regular files skipped)",
+		          o->output, (unsigned long long)g.records, (unsigned long long)g.content_bytes,
+		          (unsigned long long)g.n, (unsigned long long)g.files_seen,
+		          (unsigned long long)g.verdicts[0], (unsigned long long)g.verdicts[1],
+		          (unsigned long long)g.verdicts[2], (unsigned long long)g.cnt[ST_DUPLICATE],
+		          (unsigned long long)g.cnt[ST_UNREADABLE], (unsigned long long)g.special);
 	for (size_t k = 0; k < g.n; k++) {
 		free(g.items[k].origin); free(g.items[k].path); free(g.items[k].raw);
 		free(g.items[k].prompt); free(g.items[k].info_json); free(g.items[k].errmsg);

@@ -394,8 +394,8 @@ static int cmd_synth(const swf_cmd_opts *o)
 		return KILN_EXIT_FAIL;
 	}
 	if (!o->quiet)
-		fprintf(stderr, "kiln-swf: wrote %llu SWF files (%llu bytes) and their prompts to %s\n",
-		        (unsigned long long)o->count, (unsigned long long)bytes, o->output);
+		kiln_note("wrote %llu SWF files (%llu bytes) and their prompts to %s",
+		          (unsigned long long)o->count, (unsigned long long)bytes, o->output);
 	return KILN_EXIT_OK;
 }
 

@@ -176,7 +176,7 @@ char *ckpt_path_of(const tool_opts *o, const char *path, int sample)
 	else
 		kiln_die(KILN_EXIT_FAIL, "%s: a folder, not a checkpoint file (it holds no %s or %s)", path, first, second);
 	if (!o->quiet)
-		fprintf(stderr, "kiln-train: %s: a run folder; reading %s\n", path, use);
+		kiln_note("%s: a run folder; reading %s", path, use);
 	free(use == want ? other : want);
 	return use;
 }

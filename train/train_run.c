@@ -462,10 +462,10 @@ int cmd_run(const tool_opts *o, const char *config_path)
 				act = a;
 		}
 		uint64_t np = trn_model_count_params(&c.model);
-		fprintf(stderr, "kiln-train: %llu parameters (%.1f MiB with gradients and optimizer state), "
-		        "activations up to %.1f MiB, %d stage%s, %lld steps\n", (unsigned long long)np,
-		        np * 20 / 1048576.0, act / 1048576.0, c.n_stages,
-		        c.n_stages == 1 ? "" : "s", (long long)total);
+		kiln_note("%llu parameters (%.1f MiB with gradients and optimizer state), "
+		          "activations up to %.1f MiB, %d stage%s, %lld steps", (unsigned long long)np,
+		          np * 20 / 1048576.0, act / 1048576.0, c.n_stages,
+		          c.n_stages == 1 ? "" : "s", (long long)total);
 	}
 	r.prog = kiln_progress_start("train", (uint64_t)total, "steps");
 	r.t0 = r.t_last = now();
@@ -504,9 +504,9 @@ int cmd_run(const tool_opts *o, const char *config_path)
 			else if (!r.stepped)
 				kiln_warn("%s: the run had already finished at step %lld", r.ckpt_path, (long long)r.done_steps);
 			else
-				fprintf(stderr, "kiln-train: finished at step %lld, loss %.4f%s; model %s, log %s, curve %s\n",
-				        (long long)r.done_steps, r.last_loss, r.have_val ? " (see val_loss in the log)" : "",
-				        r.model_path, log_path, svg_path);
+				kiln_note("finished at step %lld, loss %.4f%s; model %s, log %s, curve %s",
+				          (long long)r.done_steps, r.last_loss, r.have_val ? " (see val_loss in the log)" : "",
+				          r.model_path, log_path, svg_path);
 		}
 	}
 	trn_ckpt_free(resume);

@@ -537,10 +537,10 @@ int cmd_sample(const tool_opts *o, const char *given)
 	if (kiln_outdir_commit(tmp, o->out, 0))
 		kiln_die(KILN_EXIT_FAIL, "%s: %s", o->out, strerror(errno));
 	if (!o->quiet && !o->json) {
-		fprintf(stderr, "kiln-train: wrote %zu sample%s to %s", written, written == 1 ? "" : "s", o->out);
+		char v[80] = "";
 		if (checked)
-			fprintf(stderr, " (kiln-swf validate: %zu of %zu valid)", valid, checked);
-		fputc('\n', stderr);
+			snprintf(v, sizeof v, " (kiln-swf validate: %zu of %zu valid)", valid, checked);
+		kiln_note("wrote %zu sample%s to %s%s", written, written == 1 ? "" : "s", o->out, v);
 	}
 	for (size_t i = 0; i < pl.n; i++) {
 		free(pl.p[i].ids);

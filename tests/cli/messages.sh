@@ -33,3 +33,22 @@ t usage-escaped  usage_line "kiln-shard: unknown command 'a\\nb\\x1b[0m'" kiln-s
 printf 'x' > 'plain name.bin'
 t plain-name     expect_exit 1 kiln-shard info 'plain name.bin'
 t plain-name-as-is err_has '^kiln-shard: plain name\.bin: '
+
+# Summary lines (what --quiet silences) quote output paths escaped too: one
+# line, not a forged second one.
+# summary_line TOOL REGEX: the last stderr is one line "TOOL: REGEX", no
+# control byte in it but its final newline.
+summary_line() {
+  local n
+  n=$(wc -l < "$W/last.err")
+  [ "$n" -eq 1 ] || { echo "stderr has $n lines: $(cat -A "$W/last.err")"; return 1; }
+  grep -qE "^$1: $2\$" "$W/last.err" || { echo "stderr: $(cat -A "$W/last.err")"; return 1; }
+  ! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$W/last.err" || { echo "control byte left: $(cat -A "$W/last.err")"; return 1; }
+}
+t swf-synth-summary expect_exit 0 kiln-swf synth -n 1 --seed 1 -o "$name.d"
+t swf-synth-summary-escaped summary_line kiln-swf "wrote 1 SWF files \([0-9]+ bytes\) and their prompts to $want\.d"
+t shard-pack-summary expect_exit 0 kiln-shard pack --bytes -o "$name.ds" 'plain name.bin'
+t shard-pack-summary-escaped summary_line kiln-shard "packed 1 files \(1 bytes\) into $want\.ds"
+# An ordinary name is written as it is.
+t plain-summary  expect_exit 0 kiln-shard pack --bytes -o 'plain out.ds' 'plain name.bin'
+t plain-summary-as-is summary_line kiln-shard "packed 1 files \(1 bytes\) into plain out\.ds"
