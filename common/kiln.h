@@ -49,6 +49,9 @@ void kiln_tool_start(const char *name);
  * that are not UTF-8 and the backslash (\\). */
 void kiln_error(const char *fmt, ...) KILN_PRINTF(1, 2);
 void kiln_warn(const char *fmt, ...) KILN_PRINTF(1, 2);
+/* s escaped as above, for a name (file, path, title read from a file) in a
+ * tool's text listing on stdout: one entry stays on one line. */
+void kiln_fput_esc(FILE *fp, const char *s);
 /* "kiln-x: message\n" on stderr, escaped alike: a summary or progress note
  * (what --quiet silences), not an error. */
 void kiln_note(const char *fmt, ...) KILN_PRINTF(1, 2);

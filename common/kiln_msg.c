@@ -89,6 +89,13 @@ static void esc_text(esc_out *o, const char *str, size_t n)
 
 static void esc_str(esc_out *o, const char *s) { esc_text(o, s, strlen(s)); }
 
+void kiln_fput_esc(FILE *fp, const char *s)
+{
+	esc_out o = { .fp = fp };
+	esc_str(&o, s);
+	fwrite(o.b, 1, o.n, fp);
+}
+
 /* "PREFIX: [FILE: ][KIND]MESSAGE\n" in one write where it fits (stderr is
  * unbuffered), escaped as above; prefix is the tool's name (and command). */
 static void vline(const char *prefix, const char *cmd, const char *file, const char *kind, const char *fmt,

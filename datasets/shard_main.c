@@ -382,7 +382,9 @@ static int cmd_info(int argc, char **argv)
 			kiln_json_obj_end(&j);
 			kiln_json_end_line(&j);
 		} else {
-			printf("path:        %s\n", argv[a]);
+			fputs("path:        ", stdout);
+			kiln_fput_esc(stdout, argv[a]);
+			putchar('\n');
 			printf("format:      kiln-shard %d.%u\n", SHARD_VERSION_MAJOR, shard_file_version_minor(shard_dataset_file(d, 0)));
 			printf("kind:        %s\n", shard_kind_name(s->kind));
 			if (s->kind == SHARD_FRAMES) {
@@ -455,8 +457,12 @@ static int cmd_verify(int argc, char **argv)
 			report_err(&e);
 			ok = 0;
 		}
-		if (ok) printf("%s: ok (%zu shards, %" PRIu64 " records)\n", argv[a], shard_dataset_nfiles(d), total);
-		else bad = 1;
+		if (ok) {
+			kiln_fput_esc(stdout, argv[a]);
+			printf(": ok (%zu shards, %" PRIu64 " records)\n", shard_dataset_nfiles(d), total);
+		} else {
+			bad = 1;
+		}
 		shard_dataset_close(d);
 	}
 	return bad ? KILN_EXIT_FAIL : 0;
@@ -783,7 +789,10 @@ static int cmd_split(int argc, char **argv)
 		kiln_json_obj_end(&j);
 		kiln_json_end_line(&j);
 	} else {
-		printf("%s/train: %" PRIu64 " records\n%s/val: %" PRIu64 " records\n", o.output, counts[0], o.output, counts[1]);
+		kiln_fput_esc(stdout, o.output);
+		printf("/train: %" PRIu64 " records\n", counts[0]);
+		kiln_fput_esc(stdout, o.output);
+		printf("/val: %" PRIu64 " records\n", counts[1]);
 	}
 	free(metas);
 	shard_dataset_close(d);

@@ -251,8 +251,10 @@ static void report(const tool_opts *o, const sprite_list *l, const spr_palette *
 		kiln_json_end_line(&j);
 		return;
 	}
-	printf("%s: %zu sprites from %zu files (%zu failed, %zu empty) -> %s\n", what, l->n, l->nfiles,
-	       l->failed, l->skipped, o->output);
+	printf("%s: %zu sprites from %zu files (%zu failed, %zu empty) -> ", what, l->n, l->nfiles,
+	       l->failed, l->skipped);
+	kiln_fput_esc(stdout, o->output);
+	putchar('\n');
 	printf("palette   %u colours%s, sha256 %s\n", pal->n, pal->transparent >= 0 ? " (index 0 transparent)" : "", hex);
 	print_quality(qo->images ? "fitted-on" : "all", qi);
 	if (qo->images) print_quality("held-out", qo);
@@ -452,7 +454,11 @@ int cmd_fit(tool_opts *o)
 	}
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
 	if (o->json) json_done(o, l.n);
-	else if (!kiln_quiet()) printf("fit: %zu sprites from %zu files (%zu failed, %zu empty) -> %s\n", l.n, l.nfiles, l.failed, l.skipped, o->output);
+	else if (!kiln_quiet()) {
+		printf("fit: %zu sprites from %zu files (%zu failed, %zu empty) -> ", l.n, l.nfiles, l.failed, l.skipped);
+		kiln_fput_esc(stdout, o->output);
+		putchar('\n');
+	}
 	int rc = l.failed ? KILN_EXIT_FAIL : KILN_EXIT_OK;
 	free_sprites(&l);
 	return rc;

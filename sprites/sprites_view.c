@@ -230,7 +230,11 @@ int cmd_render(tool_opts *o)
 	kiln_progress_end(pr);
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
 	if (o->json) json_done(o, n);
-	else if (!kiln_quiet()) printf("render: %llu sprites -> %s\n", (unsigned long long)n, o->output);
+	else if (!kiln_quiet()) {
+		printf("render: %llu sprites -> ", (unsigned long long)n);
+		kiln_fput_esc(stdout, o->output);
+		putchar('\n');
+	}
 	view_close(&v);
 	return KILN_EXIT_OK;
 }
@@ -320,7 +324,11 @@ int cmd_sheet(tool_opts *o)
 	/* with -o - stdout holds the PNG: a report after it would corrupt it */
 	int to_stdout = !strcmp(o->output, "-");
 	if (o->json && !to_stdout) json_done(o, placed);
-	else if (!kiln_quiet() && !to_stdout) printf("sheet: %zu sprites in %ux%u cells -> %s (%ux%u)\n", placed, rows, cols, o->output, sheet.w, sheet.h);
+	else if (!kiln_quiet() && !to_stdout) {
+		printf("sheet: %zu sprites in %ux%u cells -> ", placed, rows, cols);
+		kiln_fput_esc(stdout, o->output);
+		printf(" (%ux%u)\n", sheet.w, sheet.h);
+	}
 	spr_image_free(&sheet);
 	free(filled);
 	if (o->sweep) {
@@ -384,7 +392,11 @@ int cmd_shade(tool_opts *o)
 	if (shard_writer_close(w, &se)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, se.msg);
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
 	if (o->json) json_done(o, n);
-	else if (!kiln_quiet()) printf("shade: %llu sprites -> %s\n", (unsigned long long)n, o->output);
+	else if (!kiln_quiet()) {
+		printf("shade: %llu sprites -> ", (unsigned long long)n);
+		kiln_fput_esc(stdout, o->output);
+		putchar('\n');
+	}
 	free(nmeta);
 	view_close(&v);
 	return KILN_EXIT_OK;
@@ -415,7 +427,11 @@ int cmd_synth(tool_opts *o)
 	free(p);
 	if (kiln_outdir_commit(tmp, o->output, o->force)) kiln_die(KILN_EXIT_FAIL, "%s: %s", o->output, strerror(errno));
 	if (o->json) json_done(o, total);
-	else if (!kiln_quiet()) printf("synth: %llu sprites (%u zones x %u categories x %llu) -> %s\n", (unsigned long long)total,
-	                          SPR_SYNTH_ZONES, SPR_SYNTH_CATEGORIES, (unsigned long long)o->count, o->output);
+	else if (!kiln_quiet()) {
+		printf("synth: %llu sprites (%u zones x %u categories x %llu) -> ", (unsigned long long)total,
+		       SPR_SYNTH_ZONES, SPR_SYNTH_CATEGORIES, (unsigned long long)o->count);
+		kiln_fput_esc(stdout, o->output);
+		putchar('\n');
+	}
 	return KILN_EXIT_OK;
 }

@@ -456,11 +456,14 @@ int swf_cmd_eval_main(int argc, char **argv)
 		for (size_t s = 0; s < ns; s++) {
 			const summary *m = &sm[s];
 			if (!m->n) {
-				printf("%s: 0 files\n", set[s].label);
+				kiln_fput_esc(stdout, set[s].label);
+				fputs(": 0 files\n", stdout);
 				continue;
 			}
-			printf("%s: %zu files: broken %.1f%%, damaged %.1f%%, ok %.1f%%; max similarity %.3f",
-			       set[s].label, m->n, 100 * share(m->verdict[2], m->n), 100 * share(m->verdict[1], m->n),
+			/* The label is a folder name or the user's: escaped, one line. */
+			kiln_fput_esc(stdout, set[s].label);
+			printf(": %zu files: broken %.1f%%, damaged %.1f%%, ok %.1f%%; max similarity %.3f",
+			       m->n, 100 * share(m->verdict[2], m->n), 100 * share(m->verdict[1], m->n),
 			       100 * share(m->verdict[0], m->n), m->max_sim);
 			if (m->with_truth) printf("; truth similarity %.3f (%zu files)", m->truth_sim, m->with_truth);
 			printf("; %" PRIu64 " of %" PRIu64 " pairs compared exactly\n", m->exact, m->pairs);

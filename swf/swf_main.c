@@ -109,16 +109,23 @@ static swf_file *parse_or_die(const uint8_t *d, size_t n, const swf_cmd_opts *o,
 	return f;
 }
 
+/* One line per file: the name and the title (read from the file) are
+ * escaped, so neither can break the line or reach the terminal raw. */
 static void text_line(const char *file, const swf_info *i)
 {
-	printf("%s: %s", file, i->signature[0] ? i->signature : i->file_size ? "(too short)" : "(empty)");
+	kiln_fput_esc(stdout, file);
+	printf(": %s", i->signature[0] ? i->signature : i->file_size ? "(too short)" : "(empty)");
 	if (i->have_header)
 		printf(" v%u, %ux%u px, %.2f fps, %u frames, %llu tags, %llu bytes",
 		       i->version, swf_width(i), swf_height(i), swf_frame_rate(i), i->frame_count,
 		       (unsigned long long)i->tag_count, (unsigned long long)i->decompressed_length);
 	printf(", %s", swf_verdict_name(i->verdict));
 	if (i->reason) printf(" (%s at offset %llu)", swf_reason_name(i->reason), (unsigned long long)i->offset);
-	if (i->title) printf(", title \"%s\"", i->title);
+	if (i->title) {
+		fputs(", title \"", stdout);
+		kiln_fput_esc(stdout, i->title);
+		putchar('"');
+	}
 	putchar('\n');
 }
 
@@ -180,7 +187,8 @@ static int cmd_validate(const swf_cmd_opts *o, char **files, int n)
 			kiln_json_obj_end(&j);
 			kiln_json_end_line(&j);
 		} else {
-			printf("%s: %s", files[k], swf_verdict_name(i->verdict));
+			kiln_fput_esc(stdout, files[k]);
+			printf(": %s", swf_verdict_name(i->verdict));
 			if (i->reason) printf(": %s at offset %llu", swf_reason_name(i->reason), (unsigned long long)i->offset);
 			if (o->strict && i->n_notes) {
 				printf("; spec notes:");

@@ -395,7 +395,8 @@ static int cmd_info(int argc, char **argv, struct opts *o)
 			kiln_json_obj_end(&j);
 			kiln_json_end_line(&j);
 		} else {
-			printf("%s\n", argv[i]);
+			kiln_fput_esc(stdout, argv[i]);
+			putchar('\n');
 			printf("  format:    %s (%d stream%s, video stream %d)\n", in->format, in->nb_streams,
 			       in->nb_streams == 1 ? "" : "s", in->stream_index);
 			printf("  codec:     %s, %s, %ux%u\n", in->codec, in->pix_fmt, in->width, in->height);
@@ -807,8 +808,9 @@ static int cmd_extract(int argc, char **argv, struct opts *o)
 		kiln_json_obj_end(&j);
 		kiln_json_end_line(&j);
 	} else if (!kiln_quiet() && !(o->raw && !strcmp(o->raw, "-"))) {
-		printf("%s: %zu video%s, %" PRIu64 " episode%s, %" PRIu64 " frames %ux%u at %s fps",
-		       o->output, (size_t)(hi - lo), hi - lo == 1 ? "" : "s", records, records == 1 ? "" : "s",
+		kiln_fput_esc(stdout, o->output);
+		printf(": %zu video%s, %" PRIu64 " episode%s, %" PRIu64 " frames %ux%u at %s fps",
+		       (size_t)(hi - lo), hi - lo == 1 ? "" : "s", records, records == 1 ? "" : "s",
 		       x.frames_total, o->width, o->height, o->fps_str);
 		if (o->window)
 			printf(", %" PRIu64 " windows of %" PRIu64, nwin, o->window);
@@ -927,7 +929,8 @@ static int cmd_contact(int argc, char **argv, struct opts *o)
 		kiln_json_obj_end(&j);
 		kiln_json_end_line(&j);
 	} else if (!kiln_quiet() && strcmp(o->output, "-")) {
-		printf("%s: %" PRIu64 " of %" PRIu64 " frames, %" PRIu64 "x%" PRIu64 "\n", o->output, n, total, sw, sh);
+		kiln_fput_esc(stdout, o->output);
+		printf(": %" PRIu64 " of %" PRIu64 " frames, %" PRIu64 "x%" PRIu64 "\n", n, total, sw, sh);
 	}
 	vid_free(png);
 	free(sheet);

@@ -52,3 +52,33 @@ t shard-pack-summary-escaped summary_line kiln-shard "packed 1 files \(1 bytes\)
 # An ordinary name is written as it is.
 t plain-summary  expect_exit 0 kiln-shard pack --bytes -o 'plain out.ds' 'plain name.bin'
 t plain-summary-as-is summary_line kiln-shard "packed 1 files \(1 bytes\) into plain out\.ds"
+
+# Text listings on stdout quote names escaped the same way, so a name with a
+# newline cannot break one entry into two lines (--json is JSON already).
+# out_line REGEX: exactly one stdout line matches ^REGEX$, and stdout holds
+# no control byte but newlines.
+out_line() {
+  local n
+  n=$(grep -cE "^$1\$" "$W/last.out")
+  [ "$n" -eq 1 ] || { echo "$n lines match; stdout: $(cat -A "$W/last.out")"; return 1; }
+  ! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$W/last.out" || { echo "control byte left: $(cat -A "$W/last.out")"; return 1; }
+}
+cp "$name.d/synth-000000.swf" "$name.swf"
+t swf-info-name  expect_exit 0 kiln-swf info "$name.swf"
+t swf-info-escaped out_line "$want\.swf: FWS v10, .*, ok, title \"[^\"]*\""
+t swf-info-one-line sh_ok "[ \$(wc -l < '$W/last.out') -eq 1 ]"
+t swf-validate-name expect_exit 0 kiln-swf validate "$name.swf"
+t swf-validate-escaped out_line "$want\.swf: ok"
+t shard-info-name expect_exit 0 kiln-shard info "$name.ds"
+t shard-info-path-escaped out_line "path:        $want\.ds"
+t shard-verify-name expect_exit 0 kiln-shard verify "$name.ds"
+t shard-verify-escaped out_line "$want\.ds: ok \(1 shards, 1 records\)"
+t sprites-synth-name expect_exit 0 kiln-sprites synth --count 1 --seed 1 -o "$name.spr"
+t sprites-synth-escaped out_line "synth: [0-9]+ sprites \(.*\) -> $want\.spr"
+# kiln-video: a YUV4MPEG2 clip (no ffmpeg CLI needed) under the hostile name.
+{ printf 'YUV4MPEG2 W16 H16 F25:1 Ip A1:1 C420jpeg\nFRAME\n'; head -c 384 /dev/zero; } > "$name.y4m"
+t video-info-name expect_exit 0 kiln-video info "$name.y4m"
+t video-info-escaped out_line "$want\.y4m"
+# An ordinary name is listed as it is.
+t plain-listing  expect_exit 0 kiln-shard verify 'plain out.ds'
+t plain-listing-as-is out_line "plain out\.ds: ok \(1 shards, 1 records\)"
