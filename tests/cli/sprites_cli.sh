@@ -194,6 +194,16 @@ t compare_images   expect_exit 0 kiln-sprites compare --json cmp_ref fitted
 t compare_two      out_has '"files":2,"failed_files":0'
 t compare_empty    expect_exit 1 kiln-sprites compare cmp_empty fitted
 t compare_empty_msg err_has 'cmp_empty: no images'
+# compare fits nothing: it scores both folders' images as they are, so an
+# unfitted REF works, and --help and kiln-sprites(1) say so (they once said
+# "fitted REF images", as if compare fitted them).
+mkdir -p cmp_raw && cp syn/reef/fish/0000.png cmp_raw/
+t compare_raw      expect_exit 0 kiln-sprites compare --json --max-dim 64 cmp_raw cmp_raw
+t compare_raw_ok   out_has '"files":1,"failed_files":0'
+t compare_help     expect_exit 0 kiln-sprites --help
+t compare_help_as_is out_has '^  compare .* same-named REF images$'
+t compare_help_no_fit sh_ok '! kiln-sprites --help | grep -q "fitted REF"'
+t compare_man_no_fit sh_ok "grep -q '^Nothing is fitted' '$SRC/man/kiln-sprites.1' && ! grep -q 'same-named fitted' '$SRC/man/kiln-sprites.1'"
 # every command still takes the options kiln-sprites(1) gives it
 t compare_opts     expect_exit 0 kiln-sprites compare -q --alpha-threshold 100 --max-dim 64 fitted fitted
 t synth_opts       expect_exit 0 kiln-sprites synth -q -f --size 16 --seed 3 --count 1 -o syn_opts
