@@ -229,10 +229,12 @@ static int cmd_info(const tool_opts *o, const char *given)
 		kiln_json_obj_end(&j);
 		kiln_json_end_line(&j);
 	} else {
-		printf("checkpoint   %s\nparameters   %zu\nstage        %s (%d of %d), step %lld of %lld\n"
+		fputs("checkpoint   ", stdout);
+		kiln_fput_esc(stdout, path);   /* a name with a newline stays on its line */
+		printf("\nparameters   %zu\nstage        %s (%d of %d), step %lld of %lld\n"
 		       "run step     %lld%s\ntokens       %lld\ndata         epoch %llu, document %llu, offset %llu\n"
 		       "trained on   %s, vocabulary %u, bos %u, eos %u\nfingerprint  %s\noptimizer    %s\n\n",
-		       path, trn_model_nparams(m), c->stages[st->stage].name, st->stage + 1, c->n_stages,
+		       trn_model_nparams(m), c->stages[st->stage].name, st->stage + 1, c->n_stages,
 		       (long long)st->step, (long long)c->stages[st->stage].steps, (long long)st->gstep,
 		       st->done ? " (finished)" : "", (long long)st->tokens, (unsigned long long)st->data.epoch,
 		       (unsigned long long)st->data.cursor, (unsigned long long)st->data.offset,

@@ -120,6 +120,9 @@ t run_outputs sh_ok 'test -s run/model.kckpt && test -s run/checkpoint.kckpt && 
 t log_is_json_lines sh_ok 'head -1 run/log.jsonl | grep -q "\"type\":\"train\",\"stage\":\"warm\",\"step\":1," && grep -c "\"type\":\"train\"" run/log.jsonl | grep -qx 26'
 t loss_falls sh_ok 'first=$(head -1 run/log.jsonl | grep -oE "\"loss\":[0-9.e-]+" | cut -d: -f2); last=$(tail -1 run/log.jsonl | grep -oE "\"loss\":[0-9.e-]+" | cut -d: -f2); awk -v a="$first" -v b="$last" "BEGIN{exit !(a > 3 && b < 0.1)}"'
 t info_json sh_ok 'kiln-train info --json run/model.kckpt | grep -q "\"step\":120,.*\"done\":true"'
+# the text output escapes the checkpoint's name: one line, as kiln-train(1) says
+cp run/model.kckpt "$(printf 'm\nforged.kckpt')"
+t info_name_escaped sh_ok "kiln-train info \$'m\\nforged.kckpt' | grep -qx 'checkpoint   m\\\\nforged.kckpt'"
 t rerun_finished expect_exit 0 kiln-train run tiny.conf
 t rerun_says_finished err_has 'already finished at step 120'
 # --json of a finished run names the run's step (it said 0)
