@@ -46,3 +46,11 @@ sanitize=$([ "${KILN_SANITIZED:-0}" = 1 ] && echo SANITIZE=address,undefined)
 t make-pipeline-config expect_exit 0 make -C "$SRC" --no-print-directory pipeline BUILD="$build" $sanitize CONFIG="$W/pl.conf"
 t config-file-untouched cmp pl.conf pl.conf.orig
 t config-file-read sh_ok "! grep -q '^$KILN_BIN/' '$W/last.out'"
+# make demo's pipeline step (small here) prints the tools' output and Table 1,
+# not make's recipe lines: its filter of them once let the training recipe's
+# "ck=...; restart=..." and "if [ ... ]" shell lines through.
+t demo-step expect_exit 0 env KILN_BIN="$KILN_BIN" DEMO="$W/demo" \
+  DEMO_PIPELINE_ARGS="SYNTH_COUNT=24 STEPS_MUON=12 STEPS_ADAMW=4 CONTEXT=512 PROMPTS=1 SAMPLES=1 MAX_NEW=32 VOCAB_SIZE=400" \
+  bash -c "cd '$SRC' && bash scripts/demo.d/70-pipeline.sh"
+t demo-step-table sh_ok "grep -q '^   Table 1' '$W/last.out' && grep -q '^   | Truth similarity |' '$W/last.out'"
+t demo-step-no-recipes sh_ok "! grep -E 'restart=|^   if |kiln-train run|\\\\\$' '$W/last.out'"
