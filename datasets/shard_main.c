@@ -789,10 +789,14 @@ static int cmd_split(int argc, char **argv)
 		kiln_json_obj_end(&j);
 		kiln_json_end_line(&j);
 	} else {
-		kiln_fput_esc(stdout, o.output);
+		/* -o split/ (as in the README) names split/train, not split//train */
+		char *base = kiln_xstrdup(o.output);
+		for (size_t len = strlen(base); len > 1 && base[len - 1] == '/';) base[--len] = 0;
+		kiln_fput_esc(stdout, base);
 		printf("/train: %" PRIu64 " records\n", counts[0]);
-		kiln_fput_esc(stdout, o.output);
+		kiln_fput_esc(stdout, base);
 		printf("/val: %" PRIu64 " records\n", counts[1]);
+		free(base);
 	}
 	free(metas);
 	shard_dataset_close(d);

@@ -173,6 +173,8 @@ t meta-object-kept sh_ok "kiln-shard info --json good | python3 -c 'import json,
 # Split: deterministic, complete, grouped.
 t split expect_exit 0 kiln-shard split good --ratio 0.6 --seed 7 -o s1
 kiln-shard split good --ratio 0.6 --seed 7 -o s2 >/dev/null
+t split-slash expect_exit 0 kiln-shard split good --ratio 0.6 --seed 7 -o s4//
+t split-slash-names sh_ok "grep -qx 's4/train: [0-9]* records' last.out && grep -qx 's4/val: [0-9]* records' last.out"
 t split-deterministic sh_ok 'cmp s1/train/shard-00000.kshard s2/train/shard-00000.kshard && cmp s1/val/shard-00000.kshard s2/val/shard-00000.kshard'
 t split-complete sh_ok '[ $(( $(kiln-shard info --json s1/train | grep -o "\"records\":[0-9]*" | cut -d: -f2) + $(kiln-shard info --json s1/val | grep -o "\"records\":[0-9]*" | cut -d: -f2) )) -eq 5 ]'
 # Each side keeps the sources.jsonl lines of its own records, renumbered:
