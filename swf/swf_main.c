@@ -41,7 +41,8 @@ static const char usage_text[] =
 	"      --seed S             synth: generator seed\n"
 	"      --keep-compressed    ingest: store the original bytes, not the FWS form\n"
 	"      --max-size SIZE      cap on decompressed bytes per file (default 256M)\n"
-	"      --shard-size SIZE    ingest: bytes per shard (default 256M)\n"
+	"      --max-shard-size SIZE  ingest: bytes per shard (default 256M; --shard-size\n"
+	"                           is the same option, its older name)\n"
 	"      --memory SIZE        ingest: contents kept in memory, the rest spilled to disk (default 512M)\n"
 	"      --part I/N           ingest: only block I of N of the walked input files\n"
 	"                           (kiln-shard merge --dedup joins the parts)\n"
@@ -68,7 +69,8 @@ static const struct option long_opts[] = {
 	{ "seed", required_argument, NULL, O_SEED },
 	{ "keep-compressed", no_argument, NULL, O_KEEP },
 	{ "max-size", required_argument, NULL, O_MAXSIZE },
-	{ "shard-size", required_argument, NULL, O_SHARD },
+	{ "max-shard-size", required_argument, NULL, O_SHARD },
+	{ "shard-size", required_argument, NULL, O_SHARD },   /* the older name */
 	{ "memory", required_argument, NULL, O_MEMORY },
 	{ "part", required_argument, NULL, O_PART },
 	{ "threads", required_argument, NULL, 't' },
@@ -449,7 +451,7 @@ int main(int argc, char **argv)
 		case O_SEED: o.seed = kiln_opt_u64("--seed", optarg, 0, UINT64_MAX); o.have_seed = 1; break;
 		case O_KEEP: o.keep_compressed = 1; break;
 		case O_MAXSIZE: o.max_size = kiln_opt_size("--max-size", optarg, 64, 0xFFFFFFFFull); break;
-		case O_SHARD: o.max_shard = kiln_opt_size("--shard-size", optarg, 4096, 1ull << 40); break;
+		case O_SHARD: o.max_shard = kiln_opt_size("--max-shard-size", optarg, 4096, 1ull << 40); break;
 		case O_MEMORY: o.memory = kiln_opt_size("--memory", optarg, 0, 1ull << 44); o.have_memory = 1; break;
 		case O_PART:
 			if (kiln_parse_part(optarg, &o.part, &o.nparts))

@@ -99,6 +99,9 @@ t no-memory        expect_exit 0 kiln-swf ingest in -o ds3 --threads 2 --memory 
 t spilled-same     sh_ok 'diff -r ds ds3 && ! ls -a ds3 | grep -q spill'
 t small-shards     expect_exit 0 kiln-swf ingest in -o ds4 --shard-size 8K --quiet
 t small-shards-n   sh_ok '[ $(ls ds4/shard-*.kshard | wc -l) -ge 3 ] && kiln-shard verify ds4 >/dev/null && cmp ds/manifest.jsonl ds4/manifest.jsonl'
+# the name the other writers use; --shard-size stays as the older name
+t max-shard-size   expect_exit 0 kiln-swf ingest in -o ds4b --max-shard-size 8K --quiet
+t max-shard-same   sh_ok 'diff -r ds4 ds4b'
 t no-clobber       expect_exit 1 kiln-swf ingest in -o ds --quiet
 t no-clobber-says  err_has '^kiln-swf: ds: exists \(use --force to replace it\)$'
 t keep-compressed  expect_exit 0 kiln-swf ingest in -o dsk --keep-compressed --quiet
