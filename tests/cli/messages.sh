@@ -9,15 +9,21 @@ name=$'in\nkiln-x: forged \e[31m\t\x7f\\ \xc2\x9b \xff caf\xc3\xa9.bin'
 want='in\\nkiln-x: forged \\x1b\[31m\\t\\x7f\\\\ \\xc2\\x9b \\xff café\.bin'
 printf 'not any format\n' > "$name"
 
-# one_line TOOL: the last stderr is one line, "TOOL: <escaped name>: ...",
-# with no control byte but its final newline.
-one_line() {
+# no_controls FILE: FILE holds no control byte but newlines.
+no_controls() {
+  ! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$1" || { echo "control byte left: $(cat -A "$1")"; return 1; }
+}
+# err_line REGEX: the last stderr is one line, matching REGEX, with no
+# control byte but its final newline.
+err_line() {
   local n
   n=$(wc -l < "$W/last.err")
   [ "$n" -eq 1 ] || { echo "stderr has $n lines: $(cat -A "$W/last.err")"; return 1; }
-  grep -qE "^$1: $want: " "$W/last.err" || { echo "stderr: $(cat -A "$W/last.err")"; return 1; }
-  ! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$W/last.err" || { echo "control byte left: $(cat -A "$W/last.err")"; return 1; }
+  grep -qE "$1" "$W/last.err" || { echo "stderr: $(cat -A "$W/last.err")"; return 1; }
+  no_controls "$W/last.err"
 }
+# one_line TOOL: that line is "TOOL: <escaped name>: ...".
+one_line() { err_line "^$1: $want: "; }
 
 t shard-info     expect_exit 1 kiln-shard info "$name"
 t shard-info-escaped one_line kiln-shard
@@ -36,15 +42,8 @@ t plain-name-as-is err_has '^kiln-shard: plain name\.bin: '
 
 # Summary lines (what --quiet silences) quote output paths escaped too: one
 # line, not a forged second one.
-# summary_line TOOL REGEX: the last stderr is one line "TOOL: REGEX", no
-# control byte in it but its final newline.
-summary_line() {
-  local n
-  n=$(wc -l < "$W/last.err")
-  [ "$n" -eq 1 ] || { echo "stderr has $n lines: $(cat -A "$W/last.err")"; return 1; }
-  grep -qE "^$1: $2\$" "$W/last.err" || { echo "stderr: $(cat -A "$W/last.err")"; return 1; }
-  ! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$W/last.err" || { echo "control byte left: $(cat -A "$W/last.err")"; return 1; }
-}
+# summary_line TOOL REGEX: the last stderr is the one line "TOOL: REGEX".
+summary_line() { err_line "^$1: $2\$"; }
 t swf-synth-summary expect_exit 0 kiln-swf synth -n 1 --seed 1 -o "$name.d"
 t swf-synth-summary-escaped summary_line kiln-swf "wrote 1 SWF files \([0-9]+ bytes\) and their prompts to $want\.d"
 t shard-pack-summary expect_exit 0 kiln-shard pack --bytes -o "$name.ds" 'plain name.bin'
@@ -61,7 +60,7 @@ out_line() {
   local n
   n=$(grep -cE "^$1\$" "$W/last.out")
   [ "$n" -eq 1 ] || { echo "$n lines match; stdout: $(cat -A "$W/last.out")"; return 1; }
-  ! LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$W/last.out" || { echo "control byte left: $(cat -A "$W/last.out")"; return 1; }
+  no_controls "$W/last.out"
 }
 cp "$name.d/synth-000000.swf" "$name.swf"
 t swf-info-name  expect_exit 0 kiln-swf info "$name.swf"
