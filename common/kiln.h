@@ -324,6 +324,9 @@ char **kiln_walk_list(const char *const *inputs, size_t n, int stop_on_error, si
                       size_t *skipped);
 void kiln_free_list(char **v, size_t n);
 int kiln_is_dir(const char *path);
+/* Length of path without its trailing slashes: "out/" and "out" name one
+ * folder; "/" keeps its one slash. */
+size_t kiln_path_len_trimmed(const char *path);
 
 #ifdef __cplusplus
 }

@@ -301,7 +301,7 @@ const char *kiln_outdir_begin(const char *path, int force)
 	size_t n = strlen(path);
 	if (n == 0 || n >= sizeof clean) { errno = ENAMETOOLONG; return NULL; }
 	memcpy(clean, path, n + 1);
-	while (n > 1 && clean[n - 1] == '/') clean[--n] = 0;
+	clean[kiln_path_len_trimmed(clean)] = 0;
 	/* Make the parent folder if needed (a user naming out/ds expects it). */
 	char *slash = strrchr(clean, '/');
 	if (slash && slash != clean) {

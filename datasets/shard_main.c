@@ -791,7 +791,7 @@ static int cmd_split(int argc, char **argv)
 	} else {
 		/* -o split/ (as in the README) names split/train, not split//train */
 		char *base = kiln_xstrdup(o.output);
-		for (size_t len = strlen(base); len > 1 && base[len - 1] == '/';) base[--len] = 0;
+		base[kiln_path_len_trimmed(base)] = 0;
 		kiln_fput_esc(stdout, base);
 		printf("/train: %" PRIu64 " records\n", counts[0]);
 		kiln_fput_esc(stdout, base);

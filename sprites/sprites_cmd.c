@@ -487,8 +487,7 @@ int cmd_compare(tool_opts *o)
 	spr_quality_init(&q);
 	/* Names are relative to REF: its length without trailing slashes, as
 	 * the walk joins REF and a name with one slash. */
-	size_t rl = strlen(o->inputs[0]);
-	while (rl > 1 && o->inputs[0][rl - 1] == '/') rl--;
+	size_t rl = kiln_path_len_trimmed(o->inputs[0]);
 	name_list c = { NULL, 0, 0, rl };
 	if (!kiln_is_dir(o->inputs[0]) || !kiln_is_dir(o->inputs[1])) kiln_usage_error("compare: REF and TEST must be folders");
 	kiln_walk((const char *const *)&o->inputs[0], 1, collect_name, &c);

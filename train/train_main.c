@@ -157,9 +157,7 @@ char *ckpt_path_of(const tool_opts *o, const char *path, int sample)
 	struct stat sb;
 	if (stat(path, &sb) || !S_ISDIR(sb.st_mode))
 		return kiln_xstrdup(path);   /* the reader names any other problem */
-	size_t n = strlen(path);
-	while (n > 1 && path[n - 1] == '/')
-		n--;
+	size_t n = kiln_path_len_trimmed(path);
 	const char *first = sample ? "model.kckpt" : "checkpoint.kckpt";
 	const char *second = sample ? "checkpoint.kckpt" : "model.kckpt";
 	char *want = kiln_xmalloc(n + 20), *other = kiln_xmalloc(n + 20);
