@@ -370,10 +370,11 @@ int cmd_run(const tool_opts *o, const char *config_path)
 	}
 	if (!c.data[0])
 		kiln_die(KILN_EXIT_FAIL, "%s: no 'data = DATASET' in the config", config_path);
-	/* Absolute, so that the checkpoint names the same dataset whichever
-	 * folder the run is started from (the resume check compares it). */
+	/* for messages: the paths as written, before they are resolved below */
 	char *data_place = config_place(config_path, lines.data, "data", c.data);
 	char *val_place = c.val[0] ? config_place(config_path, lines.val, "val", c.val) : NULL;
+	/* Absolute, so that the checkpoint names the same dataset whichever
+	 * folder the run is started from (the resume check compares it). */
 	char *cp = kiln_xstrdup(config_path);
 	char *base = realpath(dirname(cp), NULL);
 	if (!base)
