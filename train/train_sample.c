@@ -202,6 +202,20 @@ static void print_sample(const sample_rec *r)
 	kiln_json_end_line(&j);
 }
 
+static void sample_rec_free(sample_rec *r)
+{
+	free(r->file);
+	free(r->ids_file);
+	free(r->grid);
+	free(r->report);
+}
+
+/* The name under --out of a file written in the temporary folder. */
+static char *under_out(const tool_opts *o, const char *tmp_path)
+{
+	return fmt("%s/%s", o->out, strrchr(tmp_path, '/') + 1);
+}
+
 /* The PNGs kiln-sprites render wrote into dir, by record: it names record
  * i "NNNNNN-ZONE-CATEGORY.png" with NNNNNN = i. Returns n names (NULL where
  * none was written; the caller frees each and the array). */
@@ -480,18 +494,13 @@ int cmd_sample(const tool_opts *o, const char *given)
 			if (o->json) {
 				/* the same names under --out, where the user finds them */
 				sample_rec r = { pi + 1, p->n - 1, len, invalid, si + 1, p->parent != NULL, ok, p->a, p->b,
-				                 file ? fmt("%s/%s", o->out, strrchr(file, '/') + 1) : NULL,
-				                 fmt("%s/%s", o->out, strrchr(ids_path, '/') + 1),
-				                 gp ? fmt("%s/%s", o->out, strrchr(gp, '/') + 1) : NULL,
-				                 rep && ok >= 0 ? fmt("%s/%s", o->out, strrchr(rep, '/') + 1) : NULL };
+				                 file ? under_out(o, file) : NULL, under_out(o, ids_path),
+				                 gp ? under_out(o, gp) : NULL, rep && ok >= 0 ? under_out(o, rep) : NULL };
 				if (recs) {
 					recs[written] = r;
 				} else {
 					print_sample(&r);
-					free(r.file);
-					free(r.ids_file);
-					free(r.grid);
-					free(r.report);
+					sample_rec_free(&r);
 				}
 			}
 			free(stem);
@@ -525,10 +534,7 @@ int cmd_sample(const tool_opts *o, const char *given)
 		if (pngs && pngs[i])
 			recs[i].file = fmt("%s/png/%s", o->out, pngs[i]);
 		print_sample(&recs[i]);
-		free(recs[i].file);
-		free(recs[i].ids_file);
-		free(recs[i].grid);
-		free(recs[i].report);
+		sample_rec_free(&recs[i]);
 		if (pngs)
 			free(pngs[i]);
 	}
