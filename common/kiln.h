@@ -38,7 +38,6 @@ enum { KILN_EXIT_OK = 0, KILN_EXIT_FAIL = 1, KILN_EXIT_USAGE = 2, KILN_EXIT_NOTB
 
 /* The tool's name ("kiln-swf") used as message prefix; kiln_tool_start sets it. */
 void kiln_set_progname(const char *name);
-const char *kiln_progname(void);
 /* A tool's first call: its name for messages, and a check at exit that
  * standard output lost nothing (else the exit status is KILN_EXIT_FAIL). */
 void kiln_tool_start(const char *name);

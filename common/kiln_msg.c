@@ -17,7 +17,6 @@ void kiln_set_progname(const char *name)
 	progname = slash ? slash + 1 : (name ? name : "kiln");
 }
 
-const char *kiln_progname(void) { return progname; }
 
 /* What standard output still buffers is flushed at exit, where a failure can
  * no longer change the status: a report or a --help lost to a full disk or
